@@ -1,0 +1,219 @@
+// Package store keeps everything Atrium knows in SQLite or PostgreSQL. Each
+// query is written once, with $N placeholders, and rewritten for the dialect;
+// every mutation appends its audit entry in the same transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "github.com/ncruces/go-sqlite3/driver"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+)
+
+// DB is a handle on the database. For SQLite it holds one connection for
+// writes (SQLite allows a single writer; queueing in Go beats busy-waiting in
+// SQLite) and a pool for reads. For PostgreSQL both point at one pool.
+type DB struct {
+	write   *sql.DB
+	read    *sql.DB
+	dialect dialect
+	url     string
+	now     func() time.Time
+}
+
+// Open connects to the database named by url — a postgres:// URL, or a path
+// to an SQLite file (created if missing) — and applies pending migrations.
+func Open(ctx context.Context, url string) (*DB, error) {
+	db, err := open(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenNoMigrate connects without migrating, for tools that must look at a
+// database as it is.
+func OpenNoMigrate(url string) (*DB, error) { return open(url) }
+
+func open(url string) (*DB, error) {
+	db := &DB{url: url, now: func() time.Time { return time.Now().UTC() }}
+	if IsPostgres(url) {
+		pool, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(20)
+		pool.SetMaxIdleConns(10)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.write, db.read, db.dialect = pool, pool, postgres
+		return db, nil
+	}
+	if dir := filepath.Dir(url); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	// synchronous=FULL: an acknowledged write survives power loss, which the
+	// audit trail promises. busy_timeout covers other processes (the CLI).
+	dsn := "file:" + url + "?_txlock=immediate&_timefmt=rfc3339" +
+		"&_pragma=journal_mode(wal)&_pragma=synchronous(full)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)"
+	w, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	db.write, db.read, db.dialect = w, r, sqlite
+	if err := w.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", url, err)
+	}
+	return db, nil
+}
+
+// IsPostgres reports whether url names a PostgreSQL database.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name }
+
+// Close releases every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return atrium.Wrap(atrium.Unavailable, err, "database unavailable")
+	}
+	return nil
+}
+
+// Stats reports connection-pool statistics for /metrics.
+func (db *DB) Stats() (write, read sql.DBStats) { return db.write.Stats(), db.read.Stats() }
+
+// SetClock replaces the clock, for tests.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+// Tx is a write transaction. Its helpers rebind placeholders for the dialect.
+type Tx struct {
+	tx  *sql.Tx
+	db  *DB
+	ctx context.Context
+	now time.Time
+}
+
+// update runs fn in a write transaction and commits it if fn succeeds.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return db.classify(err)
+	}
+	tx := &Tx{tx: sqltx, db: db, ctx: ctx, now: db.now()}
+	if err := fn(tx); err != nil {
+		sqltx.Rollback()
+		return db.classify(err)
+	}
+	if err := sqltx.Commit(); err != nil {
+		return db.classify(err)
+	}
+	return nil
+}
+
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, tx.db.dialect.rebind(q), args...)
+}
+
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, tx.db.dialect.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, tx.db.dialect.rebind(q), args...)
+}
+
+// querier is what read helpers need: either the read pool or a Tx.
+type querier interface {
+	query(q string, args ...any) (*sql.Rows, error)
+	queryRow(q string, args ...any) *sql.Row
+}
+
+// reader runs queries on the read pool.
+type reader struct {
+	db  *DB
+	ctx context.Context
+}
+
+func (db *DB) reader(ctx context.Context) reader { return reader{db, ctx} }
+
+func (r reader) query(q string, args ...any) (*sql.Rows, error) {
+	return r.db.read.QueryContext(r.ctx, r.db.dialect.rebind(q), args...)
+}
+
+func (r reader) queryRow(q string, args ...any) *sql.Row {
+	return r.db.read.QueryRowContext(r.ctx, r.db.dialect.rebind(q), args...)
+}
+
+// classify turns driver errors into typed ones: no rows → NotFound, unique
+// violations → Conflict, a dead connection → Unavailable.
+func (db *DB) classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *atrium.Error
+	switch {
+	case errors.As(err, &ae):
+		return err
+	case errors.Is(err, sql.ErrNoRows):
+		return atrium.Wrap(atrium.NotFound, err, "not found")
+	case db.dialect.isUnique(err):
+		return atrium.Wrap(atrium.Conflict, err, "already exists")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return atrium.Wrap(atrium.Unavailable, err, "the request was cancelled or timed out")
+	case db.dialect.isUnavailable(err):
+		return atrium.Wrap(atrium.Unavailable, err, "database unavailable")
+	}
+	return err
+}
+
+// notFound maps sql.ErrNoRows to a NotFound error with a helpful message.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return atrium.Errorf(atrium.NotFound, format, args...)
+	}
+	return err
+}
+
+// uniqueAs maps a unique violation to a Conflict error with a helpful message.
+func (tx *Tx) uniqueAs(err error, format string, args ...any) error {
+	if err != nil && tx.db.dialect.isUnique(err) {
+		return atrium.Wrap(atrium.Conflict, err, fmt.Sprintf(format, args...))
+	}
+	return err
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migration is one schema change, as listed by Migrations.
+type Migration struct {
+	Version string
+	Applied bool
+}
+
+func (db *DB) migrationFiles() ([]string, error) {
+	names, err := fs.Glob(migrations, "migrations/"+db.dialect.name+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Migrate applies every migration not yet recorded in schema_migrations, each
+// in its own transaction, in file-name order. It is safe to run concurrently
+// from several processes: the bookkeeping table's primary key lets only one
+// record a version, and the loser's transaction rolls back.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	files, err := db.migrationFiles()
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		version := strings.TrimSuffix(f[strings.LastIndexByte(f, '/')+1:], ".sql")
+		body, err := migrations.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		err = db.update(ctx, func(tx *Tx) error {
+			var n int
+			if err := tx.queryRow(`SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", version, err)
+			}
+			_, err := tx.exec(`INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, version, formatTime(tx.now))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Migrations lists the known migrations and whether each has been applied.
+func (db *DB) Migrations(ctx context.Context) ([]Migration, error) {
+	files, err := db.migrationFiles()
+	if err != nil {
+		return nil, err
+	}
+	applied := map[string]bool{}
+	rows, err := db.reader(ctx).query(`SELECT version FROM schema_migrations`)
+	if err == nil {
+		defer rows.Close()
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				return nil, err
+			}
+			applied[v] = true
+		}
+	}
+	var out []Migration
+	for _, f := range files {
+		v := strings.TrimSuffix(f[strings.LastIndexByte(f, '/')+1:], ".sql")
+		out = append(out, Migration{Version: v, Applied: applied[v]})
+	}
+	return out, nil
+}

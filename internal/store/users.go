@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/identity"
+)
+
+const userCols = `id, email, name, password_hash IS NOT NULL, admin, disabled, created_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (identity.User, error) {
+	var u identity.User
+	err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt})
+	return u, err
+}
+
+// auditUser is what the audit commitment covers for a user: never the hash.
+type auditUser struct {
+	identity.User
+	PasswordChanged bool `json:"password_changed,omitempty"`
+}
+
+// CreateUser adds a user. password may be empty for token-only users.
+func (db *DB) CreateUser(ctx context.Context, u identity.User, password string) (identity.User, error) {
+	if err := identity.NormalizeUser(&u); err != nil {
+		return u, err
+	}
+	var hash sql.NullString
+	if password != "" {
+		h, err := identity.HashPassword(password)
+		if err != nil {
+			return u, err
+		}
+		hash = sql.NullString{String: h, Valid: true}
+	}
+	u.ID, u.HasPassword, u.Disabled = atrium.NewID(), hash.Valid, false
+	err := db.update(ctx, func(tx *Tx) error {
+		u.CreatedAt = tx.now
+		_, err := tx.exec(`INSERT INTO users (id, email, name, password_hash, admin, disabled, created_at) VALUES ($1, $2, $3, $4, $5, FALSE, $6)`,
+			u.ID, u.Email, u.Name, hash, u.Admin, formatTime(u.CreatedAt))
+		if err != nil {
+			return tx.uniqueAs(err, "a user with e-mail %s already exists", u.Email)
+		}
+		return tx.appendAudit("user.create", "user", u.ID, auditUser{User: u})
+	})
+	return u, err
+}
+
+// GetUser returns the user with the given id.
+func (db *DB) GetUser(ctx context.Context, id string) (identity.User, error) {
+	u, err := scanUser(db.reader(ctx).queryRow(`SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	return u, db.classify(notFound(err, "no user with id %q", id))
+}
+
+// GetUserByEmail returns the user with the given e-mail address.
+func (db *DB) GetUserByEmail(ctx context.Context, email string) (identity.User, error) {
+	email, err := identity.NormalizeEmail(email)
+	if err != nil {
+		return identity.User{}, err
+	}
+	u, err := scanUser(db.reader(ctx).queryRow(`SELECT `+userCols+` FROM users WHERE email = $1`, email))
+	return u, db.classify(notFound(err, "no user with e-mail %s", email))
+}
+
+// CountUsers returns how many users exist, to detect a fresh database.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := db.reader(ctx).queryRow(`SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, db.classify(err)
+}
+
+// ListUsers returns a page of users ordered by e-mail.
+func (db *DB) ListUsers(ctx context.Context, p atrium.PageRequest) (atrium.Page[identity.User], error) {
+	rows, err := db.reader(ctx).query(`SELECT `+userCols+`, COUNT(*) OVER() FROM users ORDER BY email LIMIT $1 OFFSET $2`, p.Size, p.Offset)
+	if err != nil {
+		return atrium.Page[identity.User]{}, db.classify(err)
+	}
+	defer rows.Close()
+	page := atrium.Page[identity.User]{Items: []identity.User{}}
+	for rows.Next() {
+		var u identity.User
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &page.Total); err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, u)
+	}
+	page.NextPageToken = p.NextToken(page.Total)
+	return page, rows.Err()
+}
+
+// UserPatch holds the changes to a user; nil fields stay as they are.
+type UserPatch struct {
+	Name     *string
+	Admin    *bool
+	Disabled *bool
+	Password *string
+}
+
+// UpdateUser applies a patch. Disabling a user or changing their password
+// ends their browser sessions.
+func (db *DB) UpdateUser(ctx context.Context, id string, p UserPatch) (identity.User, error) {
+	var u identity.User
+	var hash sql.NullString
+	if p.Password != nil {
+		h, err := identity.HashPassword(*p.Password)
+		if err != nil {
+			return u, err
+		}
+		hash = sql.NullString{String: h, Valid: true}
+	}
+	err := db.update(ctx, func(tx *Tx) error {
+		var err error
+		if u, err = scanUser(tx.queryRow(`SELECT `+userCols+` FROM users WHERE id = $1`, id)); err != nil {
+			return notFound(err, "no user with id %q", id)
+		}
+		if p.Name != nil {
+			u.Name = *p.Name
+		}
+		if p.Admin != nil {
+			u.Admin = *p.Admin
+		}
+		if p.Disabled != nil {
+			u.Disabled = *p.Disabled
+		}
+		if err := identity.NormalizeUser(&u); err != nil {
+			return err
+		}
+		if !u.Admin || u.Disabled {
+			if err := tx.keepAnAdmin(u.ID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(`UPDATE users SET name = $1, admin = $2, disabled = $3, password_hash = COALESCE($4, password_hash) WHERE id = $5`,
+			u.Name, u.Admin, u.Disabled, hash, u.ID); err != nil {
+			return err
+		}
+		if hash.Valid || u.Disabled {
+			if _, err := tx.exec(`DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+				return err
+			}
+		}
+		u.HasPassword = u.HasPassword || hash.Valid
+		return tx.appendAudit("user.update", "user", u.ID, auditUser{User: u, PasswordChanged: hash.Valid})
+	})
+	return u, err
+}
+
+// keepAnAdmin refuses a change that would leave no enabled administrator.
+func (tx *Tx) keepAnAdmin(exceptID string) error {
+	var n int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM users WHERE admin = TRUE AND disabled = FALSE AND id <> $1`, exceptID).Scan(&n); err != nil {
+		return err
+	}
+	var wasAdmin bool
+	if err := tx.queryRow(`SELECT admin AND NOT disabled FROM users WHERE id = $1`, exceptID).Scan(&wasAdmin); err != nil {
+		return err
+	}
+	if n == 0 && wasAdmin {
+		return atrium.Errorf(atrium.Conflict, "this is the last enabled administrator; make someone else an administrator first")
+	}
+	return nil
+}
+
+// Authenticate checks an e-mail and password and returns the user. Every
+// failure gives the same error so that it does not reveal which part was wrong.
+func (db *DB) Authenticate(ctx context.Context, email, password string) (identity.User, error) {
+	bad := atrium.Errorf(atrium.Unauthenticated, "e-mail or password is not right")
+	email, err := identity.NormalizeEmail(email)
+	if err != nil {
+		return identity.User{}, bad
+	}
+	var u identity.User
+	var hash sql.NullString
+	row := db.reader(ctx).queryRow(`SELECT `+userCols+`, password_hash FROM users WHERE email = $1`, email)
+	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Spend the same time as a real check so timing does not reveal accounts.
+		identity.VerifyPassword(dummyHash, password)
+		return u, bad
+	}
+	if err != nil {
+		return u, db.classify(err)
+	}
+	if !hash.Valid || !identity.VerifyPassword(hash.String, password) || u.Disabled {
+		return identity.User{}, bad
+	}
+	return u, nil
+}
+
+var dummyHash = func() string {
+	h, err := identity.HashPassword("not-a-real-password-at-all")
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
+// actorFor loads a user as an acting identity, refusing disabled accounts.
+func (db *DB) actorFor(ctx context.Context, userID, tokenID string) (atrium.Actor, error) {
+	u, err := db.GetUser(ctx, userID)
+	if err != nil {
+		return atrium.Actor{}, err
+	}
+	if u.Disabled {
+		return atrium.Actor{}, atrium.Errorf(atrium.Unauthenticated, "this account is disabled")
+	}
+	return atrium.Actor{UserID: u.ID, Email: u.Email, Name: u.Name, Admin: u.Admin, TokenID: tokenID}, nil
+}
+
+// CreateSession starts a browser session for a user and returns its secret
+// id; only its digest is stored.
+func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duration) (string, error) {
+	secret, digest := identity.NewSecret("")
+	err := db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`DELETE FROM sessions WHERE expires_at < $1`, formatTime(tx.now)); err != nil {
+			return err
+		}
+		_, err := tx.exec(`INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+			digest, userID, formatTime(tx.now), formatTime(tx.now.Add(ttl)))
+		if err != nil {
+			return err
+		}
+		return tx.appendAudit("session.create", "user", userID, map[string]string{"session": digest[:12]})
+	})
+	return secret, err
+}
+
+// SessionActor resolves a session id to its actor.
+func (db *DB) SessionActor(ctx context.Context, secret string) (atrium.Actor, error) {
+	var userID string
+	var expires time.Time
+	err := db.reader(ctx).queryRow(`SELECT user_id, expires_at FROM sessions WHERE id_hash = $1`, identity.Digest(secret)).Scan(&userID, ts{&expires})
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !db.now().Before(expires)) {
+		return atrium.Actor{}, atrium.Errorf(atrium.Unauthenticated, "your session has ended; please log in again")
+	}
+	if err != nil {
+		return atrium.Actor{}, db.classify(err)
+	}
+	return db.actorFor(ctx, userID, "")
+}
+
+// DeleteSession ends a session (logout). Ending an unknown session is not an error.
+func (db *DB) DeleteSession(ctx context.Context, secret string) error {
+	digest := identity.Digest(secret)
+	return db.update(ctx, func(tx *Tx) error {
+		var userID string
+		err := tx.queryRow(`DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id`, digest).Scan(&userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return tx.appendAudit("session.delete", "user", userID, map[string]string{"session": digest[:12]})
+	})
+}

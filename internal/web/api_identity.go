@@ -1,0 +1,338 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/store"
+)
+
+func actor(r *http.Request) atrium.Actor {
+	a, _ := atrium.ActorFrom(r.Context())
+	return a
+}
+
+func pageRequest(r *http.Request) (atrium.PageRequest, error) {
+	return atrium.ParsePage(r.URL.Query().Get("page_size"), r.URL.Query().Get("page_token"))
+}
+
+// meView is the body of GET /api/v1/me.
+type meView struct {
+	identity.User
+	Teams   []identity.Team `json:"teams"`
+	TokenID string          `json:"token_id,omitempty"`
+	Version string          `json:"server_version"`
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	a := actor(r)
+	u, err := s.db.GetUser(r.Context(), a.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	teams, err := s.db.ListTeams(r.Context(), a.UserID, atrium.PageRequest{Size: atrium.MaxPageSize})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, meView{User: u, Teams: teams.Items, TokenID: a.TokenID, Version: s.opts.Version})
+}
+
+func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
+	p, err := pageRequest(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := s.db.ListUsers(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// userInput is the body of POST /api/v1/users.
+type userInput struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Admin    bool   `json:"admin"`
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[userInput](w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.db.CreateUser(r.Context(), identity.User{Email: in.Email, Name: in.Name, Admin: in.Admin}, in.Password)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/users/"+u.ID)
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
+	u, err := s.db.GetUser(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+// userPatch is the body of PATCH /api/v1/users/{id}.
+type userPatch struct {
+	Name     *string `json:"name"`
+	Admin    *bool   `json:"admin"`
+	Disabled *bool   `json:"disabled"`
+	Password *string `json:"password"`
+}
+
+func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[userPatch](w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.db.UpdateUser(r.Context(), r.PathValue("id"), store.UserPatch(in))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+// apiListTeams lists every team to administrators and a user's own teams to
+// everyone else.
+func (s *Server) apiListTeams(w http.ResponseWriter, r *http.Request) {
+	p, err := pageRequest(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	memberOf := actor(r).UserID
+	if actor(r).Admin {
+		memberOf = ""
+	}
+	page, err := s.db.ListTeams(r.Context(), memberOf, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// teamInput is the body of POST /api/v1/teams.
+type teamInput struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+func (s *Server) apiCreateTeam(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[teamInput](w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, err := s.db.CreateTeam(r.Context(), identity.Team{Slug: in.Slug, Name: in.Name})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/teams/"+t.Slug)
+	writeJSON(w, http.StatusCreated, t)
+}
+
+// apiGetTeam shows a team to administrators and its members; to anyone else
+// it does not exist.
+func (s *Server) apiGetTeam(w http.ResponseWriter, r *http.Request) {
+	t, err := s.db.GetTeam(r.Context(), r.PathValue("team"))
+	if err == nil && !actor(r).Admin && !hasMember(t, actor(r).UserID) {
+		err = atrium.Errorf(atrium.NotFound, "no team %q", r.PathValue("team"))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func hasMember(t identity.Team, userID string) bool {
+	for _, m := range t.Members {
+		if m.ID == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// memberInput is the body of POST /api/v1/teams/{team}/members.
+type memberInput struct {
+	UserID string `json:"user_id"`
+}
+
+func (s *Server) apiAddTeamMember(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[memberInput](w, r)
+	if err == nil {
+		err = s.db.AddTeamMember(r.Context(), r.PathValue("team"), in.UserID)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, err := s.db.GetTeam(r.Context(), r.PathValue("team"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) apiRemoveTeamMember(w http.ResponseWriter, r *http.Request) {
+	if err := s.db.RemoveTeamMember(r.Context(), r.PathValue("team"), r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiListTokens lists the caller's tokens; administrators may add ?all=true.
+func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) {
+	p, err := pageRequest(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	owner := actor(r).UserID
+	if r.URL.Query().Get("all") == "true" {
+		if !actor(r).Admin {
+			s.fail(w, r, errAdmin)
+			return
+		}
+		owner = ""
+	}
+	page, err := s.db.ListTokens(r.Context(), owner, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// tokenInput is the body of POST /api/v1/tokens.
+type tokenInput struct {
+	Name      string `json:"name"`
+	ExpiresIn string `json:"expires_in"`
+}
+
+// createdToken is the answer to POST /api/v1/tokens: the only time the
+// secret is shown.
+type createdToken struct {
+	identity.Token
+	Secret string `json:"token"`
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[tokenInput](w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ttl, err := ParseTTL(in.ExpiresIn)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, secret, err := s.db.CreateToken(r.Context(), actor(r).UserID, in.Name, ttl)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, createdToken{Token: t, Secret: secret})
+}
+
+// apiRevokeToken revokes one of the caller's tokens (any token, for admins).
+// Someone else's token looks exactly like a missing one.
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
+	t, err := s.db.GetToken(r.Context(), r.PathValue("id"))
+	if err == nil && t.UserID != actor(r).UserID && !actor(r).Admin {
+		err = atrium.Errorf(atrium.NotFound, "no token with id %q", r.PathValue("id"))
+	}
+	if err == nil {
+		t, err = s.db.RevokeToken(r.Context(), t.ID)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+// ParseTTL reads an expiry such as "90d", "12h" or "" (never expires).
+func ParseTTL(v string) (time.Duration, error) {
+	if v == "" || v == "never" {
+		return 0, nil
+	}
+	bad := atrium.Errorf(atrium.Invalid, "expiry %q is not a duration like 30d, 12h or never", v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		d, err := time.ParseDuration(days + "h")
+		if err != nil || d <= 0 {
+			return 0, bad
+		}
+		return d * 24, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// auditFilter reads the audit filters shared by the API and the page.
+func auditFilter(r *http.Request) (store.AuditFilter, error) {
+	q := r.URL.Query()
+	p, err := atrium.ParsePage(q.Get("page_size"), q.Get("page_token"))
+	if err != nil {
+		return store.AuditFilter{}, err
+	}
+	f := store.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), ActorID: q.Get("actor"), Page: p}
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := q.Get(name); v != "" {
+			t, err := parseWhen(v)
+			if err != nil {
+				return f, atrium.Errorf(atrium.Invalid, "%s must be a date (2026-01-31) or an RFC 3339 time", name)
+			}
+			*dst = t
+		}
+	}
+	return f, nil
+}
+
+func parseWhen(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", v)
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	f, err := auditFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := s.db.AuditEntries(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}

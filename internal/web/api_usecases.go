@@ -1,0 +1,208 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/usecase"
+)
+
+// useCaseFilter reads the list filters shared by the API and the page.
+func useCaseFilter(r *http.Request) (usecase.Filter, error) {
+	q := r.URL.Query()
+	page, err := atrium.ParsePage(q.Get("page_size"), q.Get("page_token"))
+	if err != nil {
+		return usecase.Filter{}, err
+	}
+	f := usecase.Filter{Stage: usecase.Stage(q.Get("stage")), Team: q.Get("team"), Page: page, IncludeArchived: q.Get("archived") == "true"}
+	if f.Stage != "" && !f.Stage.Valid() {
+		return f, atrium.Errorf(atrium.Invalid, "stage %q is not one of scoping, data, modelling, deployment, usage, retired", f.Stage)
+	}
+	if f.Query, err = atrium.CheckText("q", q.Get("q"), 200, false, false); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func (s *Server) apiListUseCases(w http.ResponseWriter, r *http.Request) {
+	f, err := useCaseFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := s.db.ListUseCases(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// useCaseInput is the body of POST /api/v1/usecases.
+type useCaseInput struct {
+	Slug    string        `json:"slug"`
+	Name    string        `json:"name"`
+	Summary string        `json:"summary"`
+	Team    string        `json:"team"`
+	Stage   usecase.Stage `json:"stage"`
+}
+
+func (s *Server) apiCreateUseCase(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[useCaseInput](w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Team == "" {
+		s.fail(w, r, atrium.Errorf(atrium.Invalid, "team is required: the slug of the team that owns the use case"))
+		return
+	}
+	u, err := s.db.CreateUseCase(r.Context(), usecase.UseCase{Slug: in.Slug, Name: in.Name, Summary: in.Summary, TeamSlug: in.Team, Stage: in.Stage})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/usecases/"+u.Slug)
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) apiGetUseCase(w http.ResponseWriter, r *http.Request) {
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+// useCasePatch is the body of PATCH /api/v1/usecases/{slug}.
+type useCasePatch struct {
+	Name    *string `json:"name"`
+	Summary *string `json:"summary"`
+	Team    *string `json:"team"`
+	OwnerID *string `json:"owner_id"`
+	Version int64   `json:"version"`
+}
+
+func (s *Server) apiUpdateUseCase(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[useCasePatch](w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Version < 0 {
+		s.fail(w, r, atrium.Errorf(atrium.Invalid, "version must be the positive version you read"))
+		return
+	}
+	u, err := s.db.UpdateUseCase(r.Context(), r.PathValue("slug"), store.UseCasePatch{
+		Name: in.Name, Summary: in.Summary, Team: in.Team, OwnerID: in.OwnerID, Version: in.Version})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiArchiveUseCase(w http.ResponseWriter, r *http.Request) { s.setArchived(w, r, true) }
+func (s *Server) apiRestoreUseCase(w http.ResponseWriter, r *http.Request) { s.setArchived(w, r, false) }
+
+func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, archived bool) {
+	u, err := s.db.SetArchived(r.Context(), r.PathValue("slug"), archived)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiListTransitions(w http.ResponseWriter, r *http.Request) {
+	hist, err := s.db.Transitions(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": hist})
+}
+
+// transitionInput is the body of POST /api/v1/usecases/{slug}/transitions.
+type transitionInput struct {
+	To   usecase.Stage `json:"to"`
+	Note string        `json:"note"`
+}
+
+func (s *Server) apiTransition(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[transitionInput](w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.db.Transition(r.Context(), r.PathValue("slug"), in.To, in.Note, s.opts.Gate)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiListGrants(w http.ResponseWriter, r *http.Request) {
+	grants, err := s.db.Grants(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": grants})
+}
+
+// grantInput is the body of POST /api/v1/usecases/{slug}/grants.
+type grantInput struct {
+	UserID string       `json:"user_id"`
+	Team   string       `json:"team"`
+	Role   usecase.Role `json:"role"`
+}
+
+func (s *Server) apiPutGrant(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[grantInput](w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.db.PutGrant(r.Context(), r.PathValue("slug"), usecase.Grant{UserID: in.UserID, TeamSlug: in.Team, Role: in.Role})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, g)
+}
+
+func (s *Server) apiDeleteGrant(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err == nil {
+		err = s.db.DeleteGrant(r.Context(), r.PathValue("slug"), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiUseCaseAudit(w http.ResponseWriter, r *http.Request) {
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := auditFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.ObjectType, f.ObjectID = "usecase", u.ID
+	page, err := s.db.AuditEntries(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}

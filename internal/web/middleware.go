@@ -1,0 +1,208 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+)
+
+var (
+	errCrossOrigin = atrium.Errorf(atrium.Forbidden, "cross-origin request refused: submit the form from Atrium's own pages")
+	errNoRoute     = atrium.Errorf(atrium.NotFound, "there is nothing at this address")
+	errBadHost     = atrium.Errorf(atrium.Invalid, "this server does not answer for that host name")
+	errLogin       = atrium.Errorf(atrium.Unauthenticated, "log in or send an API token (Authorization: Bearer …)")
+	errAdmin       = atrium.Errorf(atrium.Forbidden, "only administrators can do this")
+)
+
+// recoverer turns a panic into a 500 so one bad request cannot kill the server.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.fail(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requestID gives every request an id, echoed in X-Request-Id and recorded in
+// the access log and in every audit entry the request causes.
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(atrium.WithRequestID(r.Context(), id)))
+	})
+}
+
+// statusWriter remembers the status code for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type patternKey struct{}
+
+// observe writes the access log line and the request metrics. The route
+// pattern, set by guard, labels the metrics so that they stay bounded.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		pattern := new(string)
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), patternKey{}, pattern)))
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		d := time.Since(start)
+		route := *pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.observe(route, r.Method, sw.status, d)
+		s.log.Info("request", "request_id", atrium.RequestIDFrom(r.Context()), "method", r.Method, "path", r.URL.Path,
+			"route", route, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000, "remote", clientIP(r))
+	})
+}
+
+// checkHost enforces the Host allow-list, a defence against DNS rebinding.
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	if len(s.opts.AllowedHosts) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !slices.Contains(s.opts.AllowedHosts, strings.ToLower(host)) {
+			s.fail(w, r, errBadHost)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sessionCookie is the name of the browser session cookie.
+const sessionCookie = "atrium_session"
+
+// authenticate resolves a bearer token or a session cookie to an actor. A
+// credential that is present but not valid is refused at once, on every route,
+// so a script with a stale token fails loudly instead of acting anonymously.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			secret, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || secret == "" {
+				s.fail(w, r, atrium.Errorf(atrium.Unauthenticated, "the Authorization header must be \"Bearer <token>\""))
+				return
+			}
+			a, err := s.db.TokenActor(ctx, strings.TrimSpace(secret))
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			ctx = atrium.WithActor(ctx, a)
+		} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			a, err := s.db.SessionActor(ctx, c.Value)
+			switch {
+			case err == nil:
+				ctx = atrium.WithActor(ctx, a)
+			case atrium.KindOf(err) == atrium.Unauthenticated:
+				clearSessionCookie(w, r)
+			default:
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if a, ok := atrium.ActorFrom(ctx); ok && s.limiter != nil {
+			key := "user:" + a.UserID
+			if a.TokenID != "" {
+				key = "token:" + a.TokenID
+			}
+			if wait, ok := s.limiter.allow(key); !ok {
+				w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+				s.fail(w, r, atrium.Errorf(atrium.RateLimited, "too many requests; retry in %d seconds", int(wait.Seconds())+1))
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// guard enforces a route's access level and records its pattern.
+func (s *Server) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(patternKey{}).(*string); ok {
+			*p = rt.pattern
+		}
+		if rt.access != public {
+			a, ok := atrium.ActorFrom(r.Context())
+			if !ok {
+				if !isAPI(r) && r.Method == http.MethodGet {
+					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
+				w.Header().Set("WWW-Authenticate", `Bearer realm="atrium"`)
+				s.fail(w, r, errLogin)
+				return
+			}
+			if rt.access == admin && !a.Admin {
+				s.fail(w, r, errAdmin)
+				return
+			}
+		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if !isAPI(r) {
+			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+			w.Header().Set("Referrer-Policy", "same-origin")
+			w.Header().Set("X-Frame-Options", "DENY")
+		}
+		rt.h(w, r)
+	})
+}
+
+// clientIP is the peer address; proxies are not trusted for it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

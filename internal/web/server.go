@@ -1,0 +1,84 @@
+// Package web serves Atrium over HTTP: the JSON API under /api/v1, the
+// server-rendered pages, health and metrics. Every route is listed in
+// routes.go; handlers parse, authorise, validate, call the store, respond.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/usecase"
+)
+
+// Options configure a Server.
+type Options struct {
+	DB  *store.DB
+	Log *slog.Logger
+	// AllowedHosts, when not empty, is the only Host header values accepted.
+	AllowedHosts []string
+	// TrustedOrigins may make cookie-authenticated writes from another origin.
+	TrustedOrigins []string
+	// RateLimit is the sustained requests per second allowed to one token or
+	// session, with RateBurst requests of headroom. Zero disables the limit.
+	RateLimit float64
+	RateBurst int
+	// SessionTTL is how long a browser session lasts.
+	SessionTTL time.Duration
+	// Version is shown in the page footer and /api/v1/me.
+	Version string
+	// Gate checks stage transitions; nil allows every move.
+	Gate usecase.Gate
+}
+
+// Server is Atrium's HTTP surface.
+type Server struct {
+	db      *store.DB
+	log     *slog.Logger
+	opts    Options
+	pages   *pages
+	metrics *metrics
+	limiter *limiter
+	handler http.Handler
+}
+
+// New builds a Server; templates are parsed here so that a broken one stops
+// the boot instead of failing a request later.
+func New(opts Options) (*Server, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{db: opts.DB, log: opts.Log, opts: opts, pages: p, metrics: newMetrics()}
+	if opts.RateLimit > 0 {
+		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)
+	}
+	cop := http.NewCrossOriginProtection()
+	for _, o := range opts.TrustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, err
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errCrossOrigin)
+	}))
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.pattern, s.guard(rt))
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errNoRoute)
+	}))
+	s.handler = s.recoverer(s.requestID(s.observe(s.checkHost(cop.Handler(s.authenticate(mux))))))
+	return s, nil
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
