@@ -17,7 +17,6 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, p Problem) 
 func clearSessionCookie(w http.ResponseWriter, r *http.Request) {}
 
 func (s *Server) static(w http.ResponseWriter, r *http.Request)                   { http.NotFound(w, r) }
-func (s *Server) openAPI(w http.ResponseWriter, r *http.Request)                  { http.NotFound(w, r) }
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request)                 { http.NotFound(w, r) }
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request)                { http.NotFound(w, r) }
 func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request)            { http.NotFound(w, r) }
