@@ -28,3 +28,25 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	}
 	return os.Chmod(abs, 0o600)
 }
+
+// Check runs SQLite's integrity check and confirms the schema is Atrium's,
+// so a restore never puts a damaged or foreign file in place.
+func (db *DB) Check(ctx context.Context) error {
+	if db.dialect.name == "sqlite" {
+		var res string
+		if err := db.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+			return err
+		}
+		if res != "ok" {
+			return fmt.Errorf("integrity check: %s", res)
+		}
+	}
+	var n int
+	if err := db.reader(ctx).queryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("no Atrium schema: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("no Atrium migrations recorded")
+	}
+	return nil
+}

@@ -33,7 +33,7 @@ type DB struct {
 // Open connects to the database named by url — a postgres:// URL, or a path
 // to an SQLite file (created if missing) — and applies pending migrations.
 func Open(ctx context.Context, url string) (*DB, error) {
-	db, err := open(url)
+	db, err := open(url, true)
 	if err != nil {
 		return nil, err
 	}
@@ -44,11 +44,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// OpenNoMigrate connects without migrating, for tools that must look at a
-// database as it is.
-func OpenNoMigrate(url string) (*DB, error) { return open(url) }
+// OpenNoMigrate connects to an existing database without migrating, for
+// tools that must look at a database as it is. A missing SQLite file is an
+// error, not a new empty database.
+func OpenNoMigrate(url string) (*DB, error) { return open(url, false) }
 
-func open(url string) (*DB, error) {
+func open(url string, create bool) (*DB, error) {
 	db := &DB{url: url, now: func() time.Time { return time.Now().UTC() }}
 	if IsPostgres(url) {
 		pool, err := sql.Open("pgx", url)
@@ -61,14 +62,18 @@ func open(url string) (*DB, error) {
 		db.write, db.read, db.dialect = pool, pool, postgres
 		return db, nil
 	}
-	if dir := filepath.Dir(url); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create database folder: %w", err)
+	mode := "rwc"
+	if !create {
+		if _, err := os.Stat(url); err != nil {
+			return nil, fmt.Errorf("no database at %s: %w", url, err)
 		}
+		mode = "rw"
+	} else if err := os.MkdirAll(filepath.Dir(url), 0o700); err != nil {
+		return nil, fmt.Errorf("create database folder: %w", err)
 	}
 	// synchronous=FULL: an acknowledged write survives power loss, which the
 	// audit trail promises. busy_timeout covers other processes (the CLI).
-	dsn := "file:" + url + "?_txlock=immediate&_timefmt=rfc3339" +
+	dsn := "file:" + url + "?mode=" + mode + "&_txlock=immediate&_timefmt=rfc3339" +
 		"&_pragma=journal_mode(wal)&_pragma=synchronous(full)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)"
 	w, err := sql.Open("sqlite3", dsn)
 	if err != nil {

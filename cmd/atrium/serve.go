@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/audit"
+	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/web"
+)
+
+// auditOrigin names this log in signed checkpoints.
+const auditOrigin = "atrium"
+
+// runServe runs the server until ctx ends. With demo set, it first creates a
+// fresh data folder (unless --data names an empty one) and seeds an example.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+	start := time.Now()
+	name := "serve"
+	if demo {
+		name = "demo"
+	}
+	c, fs := newFlags(name, getenv, stderr, true)
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if demo {
+		if err := prepareDemoFolder(c, fs); err != nil {
+			return err
+		}
+	}
+	log := c.logger(stderr)
+	if err := os.MkdirAll(c.Data, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	signer, _, err := audit.LoadOrCreateKey(c.AuditKey, auditOrigin)
+	if err != nil {
+		return err
+	}
+	ctx = atrium.WithActor(ctx, atrium.System)
+	if demo {
+		if err := seedDemo(ctx, db, c, stdout); err != nil {
+			return err
+		}
+	} else if err := bootstrap(ctx, db, c, stdout); err != nil {
+		return err
+	}
+	srv, err := web.New(web.Options{
+		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, SessionTTL: c.SessionTTL, Version: version,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	cp := &audit.Checkpointer{Head: db, Signer: signer, Origin: auditOrigin, File: c.checkpointFile(),
+		Every: c.CheckpointEvery, Interval: c.CheckpointInterval, Log: log}
+	cpCtx, stopCP := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { cp.Run(cpCtx) })
+
+	scheme := "http"
+	if c.TLSCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "Atrium %s is listening on %s://%s (database: %s, started in %d ms)\n",
+		version, scheme, ln.Addr(), db.Dialect(), time.Since(start).Milliseconds())
+	log.Info("listening", "addr", ln.Addr().String(), "database", db.Dialect(), "startup_ms", time.Since(start).Milliseconds())
+
+	served := make(chan error, 1)
+	go func() {
+		if c.TLSCert != "" {
+			served <- hs.ServeTLS(ln, c.TLSCert, c.TLSKey)
+		} else {
+			served <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests in flight")
+		shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err = hs.Shutdown(shutdown)
+		cancel()
+	}
+	stopCP()
+	wg.Wait() // the checkpointer signs a final checkpoint before we close the store
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// bootstrap creates the first administrator (with a random password printed
+// once) and a default team when the database has no users at all.
+func bootstrap(ctx context.Context, db *store.DB, c *Config, stdout io.Writer) error {
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password, u, err := createAdmin(ctx, db, c.AdminEmail, "Administrator")
+	if err != nil {
+		return err
+	}
+	if _, err := db.CreateTeam(ctx, identity.Team{Slug: "default", Name: "Default team"}); err != nil && atrium.KindOf(err) != atrium.Conflict {
+		return err
+	}
+	if err := db.AddTeamMember(ctx, "default", u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nFirst start: created the administrator account.\n  e-mail:   %s\n  password: %s\nThis password is shown only now. Log in and change it under Users.\n\n", c.AdminEmail, password)
+	return nil
+}
+
+// createAdmin adds an administrator with a fresh random password, which it
+// returns: Atrium never ships a fixed default password.
+func createAdmin(ctx context.Context, db *store.DB, email, name string) (string, identity.User, error) {
+	secret, _ := identity.NewSecret("")
+	password := secret[:24]
+	u, err := db.CreateUser(ctx, identity.User{Email: email, Name: name, Admin: true}, password)
+	if err != nil {
+		return "", u, fmt.Errorf("create administrator: %w", err)
+	}
+	return password, u, nil
+}
