@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -37,6 +38,11 @@ func CheckPassword(pw string) error {
 	}
 	if n < MinPassword || n > MaxPassword {
 		return atrium.Errorf(atrium.Invalid, "password must be %d to %d characters long (got %d)", MinPassword, MaxPassword, n)
+	}
+	for _, r := range pw {
+		if unicode.IsControl(r) {
+			return atrium.Errorf(atrium.Invalid, "password cannot contain control characters")
+		}
 	}
 	return nil
 }

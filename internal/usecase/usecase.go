@@ -89,6 +89,9 @@ func (u *UseCase) Normalize() error {
 	if err := atrium.CheckSlug("slug", u.Slug); err != nil {
 		return err
 	}
+	if u.Slug == "new" {
+		return atrium.Errorf(atrium.Invalid, "slug %q is reserved; choose another", u.Slug)
+	}
 	var err error
 	if u.Name, err = atrium.CheckText("name", u.Name, MaxName, true, false); err != nil {
 		return err
