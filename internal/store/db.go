@@ -14,7 +14,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "github.com/ncruces/go-sqlite3/driver"
+	"github.com/ncruces/go-sqlite3/driver"
+	"github.com/ncruces/go-sqlite3/ext/unicode"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 )
@@ -74,14 +75,14 @@ func open(url string, create bool) (*DB, error) {
 	// synchronous=FULL: an acknowledged write survives power loss, which the
 	// audit trail promises. busy_timeout covers other processes (the CLI).
 	dsn := "file:" + url + "?mode=" + mode + "&_txlock=immediate&_timefmt=rfc3339" +
-		"&_pragma=journal_mode(wal)&_pragma=synchronous(full)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)"
-	w, err := sql.Open("sqlite3", dsn)
+		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(full)&_pragma=foreign_keys(on)"
+	w, err := driver.Open(dsn, unicode.Register)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite3", dsn)
+	r, err := driver.Open(dsn, unicode.Register)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -140,7 +141,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return db.classify(err)
 	}
-	tx := &Tx{tx: sqltx, db: db, ctx: ctx, now: db.now()}
+	tx := &Tx{tx: sqltx, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond)}
 	if err := fn(tx); err != nil {
 		sqltx.Rollback()
 		return db.classify(err)

@@ -12,6 +12,9 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
+// migrateLockID names the PostgreSQL advisory lock that Migrate holds.
+const migrateLockID = 0x617472_69756d // "atrium"
+
 // Migration is one schema change, as listed by Migrations.
 type Migration struct {
 	Version string
@@ -32,6 +35,20 @@ func (db *DB) migrationFiles() ([]string, error) {
 // from several processes: the bookkeeping table's primary key lets only one
 // record a version, and the loser's transaction rolls back.
 func (db *DB) Migrate(ctx context.Context) error {
+	if db.dialect.name == "postgres" {
+		// Replicas starting together would each create the same tables and
+		// all but one fail on the catalog's unique index; a session-level
+		// advisory lock queues them, and the later ones find nothing to do.
+		conn, err := db.write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLockID); err != nil {
+			return fmt.Errorf("migrate: take lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLockID)
+	}
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}

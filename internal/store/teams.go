@@ -59,7 +59,7 @@ func (db *DB) GetTeam(ctx context.Context, slug string) (identity.Team, error) {
 func (db *DB) ListTeams(ctx context.Context, memberOf string, p atrium.PageRequest) (atrium.Page[identity.Team], error) {
 	rows, err := db.reader(ctx).query(`SELECT id, slug, name, created_at, COUNT(*) OVER() FROM teams
 		WHERE $1 = '' OR id IN (SELECT team_id FROM team_members WHERE user_id = $1)
-		ORDER BY name LIMIT $2 OFFSET $3`, memberOf, p.Size, p.Offset)
+		ORDER BY name, slug LIMIT $2 OFFSET $3`, memberOf, p.Size, p.Offset)
 	if err != nil {
 		return atrium.Page[identity.Team]{}, db.classify(err)
 	}

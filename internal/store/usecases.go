@@ -214,21 +214,29 @@ func (db *DB) mutateUseCase(ctx context.Context, slug string, min usecase.Role, 
 		if err := fn(tx, &u); err != nil {
 			return err
 		}
+		read := u.Version
 		u.Version++
 		u.UpdatedAt = tx.now
-		if _, err := tx.exec(`UPDATE usecases SET name = $1, summary = $2, team_id = $3, owner_id = $4, stage = $5, archived = $6, version = $7, updated_at = $8 WHERE id = $9`,
-			u.Name, u.Summary, u.TeamID, u.OwnerID, u.Stage, u.Archived, u.Version, formatTime(u.UpdatedAt), u.ID); err != nil {
+		// The version condition catches a concurrent change that committed
+		// after getUseCase read the row (PostgreSQL; SQLite's single writer
+		// cannot interleave).
+		res, err := tx.exec(`UPDATE usecases SET name = $1, summary = $2, team_id = $3, owner_id = $4, stage = $5, archived = $6, version = $7, updated_at = $8 WHERE id = $9 AND version = $10`,
+			u.Name, u.Summary, u.TeamID, u.OwnerID, u.Stage, u.Archived, u.Version, formatTime(u.UpdatedAt), u.ID, read)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return atrium.Errorf(atrium.Conflict, "use case %q was changed by someone else at the same time; reload and try again", slug)
 		}
 		if err := tx.appendAudit(action, "usecase", u.ID, u); err != nil {
 			return err
 		}
-		role := u.Role
-		u, err = getUseCase(ctx, tx, slug)
-		if atrium.KindOf(err) == atrium.NotFound {
-			// The actor gave the use case away; show them the result anyway.
-			u.Role, err = role, nil
+		// Read back without the visibility check: an actor who just gave the
+		// use case away still sees the result, with the role they now have.
+		if u, err = scanUseCase(tx.queryRow(`SELECT `+useCaseCols+useCaseFrom+` WHERE u.id = $1`, u.ID)); err != nil {
+			return err
 		}
+		u.Role, err = roleOn(tx, actorOf(ctx), u)
 		return err
 	})
 	return u, err

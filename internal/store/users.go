@@ -151,6 +151,14 @@ func (db *DB) UpdateUser(ctx context.Context, id string, p UserPatch) (identity.
 
 // keepAnAdmin refuses a change that would leave no enabled administrator.
 func (tx *Tx) keepAnAdmin(exceptID string) error {
+	if tx.db.dialect.name == "postgres" {
+		// Lock the enabled administrators, always in the same order, before
+		// counting them: otherwise two concurrent demotions each count the
+		// other and both succeed. SQLite's single writer already serialises this.
+		if _, err := tx.exec(`SELECT id FROM users WHERE admin = TRUE AND disabled = FALSE ORDER BY id FOR UPDATE`); err != nil {
+			return err
+		}
+	}
 	var n int
 	if err := tx.queryRow(`SELECT COUNT(*) FROM users WHERE admin = TRUE AND disabled = FALSE AND id <> $1`, exceptID).Scan(&n); err != nil {
 		return err

@@ -105,7 +105,9 @@ func (s *Server) apiUpdateUseCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiArchiveUseCase(w http.ResponseWriter, r *http.Request) { s.setArchived(w, r, true) }
-func (s *Server) apiRestoreUseCase(w http.ResponseWriter, r *http.Request) { s.setArchived(w, r, false) }
+func (s *Server) apiRestoreUseCase(w http.ResponseWriter, r *http.Request) {
+	s.setArchived(w, r, false)
+}
 
 func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, archived bool) {
 	u, err := s.db.SetArchived(r.Context(), r.PathValue("slug"), archived)

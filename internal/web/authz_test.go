@@ -1,0 +1,195 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// apiCase is how the authorisation matrix exercises one API route: the path
+// parameters to use and a body that would be accepted from someone allowed.
+type apiCase struct {
+	params map[string]string // {name} → value; "{slug}" defaults to "alpha"
+	body   func(f *fixture) any
+}
+
+// apiMatrix lists every /api/v1 route. A route in the table that is not
+// here — or here but not in the table — fails TestAuthorizationMatrix, so a
+// new route cannot ship without its access rules being exercised.
+var apiMatrix = map[string]apiCase{
+	"GET /api/v1/openapi.json":    {},
+	"GET /api/v1/me":              {},
+	"GET /api/v1/usecases":        {},
+	"POST /api/v1/usecases":       {body: func(*fixture) any { return map[string]string{"name": "Probe", "team": "team-a"} }},
+	"GET /api/v1/usecases/{slug}": {},
+	"PATCH /api/v1/usecases/{slug}": {body: func(*fixture) any {
+		return map[string]any{"summary": "changed"}
+	}},
+	"POST /api/v1/usecases/{slug}/archive":     {},
+	"POST /api/v1/usecases/{slug}/restore":     {},
+	"GET /api/v1/usecases/{slug}/transitions":  {},
+	"POST /api/v1/usecases/{slug}/transitions": {body: func(*fixture) any { return map[string]string{"to": "data", "note": "go"} }},
+	"GET /api/v1/usecases/{slug}/grants":       {},
+	"POST /api/v1/usecases/{slug}/grants": {body: func(f *fixture) any {
+		return map[string]string{"user_id": f.users["viewer"].ID, "role": "reviewer"}
+	}},
+	"DELETE /api/v1/usecases/{slug}/grants/{id}": {params: map[string]string{"{id}": "GRANT"}},
+	"GET /api/v1/usecases/{slug}/audit":          {},
+	"GET /api/v1/users":                          {},
+	"POST /api/v1/users":                         {body: func(*fixture) any { return map[string]string{"email": "new@example.org"} }},
+	"GET /api/v1/users/{id}":                     {params: map[string]string{"{id}": "OWNER"}},
+	"PATCH /api/v1/users/{id}": {params: map[string]string{"{id}": "OWNER"}, body: func(*fixture) any {
+		return map[string]string{"name": "Renamed"}
+	}},
+	"GET /api/v1/teams":        {},
+	"POST /api/v1/teams":       {body: func(*fixture) any { return map[string]string{"name": "Team C"} }},
+	"GET /api/v1/teams/{team}": {params: map[string]string{"{team}": "team-a"}},
+	"POST /api/v1/teams/{team}/members": {params: map[string]string{"{team}": "team-a"}, body: func(f *fixture) any {
+		return map[string]string{"user_id": f.users["viewer"].ID}
+	}},
+	"DELETE /api/v1/teams/{team}/members/{id}": {params: map[string]string{"{team}": "team-a", "{id}": "OWNER"}},
+	"GET /api/v1/tokens":                       {},
+	"POST /api/v1/tokens":                      {body: func(*fixture) any { return map[string]string{"name": "probe"} }},
+	"DELETE /api/v1/tokens/{id}":               {params: map[string]string{"{id}": "TOKEN"}},
+	"GET /api/v1/audit":                        {},
+}
+
+// path fills a route pattern's parameters for the fixture.
+func (c apiCase) path(f *fixture, pattern, slug string) string {
+	p := strings.ReplaceAll(pattern, "{slug}", slug)
+	for k, v := range c.params {
+		switch v {
+		case "GRANT":
+			v = itoa(f.grant)
+		case "OWNER":
+			v = f.users["owner"].ID
+		case "TOKEN":
+			v = f.ownerTokenID()
+		}
+		p = strings.ReplaceAll(p, k, v)
+	}
+	return p
+}
+
+func (c apiCase) bodyFor(f *fixture) []byte {
+	if c.body == nil {
+		return nil
+	}
+	b, err := jsonMarshal(c.body(f))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return b
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	f := newFixture(t)
+	seen := map[string]bool{}
+	for _, rt := range f.srv.routes() {
+		if !strings.HasPrefix(rt.pattern, "/api/v1/") {
+			continue
+		}
+		key := rt.method + " " + rt.pattern
+		seen[key] = true
+		c, ok := apiMatrix[key]
+		if !ok {
+			t.Errorf("route %s is not in the authorisation matrix; add it to apiMatrix", key)
+			continue
+		}
+		write := rt.method != http.MethodGet
+		t.Run(key, func(t *testing.T) {
+			path := c.path(f, rt.pattern, "alpha")
+			body := c.bodyFor(f)
+
+			// 1. Without credentials: 401, except the explicit public list.
+			rec := f.do("", rt.method, path, "application/json", body)
+			if rt.access == public {
+				if rec.Code != http.StatusOK {
+					t.Fatalf("public route without credentials = %d, want 200", rec.Code)
+				}
+				return
+			}
+			if rec.Code != http.StatusUnauthorized {
+				t.Fatalf("without credentials = %d, want 401 (body %s)", rec.Code, rec.Body)
+			}
+			problem(t, rec)
+
+			// 2. A viewer's token on a write: 403 (self-service writes aside).
+			if write && !rt.self {
+				before := f.auditSize()
+				rec = f.do("viewer", rt.method, path, "application/json", body)
+				if rec.Code != http.StatusForbidden {
+					t.Fatalf("viewer on a write = %d, want 403 (body %s)", rec.Code, rec.Body)
+				}
+				problem(t, rec)
+				if f.auditSize() != before {
+					t.Fatalf("a refused write changed the audit log")
+				}
+			}
+			if rt.access == admin {
+				rec = f.do("owner", rt.method, path, "application/json", body)
+				if rec.Code != http.StatusForbidden {
+					t.Fatalf("non-admin on an admin route = %d, want 403", rec.Code)
+				}
+			}
+
+			// 3. Another team's use case looks exactly like a missing one.
+			if rt.role != "" {
+				hidden := f.do("stranger", rt.method, path, "application/json", body)
+				missing := f.do("stranger", rt.method, c.path(f, rt.pattern, "no-such-usecase"), "application/json", body)
+				if hidden.Code != http.StatusNotFound || missing.Code != http.StatusNotFound {
+					t.Fatalf("stranger: hidden = %d, missing = %d, want 404 for both", hidden.Code, missing.Code)
+				}
+				if !bytes.Equal(hidden.Body.Bytes(), missing.Body.Bytes()) {
+					t.Fatalf("hidden and missing use cases answer differently:\n%s\n%s", hidden.Body, missing.Body)
+				}
+				// A viewer can read what they were granted.
+				if !write {
+					if rec := f.do("viewer", rt.method, path, "", nil); rec.Code != http.StatusOK {
+						t.Fatalf("viewer reading = %d, want 200 (body %s)", rec.Code, rec.Body)
+					}
+				}
+			}
+		})
+	}
+	for key := range apiMatrix {
+		if !seen[key] {
+			t.Errorf("apiMatrix lists %s, which is not a route", key)
+		}
+	}
+}
+
+// TestAllowedByRole checks the other side of the matrix: the people who may
+// make a change can, so the 403s above are not the server refusing everyone.
+func TestAllowedByRole(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		who, method, path string
+		body              any
+		want              int
+	}{
+		{"owner", "PATCH", "/api/v1/usecases/alpha", map[string]string{"summary": "by the owner"}, 200},
+		{"owner", "POST", "/api/v1/usecases/alpha/transitions", map[string]string{"to": "data"}, 200},
+		{"owner", "POST", "/api/v1/usecases/alpha/grants", map[string]string{"team": "team-b", "role": "viewer"}, 200},
+		{"stranger", "GET", "/api/v1/usecases/alpha", nil, 200}, // now through team-b's grant
+		{"stranger", "PATCH", "/api/v1/usecases/alpha", map[string]string{"summary": "x"}, 403},
+		{"admin", "POST", "/api/v1/usecases/alpha/archive", nil, 200},
+		{"viewer", "POST", "/api/v1/tokens", map[string]string{"name": "mine"}, 201},
+		{"viewer", "POST", "/api/v1/usecases", map[string]string{"name": "Not mine", "team": "team-a"}, 403},
+	} {
+		rec := f.doJSON(tc.who, tc.method, tc.path, tc.body)
+		if rec.Code != tc.want {
+			t.Errorf("%s %s %s = %d, want %d (body %s)", tc.who, tc.method, tc.path, rec.Code, tc.want, rec.Body)
+		}
+	}
+}
+
+func TestTokenOfSomeoneElseLooksMissing(t *testing.T) {
+	f := newFixture(t)
+	other := f.do("viewer", "DELETE", "/api/v1/tokens/"+f.ownerTokenID(), "", nil)
+	missing := f.do("viewer", "DELETE", "/api/v1/tokens/ffffffffffffffffffffffffffffffff", "", nil)
+	if other.Code != 404 || missing.Code != 404 {
+		t.Fatalf("revoking someone else's token = %d, a missing one = %d; want 404 for both", other.Code, missing.Code)
+	}
+}

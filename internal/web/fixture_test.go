@@ -1,0 +1,153 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/usecase"
+)
+
+// fixture is a server on a real SQLite store with a small cast:
+//   - admin: administrator
+//   - owner: member of team-a, owner of use case "alpha"
+//   - viewer: holds the viewer role on "alpha" and nothing else
+//   - stranger: member of team-b, owner of use case "beta"
+type fixture struct {
+	t      *testing.T
+	db     *store.DB
+	srv    *Server
+	users  map[string]identity.User
+	tokens map[string]string
+	grant  int64 // id of the viewer's grant on alpha
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := atrium.WithActor(context.Background(), atrium.System)
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "atrium.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv, err := New(Options{DB: db, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, db: db, srv: srv, users: map[string]identity.User{}, tokens: map[string]string{}}
+	for _, name := range []string{"admin", "owner", "viewer", "stranger"} {
+		u, err := db.CreateUser(ctx, identity.User{Email: name + "@example.org", Name: name, Admin: name == "admin"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := db.CreateToken(ctx, u.ID, "test", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.users[name], f.tokens[name] = u, secret
+	}
+	for team, member := range map[string]string{"team-a": "owner", "team-b": "stranger"} {
+		if _, err := db.CreateTeam(ctx, identity.Team{Slug: team, Name: team}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddTeamMember(ctx, team, f.users[member].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for slug, owner := range map[string]string{"alpha": "owner", "beta": "stranger"} {
+		as := atrium.WithActor(ctx, atrium.Actor{UserID: f.users[owner].ID})
+		team := map[string]string{"owner": "team-a", "stranger": "team-b"}[owner]
+		if _, err := db.CreateUseCase(as, usecase.UseCase{Slug: slug, Name: slug, TeamSlug: team}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := db.PutGrant(ctx, "alpha", usecase.Grant{UserID: f.users["viewer"].ID, Role: usecase.Viewer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.grant = g.ID
+	return f
+}
+
+// do sends a request as the named user ("" for no credentials) with a raw
+// body and returns the recorded response.
+func (f *fixture) do(who, method, path, contentType string, body []byte) *httptest.ResponseRecorder {
+	f.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+f.tokens[who])
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+// doJSON sends v as a JSON body.
+func (f *fixture) doJSON(who, method, path string, v any) *httptest.ResponseRecorder {
+	f.t.Helper()
+	var body []byte
+	if v != nil {
+		var err error
+		if body, err = json.Marshal(v); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return f.do(who, method, path, "application/json", body)
+}
+
+// auditSize is the number of audit entries: every stored change adds one, so
+// an unchanged size proves a refused request stored nothing.
+func (f *fixture) auditSize() int64 {
+	f.t.Helper()
+	n, err := f.db.AuditHeadSize(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+// problem decodes a problem document, failing if the response is not one.
+func problem(t *testing.T, rec *httptest.ResponseRecorder) Problem {
+	t.Helper()
+	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type=%q, want application/problem+json (body %s)", ct, rec.Body)
+	}
+	var p Problem
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatalf("problem body %q: %v", rec.Body, err)
+	}
+	if p.Status != rec.Code || p.Code == "" || strings.TrimSpace(p.Detail) == "" {
+		t.Fatalf("problem %+v does not describe status %d with a code and a detail", p, rec.Code)
+	}
+	return p
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// ownerTokenID returns the id of the owner's API token.
+func (f *fixture) ownerTokenID() string {
+	f.t.Helper()
+	page, err := f.db.ListTokens(context.Background(), f.users["owner"].ID, atrium.PageRequest{Size: 10})
+	if err != nil || len(page.Items) == 0 {
+		f.t.Fatalf("owner tokens: %v", err)
+	}
+	return page.Items[0].ID
+}
