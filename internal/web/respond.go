@@ -67,7 +67,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.renderError(w, r, p)
 }
 
-func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+// isAPI reports whether a request is for a machine (the JSON API or the
+// metrics scrape) and so gets problem documents and 401s, not pages and
+// redirects to the login form.
+func isAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/metrics"
+}
 
 // writeJSON sends v with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
