@@ -29,6 +29,7 @@ type Config struct {
 	TLSCert            string
 	TLSKey             string
 	AdminEmail         string
+	Templates          string
 	LogFormat          string
 	LogLevel           string
 }
@@ -75,6 +76,7 @@ func (c *Config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file; serve HTTPS when set with --tls-key [ATRIUM_TLS_CERT]")
 	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS private key file [ATRIUM_TLS_KEY]")
 	fs.StringVar(&c.AdminEmail, "admin-email", env("ADMIN_EMAIL", "admin@atrium.localhost"), "e-mail of the administrator created on first start [ATRIUM_ADMIN_EMAIL]")
+	fs.StringVar(&c.Templates, "templates", env("TEMPLATES", ""), "folder of extra canvas templates (*.yaml) offered beside the built-in ones [ATRIUM_TEMPLATES]")
 }
 
 // newFlags returns a command's configuration and its flag set; the command

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
@@ -45,7 +46,7 @@ type demoPerson struct {
 
 // seedDemo fills a fresh database with an example: a credit-risk scoring use
 // case for loan applications, owned by a small team and now being modelled.
-func seedDemo(ctx context.Context, db *store.DB, c *Config, stdout io.Writer) error {
+func seedDemo(ctx context.Context, db *store.DB, c *Config, templates *canvas.Library, stdout io.Writer) error {
 	if n, err := db.CountUsers(ctx); err != nil || n > 0 {
 		if err == nil {
 			err = fmt.Errorf("the demo needs an empty database, but %s already has users", c.DB)
@@ -103,6 +104,9 @@ func seedDemo(ctx context.Context, db *store.DB, c *Config, stdout io.Writer) er
 		if _, err := db.PutGrant(asMaria, uc.Slug, usecase.Grant{UserID: people[name].ID, Role: role}); err != nil {
 			return err
 		}
+	}
+	if err := seedDemoCanvas(asMaria, db, templates, uc.Slug); err != nil {
+		return err
 	}
 	if _, err := db.CreateUseCase(asMaria, usecase.UseCase{
 		Slug: "early-arrears-warning", Name: "Early warning for missed repayments", TeamSlug: team.Slug,

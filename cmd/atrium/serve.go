@@ -13,6 +13,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/audit"
+	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web"
@@ -32,6 +33,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	c, fs := newFlags(name, getenv, stderr, true)
 	if err := c.parse(fs, args); err != nil {
 		return err
+	}
+	// Templates are read before anything is created, so a broken one stops
+	// the start at once with its file, line and reason.
+	templates, err := canvas.LoadLibrary(c.Templates)
+	if err != nil {
+		return fmt.Errorf("canvas templates: %w", err)
 	}
 	if demo {
 		if err := prepareDemoFolder(c, fs); err != nil {
@@ -53,7 +60,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ctx = atrium.WithActor(ctx, atrium.System)
 	if demo {
-		if err := seedDemo(ctx, db, c, stdout); err != nil {
+		if err := seedDemo(ctx, db, c, templates, stdout); err != nil {
 			return err
 		}
 	} else if err := bootstrap(ctx, db, c, stdout); err != nil {
@@ -62,6 +69,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := web.New(web.Options{
 		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, SessionTTL: c.SessionTTL, Version: version,
+		Templates: templates,
 	})
 	if err != nil {
 		return err

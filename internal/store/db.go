@@ -14,7 +14,9 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
+	"github.com/ncruces/go-sqlite3/ext/fts5"
 	"github.com/ncruces/go-sqlite3/ext/unicode"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -76,13 +78,13 @@ func open(url string, create bool) (*DB, error) {
 	// audit trail promises. busy_timeout covers other processes (the CLI).
 	dsn := "file:" + url + "?mode=" + mode + "&_txlock=immediate&_timefmt=rfc3339" +
 		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(full)&_pragma=foreign_keys(on)"
-	w, err := driver.Open(dsn, unicode.Register)
+	w, err := driver.Open(dsn, sqliteExtensions)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	r, err := driver.Open(dsn, unicode.Register)
+	r, err := driver.Open(dsn, sqliteExtensions)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -94,6 +96,13 @@ func open(url string, create bool) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", url, err)
 	}
 	return db, nil
+}
+
+// sqliteExtensions registers what each SQLite connection needs beyond the
+// core: Unicode-aware functions, and FTS5 for full-text search. (driver.Open
+// takes one callback for opening a connection; a second would run on close.)
+func sqliteExtensions(c *sqlite3.Conn) error {
+	return errors.Join(unicode.Register(c), fts5.Register(c))
 }
 
 // IsPostgres reports whether url names a PostgreSQL database.

@@ -5,13 +5,34 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/canvas"
 )
 
 // apiCase is how the authorisation matrix exercises one API route: the path
 // parameters to use and a body that would be accepted from someone allowed.
 type apiCase struct {
 	params map[string]string // {name} → value; "{slug}" defaults to "alpha"
+	query  string            // appended to the path after "?"
 	body   func(f *fixture) any
+	// raw, when set, is a body sent as contentType instead of JSON.
+	raw         func(f *fixture) []byte
+	contentType string
+}
+
+// canvasParams names alpha's canvas and one of its sections.
+var canvasParams = map[string]string{"{canvas}": "CANVAS", "{section}": "problem-definition"}
+
+// with returns the canvas parameters plus more.
+func with(params map[string]string, more ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range params {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(more); i += 2 {
+		out[more[i]] = more[i+1]
+	}
+	return out
 }
 
 // apiMatrix lists every /api/v1 route. A route in the table that is not
@@ -53,6 +74,62 @@ var apiMatrix = map[string]apiCase{
 	"POST /api/v1/tokens":                      {body: func(*fixture) any { return map[string]string{"name": "probe"} }},
 	"DELETE /api/v1/tokens/{id}":               {params: map[string]string{"{id}": "TOKEN"}},
 	"GET /api/v1/audit":                        {},
+
+	"GET /api/v1/templates":                {},
+	"GET /api/v1/templates/{id}":           {params: map[string]string{"{id}": fixtureTemplate}},
+	"GET /api/v1/search":                   {query: "q=review"},
+	"GET /api/v1/usecases/{slug}/canvases": {},
+	"POST /api/v1/usecases/{slug}/canvases": {body: func(*fixture) any {
+		return map[string]any{"template": "mlops-canvas-v0.1", "title": "Second plan"}
+	}},
+	"POST /api/v1/usecases/{slug}/canvases/import": {contentType: "text/markdown", raw: func(f *fixture) []byte {
+		return []byte(canvas.ExportMarkdown(f.template(fixtureTemplate), f.canvas))
+	}},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}": {params: canvasParams},
+	"PATCH /api/v1/usecases/{slug}/canvases/{canvas}": {params: canvasParams, body: func(*fixture) any {
+		return map[string]any{"title": "Renamed plan", "version": 1}
+	}},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/completeness":       {params: canvasParams},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/export":             {params: canvasParams},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}": {params: canvasParams},
+	"PUT /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}": {params: canvasParams, body: func(*fixture) any {
+		return map[string]any{"content": "Changed.", "status": "draft", "base_version": 1}
+	}},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/evidence": {params: canvasParams},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/comments": {params: canvasParams},
+	"POST /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/comments": {params: canvasParams, body: func(*fixture) any {
+		return map[string]any{"body": "Is this measurable?"}
+	}},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/iterations": {params: canvasParams},
+	"POST /api/v1/usecases/{slug}/canvases/{canvas}/iterations": {params: canvasParams, body: func(*fixture) any {
+		return map[string]any{"message": "second cut"}
+	}},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/iterations/{n}": {params: with(canvasParams, "{n}", "1")},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/diff":           {params: canvasParams, query: "from=1&to=current"},
+	"GET /api/v1/usecases/{slug}/canvases/{canvas}/objectives":     {params: canvasParams},
+	"POST /api/v1/usecases/{slug}/canvases/{canvas}/objectives": {params: canvasParams, body: func(*fixture) any {
+		return map[string]any{"section": "objective-setting", "metric": "recall", "comparator": ">=", "target": 0.6, "measured_at": "evaluation"}
+	}},
+	"PATCH /api/v1/usecases/{slug}/canvases/{canvas}/objectives/{id}": {params: with(canvasParams, "{id}", "OBJECTIVE"), body: func(*fixture) any {
+		return map[string]any{"target": 0.8}
+	}},
+	"DELETE /api/v1/usecases/{slug}/canvases/{canvas}/objectives/{id}": {params: with(canvasParams, "{id}", "OBJECTIVE")},
+	"GET /api/v1/usecases/{slug}/stakeholders":                         {},
+	"POST /api/v1/usecases/{slug}/stakeholders": {body: func(*fixture) any {
+		return map[string]any{"kind": "person-affected", "name": "Applicants"}
+	}},
+	"PATCH /api/v1/usecases/{slug}/stakeholders/{id}": {params: map[string]string{"{id}": "STAKEHOLDER"}, body: func(*fixture) any {
+		return map[string]any{"role": "review applications"}
+	}},
+	"DELETE /api/v1/usecases/{slug}/stakeholders/{id}": {params: map[string]string{"{id}": "STAKEHOLDER"}},
+	"GET /api/v1/usecases/{slug}/decisions":            {},
+	"POST /api/v1/usecases/{slug}/decisions": {body: func(*fixture) any {
+		return map[string]any{"title": "Retrain quarterly", "status": "proposed"}
+	}},
+	"GET /api/v1/usecases/{slug}/decisions/{number}": {params: map[string]string{"{number}": "DECISION"}},
+	"PATCH /api/v1/usecases/{slug}/decisions/{number}": {params: map[string]string{"{number}": "DECISION"}, body: func(*fixture) any {
+		return map[string]any{"status": "rejected"}
+	}},
 }
 
 // path fills a route pattern's parameters for the fixture.
@@ -66,13 +143,35 @@ func (c apiCase) path(f *fixture, pattern, slug string) string {
 			v = f.users["owner"].ID
 		case "TOKEN":
 			v = f.ownerTokenID()
+		case "CANVAS":
+			v = f.canvas.ID
+		case "OBJECTIVE":
+			v = itoa(f.objective)
+		case "STAKEHOLDER":
+			v = itoa(f.stakeholder)
+		case "DECISION":
+			v = itoa(int64(f.decision))
 		}
 		p = strings.ReplaceAll(p, k, v)
+	}
+	if c.query != "" {
+		p += "?" + c.query
 	}
 	return p
 }
 
+// mediaType is the Content-Type the case's body is sent as.
+func (c apiCase) mediaType() string {
+	if c.contentType != "" {
+		return c.contentType
+	}
+	return "application/json"
+}
+
 func (c apiCase) bodyFor(f *fixture) []byte {
+	if c.raw != nil {
+		return c.raw(f)
+	}
 	if c.body == nil {
 		return nil
 	}
@@ -103,7 +202,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			body := c.bodyFor(f)
 
 			// 1. Without credentials: 401, except the explicit public list.
-			rec := f.do("", rt.method, path, "application/json", body)
+			rec := f.do("", rt.method, path, c.mediaType(), body)
 			if rt.access == public {
 				if rec.Code != http.StatusOK {
 					t.Fatalf("public route without credentials = %d, want 200", rec.Code)
@@ -118,7 +217,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			// 2. A viewer's token on a write: 403 (self-service writes aside).
 			if write && !rt.self {
 				before := f.auditSize()
-				rec = f.do("viewer", rt.method, path, "application/json", body)
+				rec = f.do("viewer", rt.method, path, c.mediaType(), body)
 				if rec.Code != http.StatusForbidden {
 					t.Fatalf("viewer on a write = %d, want 403 (body %s)", rec.Code, rec.Body)
 				}
@@ -128,7 +227,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			}
 			if rt.access == admin {
-				rec = f.do("owner", rt.method, path, "application/json", body)
+				rec = f.do("owner", rt.method, path, c.mediaType(), body)
 				if rec.Code != http.StatusForbidden {
 					t.Fatalf("non-admin on an admin route = %d, want 403", rec.Code)
 				}
@@ -136,8 +235,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 			// 3. Another team's use case looks exactly like a missing one.
 			if rt.role != "" {
-				hidden := f.do("stranger", rt.method, path, "application/json", body)
-				missing := f.do("stranger", rt.method, c.path(f, rt.pattern, "no-such-usecase"), "application/json", body)
+				hidden := f.do("stranger", rt.method, path, c.mediaType(), body)
+				missing := f.do("stranger", rt.method, c.path(f, rt.pattern, "no-such-usecase"), c.mediaType(), body)
 				if hidden.Code != http.StatusNotFound || missing.Code != http.StatusNotFound {
 					t.Fatalf("stranger: hidden = %d, missing = %d, want 404 for both", hidden.Code, missing.Code)
 				}

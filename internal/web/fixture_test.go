@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
@@ -22,6 +23,10 @@ import (
 //   - owner: member of team-a, owner of use case "alpha"
 //   - viewer: holds the viewer role on "alpha" and nothing else
 //   - stranger: member of team-b, owner of use case "beta"
+//
+// Alpha has a human-centric canvas with one saved section, one objective
+// and one published iteration, a stakeholder and a decision linked to the
+// canvas's requirements section.
 type fixture struct {
 	t      *testing.T
 	db     *store.DB
@@ -29,6 +34,11 @@ type fixture struct {
 	users  map[string]identity.User
 	tokens map[string]string
 	grant  int64 // id of the viewer's grant on alpha
+
+	canvas      canvas.Canvas // alpha's canvas
+	objective   int64
+	stakeholder int64
+	decision    int // number of alpha's decision
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -75,7 +85,56 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.grant = g.ID
+	f.seedCanvas(atrium.WithActor(ctx, atrium.Actor{UserID: f.users["owner"].ID, Name: "owner"}))
 	return f
+}
+
+// fixtureTemplate is the template of the fixture's canvas.
+const fixtureTemplate = "human-centric-mlops"
+
+// seedCanvas gives alpha its canvas and records, made by the owner.
+func (f *fixture) seedCanvas(ctx context.Context) {
+	f.t.Helper()
+	t := f.template(fixtureTemplate)
+	c, err := f.db.CreateCanvas(ctx, "alpha", t, "Alpha plan", map[string]string{"team-name": "Team A"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	content := "We want to **cut** manual review time."
+	if _, err := f.db.SaveSection(ctx, "alpha", c.ID, t, store.SectionEdit{SectionID: "problem-definition", Content: &content}); err != nil {
+		f.t.Fatal(err)
+	}
+	o, err := f.db.CreateObjective(ctx, "alpha", c.ID, t, canvas.Objective{SectionID: "objective-setting", Metric: "AUC",
+		Comparator: ">=", Target: 0.78, MeasuredAt: canvas.AtEvaluation, MinSamples: 5000})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.db.PublishIteration(ctx, "alpha", c.ID, t, "first cut"); err != nil {
+		f.t.Fatal(err)
+	}
+	sh, err := f.db.CreateStakeholder(ctx, "alpha", canvas.Stakeholder{Kind: canvas.User, Name: "Loan officers", Role: "decide on applications"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	d, err := f.db.CreateDecision(ctx, "alpha", canvas.Decision{Title: "Officers keep the last word", Status: canvas.Accepted,
+		Links: []canvas.Link{{Kind: "section", Target: "requirements"}}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if f.canvas, _, err = f.db.GetCanvas(ctx, "alpha", c.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	f.objective, f.stakeholder, f.decision = o.ID, sh.ID, d.Number
+}
+
+// template returns a template of the fixture server's library.
+func (f *fixture) template(id string) *canvas.Template {
+	f.t.Helper()
+	t, ok := f.srv.templates.Get(id)
+	if !ok {
+		f.t.Fatalf("no template %q", id)
+	}
+	return t
 }
 
 // do sends a request as the named user ("" for no credentials) with a raw

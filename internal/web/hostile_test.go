@@ -6,12 +6,17 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/canvas"
 )
 
 // hostileBodies derives attacks from a valid body: broken JSON, wrong
 // shapes, unknown and duplicate keys, and for each field over-long text,
 // control characters, wrong types and absurd numbers.
-func hostileBodies(valid map[string]any) map[string][]byte {
+//
+// Text is over-long at 10,000 characters unless long names a field's own
+// limit, for fields that accept more.
+func hostileBodies(valid map[string]any, long map[string]int) map[string][]byte {
 	out := map[string][]byte{
 		"empty":          []byte(""),
 		"truncated":      []byte(`{"name": "x`),
@@ -44,7 +49,11 @@ func hostileBodies(valid map[string]any) map[string][]byte {
 	for _, k := range keys {
 		switch valid[k].(type) {
 		case string:
-			out[k+": over-long"] = with(k, strings.Repeat("a", 10_000))
+			n := 10_000
+			if limit, ok := long[k]; ok {
+				n = limit + 1
+			}
+			out[k+": over-long"] = with(k, strings.Repeat("a", n))
 			out[k+": control character"] = with(k, "ok\u0000\u0007no")
 			out[k+": number instead of text"] = with(k, 12345)
 			out[k+": object instead of text"] = with(k, map[string]int{"x": 1})
@@ -64,26 +73,57 @@ func hostileBodies(valid map[string]any) map[string][]byte {
 type hostileTarget struct {
 	method, path string
 	valid        map[string]any
+	long         map[string]int // limits of text fields that take 10,000 characters or more
 }
 
 func hostileTargets(f *fixture) []hostileTarget {
+	targets := []hostileTarget{
+		{"POST", "/api/v1/usecases", map[string]any{"name": "Probe", "summary": "s", "team": "team-a", "stage": "data", "slug": "probe"}, nil},
+		{"PATCH", "/api/v1/usecases/alpha", map[string]any{"name": "Alpha", "summary": "s", "version": 1}, nil},
+		{"POST", "/api/v1/usecases/alpha/transitions", map[string]any{"to": "data", "note": "n"}, nil},
+		{"POST", "/api/v1/usecases/alpha/grants", map[string]any{"user_id": f.users["viewer"].ID, "role": "reviewer"}, nil},
+		{"POST", "/api/v1/users", map[string]any{"email": "new@example.org", "name": "New", "admin": false}, nil},
+		{"PATCH", "/api/v1/users/" + f.users["owner"].ID, map[string]any{"name": "Owner", "disabled": false}, nil},
+		{"POST", "/api/v1/teams", map[string]any{"name": "Team C", "slug": "team-c"}, nil},
+		{"POST", "/api/v1/teams/team-a/members", map[string]any{"user_id": f.users["viewer"].ID}, nil},
+		{"POST", "/api/v1/tokens", map[string]any{"name": "probe", "expires_in": "30d"}, nil},
+	}
+	return append(targets, canvasHostileTargets(f)...)
+}
+
+// canvasHostileTargets are the JSON writes of canvases, sections, comments,
+// iterations, objectives, stakeholders and decisions.
+func canvasHostileTargets(f *fixture) []hostileTarget {
+	uc := "/api/v1/usecases/alpha"
+	cv := uc + "/canvases/" + f.canvas.ID
+	// A target may be any finite number, negative ones included, so it is
+	// sent as a json.Number, which the attacks leave alone.
+	target := json.Number("0.8")
+	decisionText := map[string]int{"context": canvas.MaxComment, "options": canvas.MaxComment, "decision": canvas.MaxComment,
+		"rationale": canvas.MaxComment, "consequences": canvas.MaxComment}
 	return []hostileTarget{
-		{"POST", "/api/v1/usecases", map[string]any{"name": "Probe", "summary": "s", "team": "team-a", "stage": "data", "slug": "probe"}},
-		{"PATCH", "/api/v1/usecases/alpha", map[string]any{"name": "Alpha", "summary": "s", "version": 1}},
-		{"POST", "/api/v1/usecases/alpha/transitions", map[string]any{"to": "data", "note": "n"}},
-		{"POST", "/api/v1/usecases/alpha/grants", map[string]any{"user_id": f.users["viewer"].ID, "role": "reviewer"}},
-		{"POST", "/api/v1/users", map[string]any{"email": "new@example.org", "name": "New", "admin": false}},
-		{"PATCH", "/api/v1/users/" + f.users["owner"].ID, map[string]any{"name": "Owner", "disabled": false}},
-		{"POST", "/api/v1/teams", map[string]any{"name": "Team C", "slug": "team-c"}},
-		{"POST", "/api/v1/teams/team-a/members", map[string]any{"user_id": f.users["viewer"].ID}},
-		{"POST", "/api/v1/tokens", map[string]any{"name": "probe", "expires_in": "30d"}},
+		{"POST", uc + "/canvases", map[string]any{"template": fixtureTemplate, "title": "Probe"}, nil},
+		{"PATCH", cv, map[string]any{"title": "Probe", "version": 1}, nil},
+		{"PUT", cv + "/sections/feasibility", map[string]any{"content": "Data exists.", "status": "draft", "base_version": 0},
+			map[string]int{"content": canvas.MaxContent}},
+		{"POST", cv + "/sections/feasibility/comments", map[string]any{"body": "Which data?"}, map[string]int{"body": canvas.MaxComment}},
+		{"POST", cv + "/iterations", map[string]any{"message": "probe"}, nil},
+		{"POST", cv + "/objectives", map[string]any{"section": "objective-setting", "metric": "recall", "comparator": ">=",
+			"target": target, "unit": "%", "measured_at": "production", "window": "30d", "min_samples": 100, "notes": "n"}, nil},
+		{"PATCH", cv + "/objectives/" + itoa(f.objective), map[string]any{"metric": "AUC", "target": target, "window": "7d", "min_samples": 10}, nil},
+		{"POST", uc + "/stakeholders", map[string]any{"kind": "user", "name": "Officers", "role": "r", "contact": "c", "concerns": "c",
+			"before": "b", "during": "d", "after": "a", "notes": "n"}, nil},
+		{"PATCH", uc + "/stakeholders/" + itoa(f.stakeholder), map[string]any{"name": "Officers", "during": "d", "version": 1}, nil},
+		{"POST", uc + "/decisions", map[string]any{"title": "T", "context": "c", "options": "o", "decision": "d", "rationale": "r",
+			"consequences": "c", "status": "accepted", "decided_by": "board", "decided_at": "2026-11-27", "supersedes": 0}, decisionText},
+		{"PATCH", uc + "/decisions/" + itoa(int64(f.decision)), map[string]any{"title": "T", "rationale": "r", "status": "accepted", "version": 1}, decisionText},
 	}
 }
 
 func TestHostileInputIsRefusedAndStoresNothing(t *testing.T) {
 	f := newFixture(t)
 	for _, tg := range hostileTargets(f) {
-		for name, body := range hostileBodies(tg.valid) {
+		for name, body := range hostileBodies(tg.valid, tg.long) {
 			t.Run(tg.method+" "+tg.path+"/"+name, func(t *testing.T) {
 				before := f.auditSize()
 				rec := f.do("admin", tg.method, tg.path, "application/json", body)

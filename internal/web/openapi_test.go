@@ -28,6 +28,23 @@ var openAPIBodies = map[string]any{
 	"createTeam":        teamInput{},
 	"addTeamMember":     memberInput{},
 	"createToken":       tokenInput{},
+	"createCanvas":      canvasInput{},
+	"updateCanvas":      canvasPatch{},
+	"saveSection":       sectionInput{},
+	"addComment":        commentInput{},
+	"publishIteration":  iterationInput{},
+	"createObjective":   objectiveInput{},
+	"updateObjective":   objectivePatch{},
+	"createStakeholder": stakeholderInput{},
+	"updateStakeholder": stakeholderPatch{},
+	"createDecision":    decisionInput{},
+	"updateDecision":    decisionPatch{},
+}
+
+// openAPIRawBodies maps each operation that reads a body other than JSON to
+// the media types it accepts.
+var openAPIRawBodies = map[string][]string{
+	"importCanvas": {"text/markdown", "text/plain"},
 }
 
 type openAPIOp struct {
@@ -307,6 +324,11 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		id, _ := o.op["operationId"].(string)
 		goType, wantBody := openAPIBodies[id]
 		rb, hasBody := o.op["requestBody"]
+		if media, raw := openAPIRawBodies[id]; raw {
+			seen[id] = true
+			checkRawBody(t, doc, id, rb, media)
+			continue
+		}
 		if !wantBody {
 			if hasBody {
 				t.Errorf("%s (%s %s) documents a request body; add its Go type to openAPIBodies", id, o.method, o.path)
@@ -357,6 +379,35 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 		if !seen[id] {
 			t.Errorf("openAPIBodies names operation %s (%T), which openapi.json does not have", id, goType)
 		}
+	}
+	for id := range openAPIRawBodies {
+		if !seen[id] {
+			t.Errorf("openAPIRawBodies names operation %s, which openapi.json does not have", id)
+		}
+	}
+}
+
+// checkRawBody checks that an operation reading a non-JSON body documents
+// exactly the media types its handler accepts.
+func checkRawBody(t *testing.T, doc map[string]any, id string, rb any, want []string) {
+	t.Helper()
+	if rb == nil {
+		t.Errorf("%s reads a %v body but documents none", id, want)
+		return
+	}
+	body := deref(t, doc, rb)
+	if body["required"] != true {
+		t.Errorf("%s: requestBody is not required", id)
+	}
+	content, _ := body["content"].(map[string]any)
+	var got []string
+	for k := range content {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	want = slices.Sorted(slices.Values(want))
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: requestBody media types %v, want %v", id, got, want)
 	}
 }
 

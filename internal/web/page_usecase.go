@@ -23,6 +23,8 @@ type useCaseData struct {
 	CanOwn  bool
 	Move    moveForm
 	Access  accessForm
+	// Canvases are the use case's canvases with their completeness.
+	Canvases []canvasItem
 }
 
 // step is one stage of the lifecycle stepper.
@@ -72,6 +74,11 @@ func (s *Server) useCasePage(r *http.Request) (useCaseData, error) {
 	if d.Grants, err = s.db.Grants(ctx, slug); err != nil {
 		return d, err
 	}
+	canvases, err := s.db.ListCanvases(ctx, slug)
+	if err != nil {
+		return d, err
+	}
+	d.Canvases = s.canvasItems(canvases)
 	audit, err := s.db.AuditEntries(ctx, store.AuditFilter{ObjectType: "usecase", ObjectID: u.ID, Page: atrium.PageRequest{Size: recentAudit}})
 	d.Audit = audit.Items
 	return d, err

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
@@ -22,6 +23,46 @@ type useCaseListData struct {
 	Filtered bool
 	Teams    []identity.Team
 	Pager    pager
+	// Completeness is, by use case id, how far its canvases have come.
+	Completeness map[string]listCompleteness
+}
+
+// listCompleteness is the combined completeness of a use case's canvases.
+type listCompleteness struct {
+	Tally    canvas.Tally
+	Canvases int
+}
+
+// completenessOf tallies the canvases of every listed use case with one
+// store call, so the list costs the same however long it is.
+func (s *Server) completenessOf(r *http.Request, items []usecase.UseCase) (map[string]listCompleteness, error) {
+	ids := make([]string, len(items))
+	for i, u := range items {
+		ids[i] = u.ID
+	}
+	sums, err := s.db.CanvasSummaries(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]listCompleteness{}
+	for id, list := range sums {
+		var c listCompleteness
+		for _, sum := range list {
+			t, ok := s.templates.Get(sum.TemplateID)
+			if !ok {
+				continue
+			}
+			one := canvas.CompletenessFromCounts(t, sum.Counts)
+			c.Canvases++
+			c.Tally.Empty += one.Empty
+			c.Tally.Draft += one.Draft
+			c.Tally.InReview += one.InReview
+			c.Tally.Agreed += one.Agreed
+			c.Tally.Total += one.Total
+		}
+		out[id] = c
+	}
+	return out, nil
 }
 
 func (s *Server) pageUseCases(w http.ResponseWriter, r *http.Request) {
@@ -40,7 +81,12 @@ func (s *Server) pageUseCases(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "usecases", useCaseListData{
+	done, err := s.completenessOf(r, page.Items)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "usecases", useCaseListData{Completeness: done,
 		frame: s.frame(r, "Use cases", "usecases"),
 		Items: page.Items, Stage: f.Stage, Team: f.Team, Query: f.Query, Archived: f.IncludeArchived,
 		Filtered: f.Stage != "" || f.Team != "" || f.Query != "" || f.IncludeArchived,

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
@@ -97,6 +98,24 @@ func (p *pages) funcs() template.FuncMap {
 		"title":    func(v any) string { return capitalise(fmt.Sprint(v)) },
 		"sentence": sentence,
 		"inc":      func(i int) int { return i + 1 },
+		"dec":      func(i int) int { return i - 1 },
+		// Canvas pages.
+		"markdown":         markdown,
+		"statusClass":      statusClass,
+		"statuses":         func() []canvas.Status { return canvas.Statuses },
+		"phaseClass":       func(i int) string { return fmt.Sprintf("phase-%d", i%6+1) },
+		"segments":         tallySegments,
+		"firstItems":       firstItems,
+		"initials":         initials,
+		"kindLabel":        kindLabel,
+		"comparators":      func() []canvas.Comparator { return canvas.Comparators },
+		"measuredAt":       func() []string { return canvas.MeasuredAt },
+		"kinds":            func() []stakeholderKind { return stakeholderKinds },
+		"decisionStatuses": func() []string { return canvas.DecisionStatuses },
+		"clip":             clip,
+		"errorLine":        errorLine,
+		"fieldsFor":        fieldsFor,
+		"part":             func(label, text string) decisionPart { return decisionPart{label, text} },
 	}
 }
 
@@ -135,6 +154,11 @@ type frame struct {
 	SignedIn bool
 	Release  string
 	Notice   string
+	// Wide pages (the canvas poster) use the whole window instead of the
+	// reading width.
+	Wide bool
+	// Query is what the header's search box shows.
+	Query string
 }
 
 // frame fills the layout data for a page.
@@ -159,19 +183,41 @@ var notices = map[string]string{
 	"team-created": "Team created.",
 	"member-added": "Member added.",
 	"member-gone":  "Member removed.",
+	// Canvases, people and decisions.
+	"canvas-created":    "Canvas created. Start with any section; empty ones show questions to answer.",
+	"canvas-imported":   "Canvas imported from Markdown.",
+	"header-saved":      "Header saved.",
+	"section-saved":     "Section saved.",
+	"status-saved":      "Status changed.",
+	"comment-added":     "Comment added.",
+	"objective-added":   "Objective added.",
+	"objective-gone":    "Objective removed.",
+	"published":         "Iteration published. It is frozen; later edits go into the next one.",
+	"stakeholder-added": "Added to the register.",
+	"stakeholder-saved": "Register entry saved.",
+	"stakeholder-gone":  "Removed from the register.",
+	"decision-created":  "Decision recorded.",
+	"decision-saved":    "Decision updated.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 instead of half a page. Pages are never cached: they show
 // personal data, and a back button after logout must not reveal it.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	s.renderRoot(w, r, status, page, "layout", data)
+}
+
+// renderRoot executes the named root template of a page: "layout" for
+// every page in the site's frame, another for a standalone document such as
+// the print poster.
+func (s *Server) renderRoot(w http.ResponseWriter, r *http.Request, status int, page, root string, data any) {
 	t, ok := s.pages.tmpl[page]
 	if !ok {
 		s.fail(w, r, fmt.Errorf("no page template %q", page))
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := t.ExecuteTemplate(&buf, root, data); err != nil {
 		s.log.Error("render page", "request_id", atrium.RequestIDFrom(r.Context()), "page", page, "err", err)
 		http.Error(w, "The page could not be shown; the error has been logged.", http.StatusInternalServerError)
 		return

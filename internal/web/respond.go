@@ -38,6 +38,39 @@ type Problem struct {
 	Code   string `json:"code"`
 }
 
+// detailedError carries extra members for the problem document of its
+// error, such as both versions of a section in an edit conflict, so that a
+// client can resolve the problem without another request.
+type detailedError struct {
+	err   error
+	extra map[string]any
+}
+
+func (e *detailedError) Error() string { return e.err.Error() }
+func (e *detailedError) Unwrap() error { return e.err }
+
+// withDetails returns err with extra problem-document members. The standard
+// members (type, title, status, detail, code) cannot be overridden.
+func withDetails(err error, extra map[string]any) error {
+	return &detailedError{err: err, extra: extra}
+}
+
+// document is the problem as sent: the standard members plus the extra ones
+// of a detailed error.
+func (p Problem) document(err error) any {
+	var d *detailedError
+	if !errors.As(err, &d) || len(d.extra) == 0 {
+		return p
+	}
+	doc := map[string]any{"type": p.Type, "title": p.Title, "status": p.Status, "detail": p.Detail, "code": p.Code}
+	for k, v := range d.extra {
+		if _, standard := doc[k]; !standard {
+			doc[k] = v
+		}
+	}
+	return doc
+}
+
 func problemFor(err error) Problem {
 	kind := atrium.KindOf(err)
 	status := statusOf[kind]
@@ -61,7 +94,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(p.Status)
-		json.NewEncoder(w).Encode(p)
+		json.NewEncoder(w).Encode(p.document(err))
 		return
 	}
 	s.renderError(w, r, p)

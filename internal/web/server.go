@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -30,6 +31,8 @@ type Options struct {
 	Version string
 	// Gate checks stage transitions; nil allows every move.
 	Gate usecase.Gate
+	// Templates are the canvas templates on offer; nil means the built-in ones.
+	Templates *canvas.Library
 }
 
 // Server is Atrium's HTTP surface.
@@ -41,6 +44,10 @@ type Server struct {
 	metrics *metrics
 	limiter *limiter
 	handler http.Handler
+	// templates are the canvas templates on offer; evidence renders the
+	// live panels beside canvas sections.
+	templates *canvas.Library
+	evidence  *canvas.Registry
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -56,7 +63,14 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: opts.DB, log: opts.Log, opts: opts, pages: p, metrics: newMetrics()}
+	s := &Server{db: opts.DB, log: opts.Log, opts: opts, pages: p, metrics: newMetrics(), templates: opts.Templates}
+	if s.templates == nil {
+		if s.templates, err = canvas.LoadLibrary(""); err != nil {
+			return nil, err
+		}
+	}
+	s.evidence = canvas.NewRegistry()
+	s.registerEvidence()
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)
 	}

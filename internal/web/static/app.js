@@ -1,5 +1,6 @@
 // Atrium's pages work without this file. It only adds comforts:
-// a confirmation before destructive buttons and a copy button for new tokens.
+// a confirmation before destructive buttons, a copy button for new tokens
+// and a question before leaving a section editor with unsaved text.
 "use strict";
 
 document.addEventListener("submit", function (event) {
@@ -29,4 +30,18 @@ document.querySelectorAll("[data-copy]").forEach(function (button) {
 // Selecting the whole token on focus makes copying by keyboard one step.
 document.querySelectorAll("input.secret").forEach(function (field) {
   field.addEventListener("focus", function () { field.select(); });
+});
+
+// A long text typed into a section is easy to lose with one click on a
+// link: forms marked data-unsaved ask before the page is left unsaved.
+document.querySelectorAll("form[data-unsaved]").forEach(function (form) {
+  var dirty = false;
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 });

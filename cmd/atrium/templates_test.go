@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/store"
+)
+
+// customTemplate is a small valid team template.
+const customTemplate = `id: risk-review
+name: Risk review
+phases:
+  - id: risks
+    title: Risks
+    sections:
+      - id: risk
+        title: Risk
+        prompts: ["What could go wrong, and for whom?"]
+        evidence: [decisions]
+`
+
+func writeTemplate(t *testing.T, name, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestBadTemplateStopsTheStart checks that a template that does not validate
+// stops serve before anything is created, naming the file, line and reason,
+// whether the folder comes from the flag or from the environment.
+func TestBadTemplateStopsTheStart(t *testing.T) {
+	bad := strings.Replace(customTemplate, "    title: Risks\n", "    title: Risks\n    colour: red\n", 1)
+	dir := writeTemplate(t, "risk.yaml", bad)
+	file := filepath.Join(dir, "risk.yaml")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		getenv func(string) string
+	}{
+		{"flag", []string{"serve", "--templates", dir}, noEnv},
+		{"environment", []string{"serve"}, func(k string) string {
+			if k == "ATRIUM_TEMPLATES" {
+				return dir
+			}
+			return ""
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			args := append(tc.args, "--data", data, "--addr", "127.0.0.1:0")
+			err := run(context.Background(), args, tc.getenv, &strings.Builder{}, &strings.Builder{})
+			want := file + `:6: unknown key "colour"`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want one containing %q", err, want)
+			}
+			if _, err := os.Stat(data); !os.IsNotExist(err) {
+				t.Fatalf("the data folder was created (%v) although the start was refused", err)
+			}
+		})
+	}
+	if _, err := cli(t, "serve", "--templates", filepath.Join(dir, "missing"), "--data", t.TempDir()); err == nil || !strings.Contains(err.Error(), "templates folder") {
+		t.Fatalf("missing folder: err = %v, want one about the templates folder", err)
+	}
+}
+
+// TestCustomTemplateIsOffered starts the real server with a templates
+// folder and finds the team's template beside the built-in ones.
+func TestCustomTemplateIsOffered(t *testing.T) {
+	data := t.TempDir()
+	srv := startServer(t, data, "--templates", writeTemplate(t, "risk.yml", customTemplate))
+	token := strings.TrimSpace(mustCLI(t, "token", "create", "--data", data, "--user", "admin@atrium.localhost", "--name", "t"))
+	var list struct{ Items []struct{ ID, Source string } }
+	if code := call(t, "GET", srv.URL+"/api/v1/templates", token, nil, &list); code != 200 {
+		t.Fatalf("GET templates = %d, want 200", code)
+	}
+	var ids []string
+	for _, it := range list.Items {
+		ids = append(ids, it.ID)
+	}
+	if got, want := strings.Join(ids, ","), "human-centric-mlops,mlops-canvas-v0.1,risk-review"; got != want {
+		t.Fatalf("templates = %s, want %s", got, want)
+	}
+}
+
+// TestDemoSeedsAnEmptyCanvas checks the demo's canvas and records: an empty
+// human-centric canvas, the people around the use case, two decisions and
+// one measurable objective.
+func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
+	ctx := atrium.WithActor(context.Background(), atrium.System)
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "atrium.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lib, err := canvas.LoadLibrary("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := seedDemo(ctx, db, &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, &out); err != nil {
+		t.Fatal(err)
+	}
+	const slug = "credit-risk-scoring"
+	list, err := db.ListCanvases(ctx, slug)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("canvases = %d (%v), want 1", len(list), err)
+	}
+	c := list[0]
+	if c.TemplateID != "human-centric-mlops" {
+		t.Errorf("template = %q, want human-centric-mlops", c.TemplateID)
+	}
+	tmpl, _ := lib.Get(c.TemplateID)
+	if done := canvas.CompletenessOf(tmpl, c).Overall; done.Total < 20 || done.Empty != done.Total {
+		t.Errorf("completeness %+v, want every one of the template's sections empty", done)
+	}
+	for id, sec := range c.Sections {
+		if sec.Content != "" || sec.Status != canvas.Empty {
+			t.Errorf("section %s = %q (%s), want empty: the team fills the canvas in", id, sec.Content, sec.Status)
+		}
+	}
+	people, err := db.Stakeholders(ctx, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, p := range people {
+		kinds[p.Kind]++
+		if p.Kind == canvas.TestPilot && len(p.Subjects) == 0 {
+			t.Errorf("test pilot %q routes no subjects", p.Name)
+		}
+	}
+	want := map[string]int{canvas.DecisionMaker: 1, canvas.User: 1, canvas.PersonAffected: 1, canvas.TestPilot: 2}
+	for k, n := range want {
+		if kinds[k] != n {
+			t.Errorf("%d stakeholders of kind %s, want %d", kinds[k], k, n)
+		}
+	}
+	decisions, err := db.Decisions(ctx, slug)
+	if err != nil || len(decisions) != 2 {
+		t.Fatalf("decisions = %d (%v), want 2", len(decisions), err)
+	}
+	statuses := map[string]bool{}
+	for _, d := range decisions {
+		statuses[d.Status] = true
+		if d.Status == canvas.Accepted && (len(d.Links) != 1 || d.Links[0].Target != "requirements") {
+			t.Errorf("accepted decision links %+v, want the requirements section", d.Links)
+		}
+	}
+	if !statuses[canvas.Accepted] || !statuses[canvas.Proposed] {
+		t.Errorf("decision statuses %v, want one accepted and one proposed", statuses)
+	}
+	objectives, err := db.Objectives(ctx, slug, c.ID)
+	if err != nil || len(objectives) != 1 {
+		t.Fatalf("objectives = %d (%v), want 1", len(objectives), err)
+	}
+	if o := objectives[0]; o.SectionID != "objective-setting" || o.Metric != "AUC" || o.Target != 0.78 || o.MinSamples != 5000 || o.MeasuredAt != canvas.AtEvaluation {
+		t.Errorf("objective = %+v, want AUC >= 0.78 at evaluation on 5000 samples in objective-setting", o)
+	}
+}

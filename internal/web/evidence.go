@@ -1,0 +1,209 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/atrium-mlops/atrium/internal/canvas"
+)
+
+// registerEvidence adds the providers this package knows to the registry:
+// the records of the canvas feature itself. Later features register their
+// own kinds (registry, feedback, monitoring, roll-out) beside these.
+func (s *Server) registerEvidence() {
+	s.evidence.Register("objectives", canvas.ProviderFunc(s.objectivesPanel))
+	s.evidence.Register("stakeholders", canvas.ProviderFunc(s.stakeholdersPanel))
+	s.evidence.Register("decisions", canvas.ProviderFunc(s.decisionsPanel))
+	s.evidence.Register("completeness", canvas.ProviderFunc(s.completenessPanel))
+}
+
+func panelUseCaseHref(req canvas.EvidenceRequest) string {
+	return "/usecases/" + url.PathEscape(req.UseCase.Slug)
+}
+
+func panelSectionHref(req canvas.EvidenceRequest) string {
+	return panelUseCaseHref(req) + "/canvases/" + url.PathEscape(req.Canvas.ID) + "/sections/" + url.PathEscape(req.Section.ID)
+}
+
+// objectivesPanel lists the section's measurable objectives. Nothing is
+// measured yet, so each says where and how it will be measured.
+func (s *Server) objectivesPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+	p := canvas.Panel{Title: "Measurable objectives", Items: []canvas.PanelItem{}, Href: panelSectionHref(req) + "#objectives",
+		Empty: "No measurable objective yet. Add one with a metric, a target and where it is measured."}
+	all, err := s.db.Objectives(ctx, req.UseCase.Slug, req.Canvas.ID)
+	if err != nil {
+		return p, err
+	}
+	mine := []canvas.Objective{}
+	for _, o := range all {
+		if o.SectionID == req.Section.ID {
+			mine = append(mine, o)
+		}
+	}
+	for _, o := range mine {
+		p.Items = append(p.Items, canvas.PanelItem{Label: o.Metric, Value: objectiveTarget(o), Detail: objectiveMeasurement(o) + " — not measured yet", Tone: "muted"})
+	}
+	p.Data = mine
+	return p, nil
+}
+
+// objectiveTarget is "≥ 0.78 %": the comparator, the target and the unit.
+func objectiveTarget(o canvas.Objective) string {
+	sym := map[canvas.Comparator]string{">=": "≥", "<=": "≤", "==": "="}[o.Comparator]
+	if sym == "" {
+		sym = string(o.Comparator)
+	}
+	return strings.TrimSpace(sym + " " + strconv.FormatFloat(o.Target, 'g', -1, 64) + " " + o.Unit)
+}
+
+// objectiveMeasurement says where, over which window and on how many samples an
+// objective is measured.
+func objectiveMeasurement(o canvas.Objective) string {
+	parts := []string{"measured at " + o.MeasuredAt}
+	if o.Window != "" {
+		parts = append(parts, "over "+o.Window)
+	} else {
+		parts = append(parts, "once")
+	}
+	if o.MinSamples > 0 {
+		parts = append(parts, fmt.Sprintf("at least %d samples", o.MinSamples))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// stakeholderKindLabels names each register kind, plural, for panels.
+var stakeholderKindLabels = map[string]string{
+	canvas.DecisionMaker: "Decision-makers", canvas.User: "Users", canvas.PersonAffected: "People affected",
+	canvas.Additional: "Additional stakeholders", canvas.TestPilot: "Test pilots",
+}
+
+// stakeholdersPanel shows the register entries of the section's kind (the
+// people grid), with their before/during/after notes where the section asks
+// for those moments; a section without a kind shows how many of each kind
+// the register holds.
+func (s *Server) stakeholdersPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+	p := canvas.Panel{Title: "Stakeholders", Items: []canvas.PanelItem{}, Href: panelUseCaseHref(req) + "/stakeholders"}
+	all, err := s.db.Stakeholders(ctx, req.UseCase.Slug)
+	if err != nil {
+		return p, err
+	}
+	kind := req.Section.Stakeholders
+	if kind == "" {
+		p.Empty = "The stakeholder register is empty. Add the people who decide, use the model or are affected by it."
+		counts := map[string]int{}
+		for _, sh := range all {
+			counts[sh.Kind]++
+		}
+		for _, k := range canvas.StakeholderKinds {
+			if counts[k] > 0 {
+				p.Items = append(p.Items, canvas.PanelItem{Label: stakeholderKindLabels[k], Value: strconv.Itoa(counts[k]), Href: p.Href})
+			}
+		}
+		p.Data = counts
+		return p, nil
+	}
+	p.Title = stakeholderKindLabels[kind]
+	if p.Title == "" {
+		p.Title = "Stakeholders: " + kind
+	}
+	p.Empty = "Nobody of this kind in the stakeholder register yet."
+	mine := []canvas.Stakeholder{}
+	for _, sh := range all {
+		if sh.Kind == kind {
+			mine = append(mine, sh)
+			p.Items = append(p.Items, canvas.PanelItem{Label: sh.Name, Value: sh.Role, Detail: stakeholderDetail(sh, len(req.Section.Moments) > 0), Href: p.Href})
+		}
+	}
+	p.Data = mine
+	return p, nil
+}
+
+// stakeholderDetail is the line under an entry: its notes per moment on the
+// people grid, its concerns elsewhere, and for test pilots whom a roll-out
+// routes first.
+func stakeholderDetail(sh canvas.Stakeholder, moments bool) string {
+	var parts []string
+	if moments {
+		for _, m := range []struct{ name, v string }{{"Before", sh.Before}, {"During", sh.During}, {"After", sh.After}} {
+			if m.v != "" {
+				parts = append(parts, m.name+": "+m.v)
+			}
+		}
+	} else if sh.Concerns != "" {
+		parts = append(parts, sh.Concerns)
+	}
+	if n := len(sh.Subjects); n > 0 {
+		parts = append(parts, fmt.Sprintf("routes first: %s", strings.Join(sh.Subjects[:min(n, 3)], ", ")))
+		if n > 3 {
+			parts[len(parts)-1] += fmt.Sprintf(" and %d more", n-3)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// decisionTones colours a decision's status.
+var decisionTones = map[string]string{canvas.Accepted: "good", canvas.Proposed: "warn", canvas.Rejected: "bad", canvas.Superseded: "muted"}
+
+// decisionsPanel lists the decisions that link to this section, either of
+// any canvas of the use case ("<section>") or of this canvas only
+// ("<canvas>/<section>").
+func (s *Server) decisionsPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+	p := canvas.Panel{Title: "Decisions", Items: []canvas.PanelItem{}, Href: panelUseCaseHref(req) + "/decisions",
+		Empty: "No decision links to this section yet."}
+	all, err := s.db.Decisions(ctx, req.UseCase.Slug)
+	if err != nil {
+		return p, err
+	}
+	mine := []canvas.Decision{}
+	for _, d := range all {
+		if !linksTo(d, req.Canvas.ID, req.Section.ID) {
+			continue
+		}
+		mine = append(mine, d)
+		detail := d.DecidedBy
+		if d.DecidedAt != "" {
+			detail = strings.TrimSpace(detail + " " + d.DecidedAt)
+		}
+		p.Items = append(p.Items, canvas.PanelItem{Label: fmt.Sprintf("#%d %s", d.Number, d.Title), Value: d.Status,
+			Detail: detail, Href: p.Href + "/" + strconv.Itoa(d.Number), Tone: decisionTones[d.Status]})
+	}
+	p.Data = mine
+	return p, nil
+}
+
+func linksTo(d canvas.Decision, canvasID, sectionID string) bool {
+	for _, l := range d.Links {
+		if l.Kind == "section" && (l.Target == sectionID || l.Target == canvasID+"/"+sectionID) {
+			return true
+		}
+	}
+	return false
+}
+
+// completenessPanel shows how far each phase of the canvas has come.
+func (s *Server) completenessPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+	c := canvas.CompletenessOf(req.Template, req.Canvas)
+	p := canvas.Panel{Title: "Completeness", Items: []canvas.PanelItem{}, Data: c,
+		Href: panelUseCaseHref(req) + "/canvases/" + url.PathEscape(req.Canvas.ID)}
+	for _, ph := range c.Phases {
+		p.Items = append(p.Items, canvas.PanelItem{Label: ph.Title, Value: fmt.Sprintf("%d of %d agreed", ph.Tally.Agreed, ph.Tally.Total),
+			Detail: fmt.Sprintf("%d drafted, %d in review, %d empty", ph.Tally.Draft, ph.Tally.InReview, ph.Tally.Empty), Tone: tallyTone(ph.Tally)})
+	}
+	o := c.Overall
+	p.Items = append(p.Items, canvas.PanelItem{Label: "Overall", Value: fmt.Sprintf("%d%% agreed", o.Percent()),
+		Detail: fmt.Sprintf("%d of %d sections started", o.Started(), o.Total), Tone: tallyTone(o)})
+	return p, nil
+}
+
+func tallyTone(t canvas.Tally) string {
+	switch {
+	case t.Total > 0 && t.Agreed == t.Total:
+		return "good"
+	case t.Started() == 0:
+		return "muted"
+	}
+	return ""
+}

@@ -1,0 +1,194 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/store"
+)
+
+// printData is the standalone print sheet: the whole poster with every text
+// in full, for an A3 landscape page.
+type printData struct {
+	Title     string
+	Poster    poster
+	Canvas    canvas.Canvas
+	Iteration int // the latest published iteration, 0 for none
+	Printed   time.Time
+	Release   string
+}
+
+// pageCanvasPrint renders the poster as its own document, without the
+// site's navigation, with a stylesheet for A3 landscape paper.
+func (s *Server) pageCanvasPrint(w http.ResponseWriter, r *http.Request) {
+	oc, err := s.openCanvas(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	people, err := s.db.Stakeholders(r.Context(), oc.uc.Slug)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := buildPoster(oc.uc, oc.t, oc.c.Title, canvasPath(oc.uc.Slug, oc.c.ID),
+		posterOptions{Sections: liveStates(oc.c), Header: oc.c.Header, People: people, Full: true})
+	s.renderRoot(w, r, http.StatusOK, "print", "print", printData{Title: oc.c.Title + " · " + oc.uc.Name, Poster: p,
+		Canvas: oc.c, Iteration: oc.c.Iterations, Printed: time.Now(), Release: s.opts.Version})
+}
+
+// pageCanvasExport downloads the canvas as Markdown. It is served as
+// text/markdown with nosniff, so a browser never treats it as a page.
+func (s *Server) pageCanvasExport(w http.ResponseWriter, r *http.Request) {
+	oc, err := s.openCanvas(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/markdown; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+exportName(oc, ".md")+`"`)
+	h.Set("Cache-Control", "no-store")
+	w.Write(canvas.ExportMarkdown(oc.t, oc.c))
+}
+
+// importData is the form that makes a canvas from exported Markdown.
+type importData struct {
+	frame
+	UseCase  usecaseRef
+	Markdown string
+	Error    string
+}
+
+func (s *Server) pageImportCanvas(w http.ResponseWriter, r *http.Request) {
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "import", importData{frame: s.frame(r, "Import a canvas · "+u.Name, "usecases"), UseCase: usecaseRef{u.Slug, u.Name}})
+}
+
+// pageImportCanvasPost reads Markdown from the text area or an uploaded
+// file and creates a new canvas from it, section by section, so the import
+// leaves the same history as typing it in.
+func (s *Server) pageImportCanvasPost(w http.ResponseWriter, r *http.Request) {
+	src, err := importSource(w, r)
+	var c canvas.Canvas
+	if err == nil {
+		c, err = s.importCanvas(r, src)
+	}
+	if err == nil {
+		http.Redirect(w, r, canvasPath(c.UseCaseSlug, c.ID)+"?notice=canvas-imported", http.StatusSeeOther)
+		return
+	}
+	status, ok := formStatus(err)
+	if !ok || status == http.StatusForbidden {
+		s.fail(w, r, err)
+		return
+	}
+	u, err2 := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err2 != nil {
+		s.fail(w, r, err2)
+		return
+	}
+	if status == http.StatusUnprocessableEntity {
+		status = http.StatusBadRequest // the document, not a field, is at fault
+	}
+	s.render(w, r, status, "import", importData{frame: s.frame(r, "Import a canvas · "+u.Name, "usecases"),
+		UseCase: usecaseRef{u.Slug, u.Name}, Markdown: src, Error: atrium.MessageOf(err)})
+}
+
+// importSource is the Markdown sent: an uploaded file wins over the text
+// area, so picking a file is never silently ignored.
+func importSource(w http.ResponseWriter, r *http.Request) (string, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, canvas.MaxImport+64<<10)
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(canvas.MaxImport)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return "", atrium.Errorf(atrium.TooLarge, "the canvas is larger than %d bytes", canvas.MaxImport)
+	}
+	if err != nil {
+		return "", atrium.Wrap(atrium.Invalid, err, "the form could not be read")
+	}
+	src := r.PostFormValue("markdown")
+	if f, _, ferr := r.FormFile("file"); ferr == nil {
+		defer f.Close()
+		body, err := io.ReadAll(io.LimitReader(f, canvas.MaxImport+1))
+		if err != nil {
+			return "", atrium.Wrap(atrium.Invalid, err, "the file could not be read")
+		}
+		if len(body) > canvas.MaxImport {
+			return "", atrium.Errorf(atrium.TooLarge, "the file is larger than %d bytes", canvas.MaxImport)
+		}
+		src = string(body)
+	}
+	if strings.TrimSpace(src) == "" {
+		return src, atrium.Errorf(atrium.Invalid, "paste a canvas exported as Markdown, or choose such a file")
+	}
+	return src, nil
+}
+
+// importCanvas creates the canvas and saves each section that has content
+// or a status.
+func (s *Server) importCanvas(r *http.Request, src string) (canvas.Canvas, error) {
+	imp, err := canvas.ImportMarkdown(s.templates, []byte(src))
+	if err != nil {
+		return canvas.Canvas{}, err
+	}
+	t, err := s.template(imp.TemplateID)
+	if err != nil {
+		return canvas.Canvas{}, atrium.Errorf(atrium.Invalid, "template: %s", atrium.MessageOf(err))
+	}
+	c, err := s.db.CreateCanvas(r.Context(), r.PathValue("slug"), t, imp.Title, imp.Header)
+	if err != nil {
+		return c, err
+	}
+	for _, id := range t.SectionIDs() {
+		sec, ok := imp.Sections[id]
+		if !ok || (sec.Content == "" && sec.Status == canvas.Empty) {
+			continue
+		}
+		e := store.SectionEdit{SectionID: id, Content: &sec.Content, Status: &sec.Status}
+		if _, err := s.db.SaveSection(r.Context(), c.UseCaseSlug, c.ID, t, e); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// sourceLine is one line of a document that failed to import.
+type sourceLine struct {
+	Number int
+	Text   string
+}
+
+// lineRE finds the line number an import error names.
+var lineRE = regexp.MustCompile(`^line ([0-9]{1,7}):`)
+
+// errorLine shows the line an import error is about, so the person sees
+// what to fix without counting lines; nil when the error names none.
+func errorLine(msg, src string) *sourceLine {
+	m := lineRE.FindStringSubmatch(msg)
+	if m == nil {
+		return nil
+	}
+	n, _ := strconv.Atoi(m[1])
+	lines := strings.Split(strings.ReplaceAll(strings.TrimPrefix(src, "\uFEFF"), "\r\n", "\n"), "\n")
+	if n < 1 || n > len(lines) {
+		return nil
+	}
+	return &sourceLine{Number: n, Text: lines[n-1]}
+}

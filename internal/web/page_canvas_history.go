@@ -1,0 +1,153 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
+)
+
+// iterationsData is a canvas's history: every published iteration, newest
+// first.
+type iterationsData struct {
+	frame
+	UseCase usecaseRef
+	Canvas  canvas.Canvas
+	Base    string
+	Items   []canvas.Iteration
+	CanEdit bool
+}
+
+func (s *Server) pageIterations(w http.ResponseWriter, r *http.Request) {
+	oc, err := s.openCanvas(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.db.Iterations(r.Context(), oc.uc.Slug, oc.c.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	slices.SortFunc(items, func(a, b canvas.Iteration) int { return b.Number - a.Number })
+	s.render(w, r, http.StatusOK, "iterations", iterationsData{frame: s.frame(r, "Iterations · "+oc.c.Title, "usecases"),
+		UseCase: usecaseRef{oc.uc.Slug, oc.uc.Name}, Canvas: oc.c, Base: canvasPath(oc.uc.Slug, oc.c.ID), Items: items, CanEdit: canEdit(oc.uc)})
+}
+
+// iterationData is one frozen iteration shown as a read-only poster.
+type iterationData struct {
+	frame
+	Poster    poster
+	Canvas    canvas.Canvas
+	Iteration canvas.Iteration
+	Latest    int
+}
+
+func (s *Server) pageIteration(w http.ResponseWriter, r *http.Request) {
+	n, err := pathInt(r, "n")
+	if err == nil && n > 1<<30 {
+		err = atrium.Errorf(atrium.NotFound, "iteration %d not found", n)
+	}
+	var oc openedCanvas
+	if err == nil {
+		oc, err = s.openCanvas(r)
+	}
+	var it canvas.Iteration
+	if err == nil {
+		it, err = s.db.GetIteration(r.Context(), oc.uc.Slug, oc.c.ID, int(n))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := buildPoster(oc.uc, oc.t, it.Snapshot.Title, canvasPath(oc.uc.Slug, oc.c.ID),
+		posterOptions{Sections: frozenStates(it.Snapshot), Header: it.Snapshot.Header, Full: true})
+	d := iterationData{frame: s.frame(r, "Iteration "+strconv.Itoa(it.Number)+" · "+oc.c.Title, "usecases"),
+		Poster: p, Canvas: oc.c, Iteration: it, Latest: oc.c.Iterations}
+	d.Wide = true
+	s.render(w, r, http.StatusOK, "iteration", d)
+}
+
+// diffData compares two iterations, or an iteration with the canvas as it
+// is now.
+type diffData struct {
+	frame
+	UseCase    usecaseRef
+	Canvas     canvas.Canvas
+	Base       string
+	Iterations []canvas.Iteration
+	From       int
+	To         string
+	Header     []canvas.HeaderDiff
+	Changed    []canvas.SectionDiff
+	Unchanged  []canvas.SectionDiff
+	Error      string
+}
+
+// pageDiff shows what changed between ?from and ?to. Without them it
+// compares the latest iteration with the current canvas, the question
+// people ask most: "what has changed since we last published?".
+func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
+	oc, err := s.openCanvas(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	its, err := s.db.Iterations(r.Context(), oc.uc.Slug, oc.c.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	slices.SortFunc(its, func(a, b canvas.Iteration) int { return b.Number - a.Number })
+	d := diffData{frame: s.frame(r, "Changes · "+oc.c.Title, "usecases"), UseCase: usecaseRef{oc.uc.Slug, oc.uc.Name},
+		Canvas: oc.c, Base: canvasPath(oc.uc.Slug, oc.c.ID), Iterations: its, To: "current"}
+	if len(its) == 0 {
+		s.render(w, r, http.StatusOK, "diff", d)
+		return
+	}
+	if r.URL.Query().Get("from") == "" {
+		d.From = its[0].Number
+	} else if d.From, d.To, err = diffRange(r); err != nil {
+		d.Error = atrium.MessageOf(err)
+		s.render(w, r, http.StatusBadRequest, "diff", d)
+		return
+	}
+	err = s.fillDiff(r, oc, &d)
+	switch atrium.KindOf(err) {
+	case atrium.Invalid, atrium.NotFound:
+		// A missing iteration is a wrong choice in the selectors, not a
+		// missing page: show them again.
+		d.Error = atrium.MessageOf(err)
+		s.render(w, r, http.StatusBadRequest, "diff", d)
+	default:
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "diff", d)
+	}
+}
+
+// fillDiff loads both sides and renders the comparison.
+func (s *Server) fillDiff(r *http.Request, oc openedCanvas, d *diffData) error {
+	a, err := s.snapshot(r, oc, strconv.Itoa(d.From))
+	if err != nil {
+		return err
+	}
+	b, err := s.snapshot(r, oc, d.To)
+	if err != nil {
+		return err
+	}
+	var sections []canvas.SectionDiff
+	d.Header, sections = canvas.DiffSnapshots(oc.t, a, b)
+	for _, sd := range sections {
+		if sd.Changed || sd.OwnerFrom != sd.OwnerTo {
+			d.Changed = append(d.Changed, sd)
+		} else {
+			d.Unchanged = append(d.Unchanged, sd)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,329 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/usecase"
+)
+
+// decisionsData is a use case's decision log.
+type decisionsData struct {
+	frame
+	UseCase usecaseRef
+	Items   []canvas.Decision
+	CanEdit bool
+}
+
+func decisionsPath(slug string) string { return useCasePath(slug) + "/decisions" }
+
+func decisionPath(slug string, n int) string { return decisionsPath(slug) + "/" + strconv.Itoa(n) }
+
+func (s *Server) pageDecisions(w http.ResponseWriter, r *http.Request) {
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.db.Decisions(r.Context(), u.Slug)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "decisions", decisionsData{frame: s.frame(r, "Decisions · "+u.Name, "usecases"),
+		UseCase: usecaseRef{u.Slug, u.Name}, Items: items, CanEdit: canEdit(u)})
+}
+
+// decisionData is one decision record with its links resolved to pages.
+type decisionData struct {
+	frame
+	UseCase      usecaseRef
+	Decision     canvas.Decision
+	Links        []linkView
+	Supersedes   *canvas.Decision
+	SupersededBy []canvas.Decision
+	CanEdit      bool
+}
+
+// decisionPart is one prose field of a decision record with its heading.
+type decisionPart struct{ Label, Text string }
+
+// linkView is a decision link as shown: a page address when there is one.
+type linkView struct {
+	Kind, Text, Href string
+}
+
+// pageDecision shows a record; its prose is Markdown.
+func (s *Server) pageDecision(w http.ResponseWriter, r *http.Request) {
+	u, d, all, err := s.openDecision(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	links, err := s.linkViews(r, u.Slug, d.Links)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data := decisionData{frame: s.frame(r, fmt.Sprintf("Decision %d · %s", d.Number, u.Name), "usecases"),
+		UseCase: usecaseRef{u.Slug, u.Name}, Decision: d, Links: links, CanEdit: canEdit(u)}
+	for i, o := range all {
+		if o.Number == d.Supersedes && d.Supersedes > 0 {
+			data.Supersedes = &all[i]
+		}
+		if o.Supersedes == d.Number {
+			data.SupersededBy = append(data.SupersededBy, o)
+		}
+	}
+	s.render(w, r, http.StatusOK, "decision", data)
+}
+
+// openDecision loads the use case, the decision in the path and the whole
+// log (for what supersedes what).
+func (s *Server) openDecision(r *http.Request) (usecase.UseCase, canvas.Decision, []canvas.Decision, error) {
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return u, canvas.Decision{}, nil, err
+	}
+	n, err := pathInt(r, "number")
+	if err != nil || n > 1<<30 {
+		return u, canvas.Decision{}, nil, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number"))
+	}
+	d, err := s.db.GetDecision(r.Context(), u.Slug, int(n))
+	if err != nil {
+		return u, d, nil, err
+	}
+	all, err := s.db.Decisions(r.Context(), u.Slug)
+	return u, d, all, err
+}
+
+// linkViews resolves section links to the editor of the first canvas that
+// has the section (or the canvas the link names) and decision links to
+// their record.
+func (s *Server) linkViews(r *http.Request, slug string, links []canvas.Link) ([]linkView, error) {
+	var canvases []canvas.Canvas
+	out := make([]linkView, 0, len(links))
+	for _, l := range links {
+		v := linkView{Kind: l.Kind, Text: l.Target}
+		if l.Label != "" {
+			v.Text = l.Label
+		}
+		switch l.Kind {
+		case "url":
+			v.Href = l.Target
+		case "decision":
+			v.Href = decisionsPath(slug) + "/" + url.PathEscape(l.Target)
+			if l.Label == "" {
+				v.Text = "Decision " + l.Target
+			}
+		case "section":
+			if canvases == nil {
+				var err error
+				if canvases, err = s.db.ListCanvases(r.Context(), slug); err != nil {
+					return nil, err
+				}
+			}
+			v.Href, v.Text = s.sectionLink(slug, canvases, l)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// sectionLink finds where a section link points and names it by its title.
+func (s *Server) sectionLink(slug string, canvases []canvas.Canvas, l canvas.Link) (href, text string) {
+	canvasID, section, found := strings.Cut(l.Target, "/")
+	if !found {
+		canvasID, section = "", canvasID
+	}
+	text = l.Target
+	for _, c := range canvases {
+		t, ok := s.templates.Get(c.TemplateID)
+		if !ok || (canvasID != "" && c.ID != canvasID) {
+			continue
+		}
+		if def, _, ok := t.Section(section); ok {
+			if l.Label == "" {
+				text = def.Title + " (" + c.Title + ")"
+			} else {
+				text = l.Label
+			}
+			return canvasPath(slug, c.ID) + "/sections/" + url.PathEscape(section), text
+		}
+	}
+	return "", text
+}
+
+// decisionFormData is the form for a new or changed decision record.
+type decisionFormData struct {
+	frame
+	UseCase usecaseRef
+	Form    decisionForm
+	Earlier []canvas.Decision // what it may supersede
+	New     bool
+}
+
+// decisionForm is a decision as typed; links are one per line.
+type decisionForm struct {
+	Number                                                     int
+	Title, Context, Options, Decision, Rationale, Consequences string
+	Status, DecidedBy, DecidedAt, Links                        string
+	Supersedes                                                 int
+	Version                                                    int64
+	Error                                                      string
+}
+
+func formOfDecision(d canvas.Decision) decisionForm {
+	lines := make([]string, len(d.Links))
+	for i, l := range d.Links {
+		lines[i] = l.Kind + ": " + l.Target
+		if l.Label != "" {
+			lines[i] += " | " + l.Label
+		}
+	}
+	return decisionForm{Number: d.Number, Title: d.Title, Context: d.Context, Options: d.Options, Decision: d.Decision,
+		Rationale: d.Rationale, Consequences: d.Consequences, Status: d.Status, DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt,
+		Links: strings.Join(lines, "\n"), Supersedes: d.Supersedes, Version: d.Version}
+}
+
+func readDecisionForm(r *http.Request) decisionForm {
+	f := r.PostForm
+	n, _ := strconv.Atoi(f.Get("supersedes"))
+	return decisionForm{Title: f.Get("title"), Context: f.Get("context"), Options: f.Get("options"), Decision: f.Get("decision"),
+		Rationale: f.Get("rationale"), Consequences: f.Get("consequences"), Status: f.Get("status"), DecidedBy: f.Get("decided_by"),
+		DecidedAt: f.Get("decided_at"), Links: f.Get("links"), Supersedes: n}
+}
+
+// decision is the record the form describes. Links are lines of
+// "kind: target", optionally followed by " | label".
+func (f decisionForm) decision() (canvas.Decision, error) {
+	d := canvas.Decision{Number: f.Number, Title: f.Title, Context: f.Context, Options: f.Options, Decision: f.Decision,
+		Rationale: f.Rationale, Consequences: f.Consequences, Status: f.Status, DecidedBy: f.DecidedBy, DecidedAt: f.DecidedAt,
+		Supersedes: f.Supersedes, Version: f.Version, Links: []canvas.Link{}}
+	for i, line := range strings.Split(f.Links, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		kind, rest, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(rest) == "" {
+			return d, atrium.Errorf(atrium.Invalid, "line %d of the links should read kind: target, such as section: requirements (got %q)", i+1, truncateID(line))
+		}
+		target, label, _ := strings.Cut(rest, " | ")
+		d.Links = append(d.Links, canvas.Link{Kind: strings.TrimSpace(kind), Target: strings.TrimSpace(target), Label: strings.TrimSpace(label)})
+	}
+	return d, nil
+}
+
+func (s *Server) decisionFormPage(r *http.Request, form decisionForm, isNew bool) (decisionFormData, error) {
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return decisionFormData{}, err
+	}
+	if err := u.Role.Require(usecase.Editor, "recording decisions"); err != nil {
+		return decisionFormData{}, err
+	}
+	all, err := s.db.Decisions(r.Context(), u.Slug)
+	if err != nil {
+		return decisionFormData{}, err
+	}
+	title := "New decision · " + u.Name
+	if !isNew {
+		title = fmt.Sprintf("Edit decision %d · %s", form.Number, u.Name)
+	}
+	d := decisionFormData{frame: s.frame(r, title, "usecases"), UseCase: usecaseRef{u.Slug, u.Name}, Form: form, New: isNew}
+	for _, o := range all {
+		if isNew || o.Number < form.Number {
+			d.Earlier = append(d.Earlier, o)
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) pageNewDecision(w http.ResponseWriter, r *http.Request) {
+	d, err := s.decisionFormPage(r, decisionForm{Status: canvas.Proposed, Links: r.URL.Query().Get("link")}, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "decision_form", d)
+}
+
+func (s *Server) pageNewDecisionPost(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := readDecisionForm(r)
+	rec, err := in.decision()
+	if err == nil {
+		rec, err = s.db.CreateDecision(r.Context(), r.PathValue("slug"), rec)
+	}
+	if err != nil {
+		s.decisionFormFailed(w, r, err, in, true)
+		return
+	}
+	http.Redirect(w, r, decisionPath(r.PathValue("slug"), rec.Number)+"?notice=decision-created", http.StatusSeeOther)
+}
+
+func (s *Server) pageEditDecision(w http.ResponseWriter, r *http.Request) {
+	_, rec, _, err := s.openDecision(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.decisionFormPage(r, formOfDecision(rec), false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "decision_form", d)
+}
+
+func (s *Server) pageEditDecisionPost(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := readDecisionForm(r)
+	n, err := pathInt(r, "number")
+	if err != nil || n > 1<<30 {
+		s.fail(w, r, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number")))
+		return
+	}
+	in.Number = int(n)
+	in.Version, err = formVersion(r, "version")
+	var rec canvas.Decision
+	if err == nil {
+		rec, err = in.decision()
+	}
+	if err == nil {
+		_, err = s.db.UpdateDecision(r.Context(), r.PathValue("slug"), rec)
+	}
+	if err != nil {
+		s.decisionFormFailed(w, r, err, in, false)
+		return
+	}
+	http.Redirect(w, r, decisionPath(r.PathValue("slug"), in.Number)+"?notice=decision-saved", http.StatusSeeOther)
+}
+
+// decisionFormFailed shows the form again with the input and the reason.
+func (s *Server) decisionFormFailed(w http.ResponseWriter, r *http.Request, err error, in decisionForm, isNew bool) {
+	status, ok := formStatus(err)
+	if !ok || status == http.StatusForbidden {
+		s.fail(w, r, err)
+		return
+	}
+	in.Error = atrium.MessageOf(err)
+	d, err := s.decisionFormPage(r, in, isNew)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "decision_form", d)
+}

@@ -1,0 +1,186 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
+)
+
+// stakeholdersData is a use case's stakeholder register, grouped by kind,
+// with the form that adds an entry. When editing an entry failed, Editing
+// names it and its form comes back open with what was typed.
+type stakeholdersData struct {
+	frame
+	UseCase usecaseRef
+	Groups  []stakeholderGroup
+	Total   int
+	CanEdit bool
+	Add     stakeholderForm
+	// Editing is the entry whose edit failed (ID 0 for none).
+	Editing stakeholderForm
+}
+
+// stakeholderGroup is one kind of stakeholder with its entries.
+type stakeholderGroup struct {
+	Kind  stakeholderKind
+	Items []stakeholderForm
+}
+
+// stakeholderKind is how a kind is named and explained on the page.
+type stakeholderKind struct{ ID, Label, Help string }
+
+// stakeholderKinds names every kind, in register order.
+var stakeholderKinds = []stakeholderKind{
+	{canvas.DecisionMaker, "Decision-makers", "Who funds the use case, sets its direction and says go or stop."},
+	{canvas.User, "Users", "Who works with the model's output every day."},
+	{canvas.PersonAffected, "People affected", "Who lives with the consequences without necessarily using it."},
+	{canvas.Additional, "Additional stakeholders", "Anyone else with a stake: legal, works council, customers, regulators."},
+	{canvas.TestPilot, "Test pilots", "Who tries the model first. Their subjects are routed to a new version before anyone else."},
+}
+
+// stakeholderForm is one entry as shown and as typed.
+type stakeholderForm struct {
+	ID                                     int64
+	Kind, Name, Role, Contact, Concerns    string
+	Before, During, After, Notes, Subjects string
+	SubjectList                            []string
+	Version                                int64
+	Error                                  string
+}
+
+// stakeholderFields is what the shared form fields need: the values and an
+// id prefix, so several forms on one page keep their labels apart.
+type stakeholderFields struct {
+	Form   stakeholderForm
+	Prefix string
+}
+
+func fieldsFor(f stakeholderForm, prefix string) stakeholderFields {
+	return stakeholderFields{Form: f, Prefix: prefix}
+}
+
+func formOfStakeholder(sh canvas.Stakeholder) stakeholderForm {
+	return stakeholderForm{ID: sh.ID, Kind: sh.Kind, Name: sh.Name, Role: sh.Role, Contact: sh.Contact, Concerns: sh.Concerns,
+		Before: sh.Before, During: sh.During, After: sh.After, Notes: sh.Notes, Subjects: strings.Join(sh.Subjects, "\n"),
+		SubjectList: sh.Subjects, Version: sh.Version}
+}
+
+// stakeholder is the entry the form describes; subjects are one a line.
+func (f stakeholderForm) stakeholder() canvas.Stakeholder {
+	return canvas.Stakeholder{ID: f.ID, Kind: f.Kind, Name: f.Name, Role: f.Role, Contact: f.Contact, Concerns: f.Concerns,
+		Before: f.Before, During: f.During, After: f.After, Notes: f.Notes, Subjects: strings.Split(f.Subjects, "\n"), Version: f.Version}
+}
+
+func readStakeholderForm(r *http.Request) stakeholderForm {
+	f := r.PostForm
+	return stakeholderForm{Kind: f.Get("kind"), Name: f.Get("name"), Role: f.Get("role"), Contact: f.Get("contact"),
+		Concerns: f.Get("concerns"), Before: f.Get("before"), During: f.Get("during"), After: f.Get("after"),
+		Notes: f.Get("notes"), Subjects: f.Get("subjects")}
+}
+
+func (s *Server) stakeholdersPage(r *http.Request) (stakeholdersData, error) {
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return stakeholdersData{}, err
+	}
+	list, err := s.db.Stakeholders(r.Context(), u.Slug)
+	if err != nil {
+		return stakeholdersData{}, err
+	}
+	kind := r.URL.Query().Get("kind")
+	if kind == "" {
+		kind = canvas.DecisionMaker
+	}
+	d := stakeholdersData{frame: s.frame(r, "People · "+u.Name, "usecases"), UseCase: usecaseRef{u.Slug, u.Name},
+		Total: len(list), CanEdit: canEdit(u), Add: stakeholderForm{Kind: kind}}
+	for _, k := range stakeholderKinds {
+		g := stakeholderGroup{Kind: k}
+		for _, sh := range list {
+			if sh.Kind == k.ID {
+				g.Items = append(g.Items, formOfStakeholder(sh))
+			}
+		}
+		d.Groups = append(d.Groups, g)
+	}
+	return d, nil
+}
+
+func (s *Server) pageStakeholders(w http.ResponseWriter, r *http.Request) {
+	d, err := s.stakeholdersPage(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "stakeholders", d)
+}
+
+// stakeholdersFailed shows the register again with the failed form's input.
+func (s *Server) stakeholdersFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *stakeholdersData, msg string)) {
+	status, ok := formStatus(err)
+	if !ok || status == http.StatusForbidden {
+		s.fail(w, r, err)
+		return
+	}
+	d, err2 := s.stakeholdersPage(r)
+	if err2 != nil {
+		s.fail(w, r, err2)
+		return
+	}
+	keep(&d, atrium.MessageOf(err))
+	s.render(w, r, status, "stakeholders", d)
+}
+
+func stakeholdersPath(slug string) string { return useCasePath(slug) + "/stakeholders" }
+
+func (s *Server) pageStakeholdersPost(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := readStakeholderForm(r)
+	sh, err := s.db.CreateStakeholder(r.Context(), r.PathValue("slug"), in.stakeholder())
+	if err != nil {
+		s.stakeholdersFailed(w, r, err, func(d *stakeholdersData, msg string) { in.Error = msg; d.Add = in })
+		return
+	}
+	http.Redirect(w, r, stakeholdersPath(r.PathValue("slug"))+"?notice=stakeholder-added#"+url.PathEscape(sh.Kind), http.StatusSeeOther)
+}
+
+// pageStakeholderPost saves an edited entry, refused when someone else
+// changed it since the form was opened.
+func (s *Server) pageStakeholderPost(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := readStakeholderForm(r)
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in.ID = id
+	if in.Version, err = formVersion(r, "version"); err == nil {
+		_, err = s.db.UpdateStakeholder(r.Context(), r.PathValue("slug"), in.stakeholder())
+	}
+	if err != nil {
+		s.stakeholdersFailed(w, r, err, func(d *stakeholdersData, msg string) { in.Error = msg; d.Editing = in })
+		return
+	}
+	http.Redirect(w, r, stakeholdersPath(r.PathValue("slug"))+"?notice=stakeholder-saved#"+url.PathEscape(in.Kind), http.StatusSeeOther)
+}
+
+func (s *Server) pageStakeholderDeletePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err == nil {
+		err = s.db.DeleteStakeholder(r.Context(), r.PathValue("slug"), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, stakeholdersPath(r.PathValue("slug"))+"?notice=stakeholder-gone", http.StatusSeeOther)
+}

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/store"
+)
+
+// searchData is the search page: the query, its results and the pager.
+type searchData struct {
+	frame
+	Hits  []searchResult
+	Pager pager
+	Error string
+}
+
+// searchResult is a hit with its snippet ready to show.
+type searchResult struct {
+	searchHit
+	Excerpt template.HTML
+}
+
+// pageSearch searches the section texts and decision records the person
+// can see. An empty query shows the form with a hint, not an error.
+func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
+	d := searchData{frame: s.frame(r, "Search", "search")}
+	d.Query = r.URL.Query().Get("q")
+	if d.Title = "Search"; strings.TrimSpace(d.Query) != "" {
+		d.Title = "Search: " + d.Query
+	}
+	if strings.TrimSpace(d.Query) == "" {
+		s.render(w, r, http.StatusOK, "search", d)
+		return
+	}
+	q, p, err := searchQuery(r)
+	if err != nil {
+		d.Error = atrium.MessageOf(err)
+		s.render(w, r, http.StatusBadRequest, "search", d)
+		return
+	}
+	page, err := s.db.Search(r.Context(), q, p)
+	if err != nil {
+		if atrium.KindOf(err) == atrium.Invalid {
+			d.Error = atrium.MessageOf(err)
+			s.render(w, r, http.StatusBadRequest, "search", d)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	// The API's hits carry plain snippets; the page highlights the matches
+	// from the store's marked ones, which come in the same order.
+	for i, h := range s.searchHits(page.Items) {
+		d.Hits = append(d.Hits, searchResult{searchHit: h, Excerpt: highlight(page.Items[i].Snippet)})
+	}
+	d.Pager = newPager(r, p, page.Total, len(page.Items), page.NextPageToken)
+	s.render(w, r, http.StatusOK, "search", d)
+}
+
+// highlight escapes a snippet and turns the store's match marks into
+// <mark> elements, always balanced whatever the marks say.
+func highlight(snippet string) template.HTML {
+	var b strings.Builder
+	open := false
+	for _, part := range strings.SplitAfter(snippet, "") {
+		switch part {
+		case store.SnippetMarkStart:
+			if !open {
+				b.WriteString("<mark>")
+				open = true
+			}
+		case store.SnippetMarkEnd:
+			if open {
+				b.WriteString("</mark>")
+				open = false
+			}
+		default:
+			b.WriteString(template.HTMLEscapeString(part))
+		}
+	}
+	if open {
+		b.WriteString("</mark>")
+	}
+	return template.HTML(b.String())
+}
