@@ -143,9 +143,16 @@ func encodeHeader(h map[string]string) (string, error) {
 	return string(b), err
 }
 
-// CreateCanvas adds a canvas made from template t to a use case (editor
-// role). An empty title becomes the template's name.
+// CreateCanvas adds an empty canvas made from template t to a use case
+// (editor role). The title defaults to the template's name.
 func (db *DB) CreateCanvas(ctx context.Context, slug string, t *canvas.Template, title string, header map[string]string) (canvas.Canvas, error) {
+	return db.ImportCanvas(ctx, slug, t, title, header, nil)
+}
+
+// ImportCanvas adds a canvas with its sections already written (editor
+// role), all in one transaction: an import that fails half-way leaves
+// nothing behind. Sections not in the template are refused.
+func (db *DB) ImportCanvas(ctx context.Context, slug string, t *canvas.Template, title string, header map[string]string, sections map[string]canvas.SnapshotItem) (canvas.Canvas, error) {
 	if t == nil {
 		return canvas.Canvas{}, atrium.Errorf(atrium.Invalid, "a canvas needs a template")
 	}
@@ -163,6 +170,11 @@ func (db *DB) CreateCanvas(ctx context.Context, slug string, t *canvas.Template,
 	if err != nil {
 		return canvas.Canvas{}, err
 	}
+	initial, err := initialSections(t, sections)
+	if err != nil {
+		return canvas.Canvas{}, err
+	}
+	author := actorOf(ctx).UserID
 	var c canvas.Canvas
 	err = db.writeUseCase(ctx, slug, usecase.Editor, "creating a canvas", func(tx *Tx, u usecase.UseCase) error {
 		id := atrium.NewID()
@@ -174,9 +186,63 @@ func (db *DB) CreateCanvas(ctx context.Context, slug string, t *canvas.Template,
 		if c, err = canvasOf(tx, u, id); err != nil {
 			return err
 		}
-		return tx.appendAudit("canvas.create", "canvas", c.ID, c)
+		if err := tx.appendAudit("canvas.create", "canvas", c.ID, c); err != nil {
+			return err
+		}
+		for _, sec := range initial {
+			if err := tx.putSection(u, &c, sec, author); err != nil {
+				return err
+			}
+			if err := tx.appendAudit("canvas.section.save", "canvas", c.ID, struct {
+				CanvasID string         `json:"canvas_id"`
+				Section  canvas.Section `json:"section"`
+			}{c.ID, sec}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if err != nil || len(initial) == 0 {
+		return c, err
+	}
+	c, _, err = db.GetCanvas(ctx, slug, c.ID)
 	return c, err
+}
+
+// initialSections validates imported sections and returns, in template
+// order, those with something in them, each at version 1.
+func initialSections(t *canvas.Template, in map[string]canvas.SnapshotItem) ([]canvas.Section, error) {
+	for id := range in {
+		if _, _, ok := t.Section(id); !ok {
+			return nil, atrium.Errorf(atrium.Invalid, "template %q has no section %q", t.ID, id)
+		}
+	}
+	var out []canvas.Section
+	for _, id := range t.SectionIDs() {
+		item, ok := in[id]
+		if !ok {
+			continue
+		}
+		content, err := canvas.NormalizeContent(item.Content)
+		if err != nil {
+			return nil, err
+		}
+		status := item.Status
+		if status == "" {
+			status = canvas.Empty
+		}
+		if status, err = canvas.ParseStatus(string(status)); err != nil {
+			return nil, err
+		}
+		if content == "" && status == canvas.Empty {
+			continue
+		}
+		if content != "" && status == canvas.Empty {
+			status = canvas.Draft
+		}
+		out = append(out, canvas.Section{SectionID: id, Content: content, Status: status, Version: 1})
+	}
+	return out, nil
 }
 
 // ListCanvases returns the canvases of a use case, oldest first, with their

@@ -16,6 +16,7 @@ type SearchHit struct {
 	UseCaseName string `json:"usecase_name"`
 	CanvasID    string `json:"canvas_id,omitempty"`
 	CanvasTitle string `json:"canvas_title,omitempty"`
+	TemplateID  string `json:"template,omitempty"`
 	SectionID   string `json:"section,omitempty"`
 	Decision    int    `json:"decision,omitempty"`
 	// Title is the decision's title, or for a section its id: the store
@@ -119,7 +120,7 @@ func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (a
 	if a.Admin || a.IsSystem() {
 		user = "" // see everything
 	}
-	const cols = `d.kind, u.slug, u.name, COALESCE(c.id, ''), COALESCE(c.title, ''), d.section_id, d.decision, d.title`
+	const cols = `d.kind, u.slug, u.name, COALESCE(c.id, ''), COALESCE(c.title, ''), COALESCE(c.template_id, ''), d.section_id, d.decision, d.title`
 	const where = ` AND u.archived = FALSE AND ($1 = '' OR ` + visibleTo + `)`
 	var q string
 	var args []any
@@ -133,12 +134,12 @@ func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (a
 		}
 		// FTS5's ranking and snippet functions cannot run in a query with
 		// a window function, so the matches are materialised first.
-		q = `WITH m (kind, slug, name, canvas_id, canvas_title, section_id, decision, title, snip, rank, doc) AS MATERIALIZED (
+		q = `WITH m (kind, slug, name, canvas_id, canvas_title, template_id, section_id, decision, title, snip, rank, doc) AS MATERIALIZED (
 				SELECT ` + cols + `, snippet(search_fts, 1, $3, $4, '…', 24), bm25(search_fts, 4.0, 1.0), d.id
 				FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
 				JOIN usecases u ON u.id = d.usecase_id LEFT JOIN canvases c ON c.id = d.canvas_id
 				WHERE search_fts MATCH $2` + where + `)
-			SELECT kind, slug, name, canvas_id, canvas_title, section_id, decision, title, snip, COUNT(*) OVER()
+			SELECT kind, slug, name, canvas_id, canvas_title, template_id, section_id, decision, title, snip, COUNT(*) OVER()
 			FROM m ORDER BY rank, doc LIMIT $5 OFFSET $6`
 		args = []any{user, strings.Join(quoted, " "), SnippetMarkStart, SnippetMarkEnd, p.Size, p.Offset}
 	case "postgres":
@@ -159,7 +160,7 @@ func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (a
 	defer rows.Close()
 	for rows.Next() {
 		var h SearchHit
-		if err := rows.Scan(&h.Kind, &h.UseCaseSlug, &h.UseCaseName, &h.CanvasID, &h.CanvasTitle, &h.SectionID, &h.Decision, &h.Title, &h.Snippet, &page.Total); err != nil {
+		if err := rows.Scan(&h.Kind, &h.UseCaseSlug, &h.UseCaseName, &h.CanvasID, &h.CanvasTitle, &h.TemplateID, &h.SectionID, &h.Decision, &h.Title, &h.Snippet, &page.Total); err != nil {
 			return page, err
 		}
 		page.Items = append(page.Items, h)

@@ -55,18 +55,17 @@ func (s *Server) searchHits(hits []store.SearchHit) []searchHit {
 			v.Href = uc + "/decisions/" + strconv.Itoa(h.Decision)
 		default:
 			v.Href = uc + "/canvases/" + url.PathEscape(h.CanvasID) + "/sections/" + url.PathEscape(h.SectionID)
-			v.Title = s.sectionTitle(h.SectionID)
+			v.Title = s.sectionTitle(h.TemplateID, h.SectionID)
 		}
 		out = append(out, v)
 	}
 	return out
 }
 
-// sectionTitle names a section for a search hit. Hits do not say which
-// template their canvas uses, so the first template (built-in ones first)
-// with a section of that id names it.
-func (s *Server) sectionTitle(id string) string {
-	for _, t := range s.templates.List() {
+// sectionTitle names a section of a search hit by its canvas's template,
+// falling back to the id when the template is no longer loaded.
+func (s *Server) sectionTitle(templateID, id string) string {
+	if t, ok := s.templates.Get(templateID); ok {
 		if def, _, ok := t.Section(id); ok {
 			return def.Title
 		}

@@ -19,7 +19,7 @@ type auditData struct {
 }
 
 // auditObjectTypes are the kinds of object the filter offers.
-var auditObjectTypes = []string{"usecase", "user", "team", "token"}
+var auditObjectTypes = []string{"usecase", "canvas", "objective", "stakeholder", "decision", "user", "team", "token"}
 
 func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()

@@ -11,7 +11,6 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
-	"github.com/atrium-mlops/atrium/internal/store"
 )
 
 // printData is the standalone print sheet: the whole poster with every text
@@ -152,21 +151,7 @@ func (s *Server) importCanvas(r *http.Request, src string) (canvas.Canvas, error
 	if err != nil {
 		return canvas.Canvas{}, atrium.Errorf(atrium.Invalid, "template: %s", atrium.MessageOf(err))
 	}
-	c, err := s.db.CreateCanvas(r.Context(), r.PathValue("slug"), t, imp.Title, imp.Header)
-	if err != nil {
-		return c, err
-	}
-	for _, id := range t.SectionIDs() {
-		sec, ok := imp.Sections[id]
-		if !ok || (sec.Content == "" && sec.Status == canvas.Empty) {
-			continue
-		}
-		e := store.SectionEdit{SectionID: id, Content: &sec.Content, Status: &sec.Status}
-		if _, err := s.db.SaveSection(r.Context(), c.UseCaseSlug, c.ID, t, e); err != nil {
-			return c, err
-		}
-	}
-	return c, nil
+	return s.db.ImportCanvas(r.Context(), r.PathValue("slug"), t, imp.Title, imp.Header, imp.Sections)
 }
 
 // sourceLine is one line of a document that failed to import.

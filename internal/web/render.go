@@ -88,10 +88,10 @@ func (p *pages) funcs() template.FuncMap {
 		"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"short": func(s string, n int) string {
-			if len(s) <= n {
-				return s
+			if r := []rune(s); len(r) > n {
+				return string(r[:n])
 			}
-			return s[:n]
+			return s
 		},
 		"stages":   func() []usecase.Stage { return usecase.Stages },
 		"roles":    func() []usecase.Role { return usecase.Roles },

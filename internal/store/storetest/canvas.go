@@ -388,6 +388,43 @@ func testCanvases(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("Import", func(t *testing.T) {
+		w := newWorld(t, open)
+		ctx := t.Context()
+		ec := as(ctx, w.editor)
+		c, err := w.db.ImportCanvas(ec, "churn", hc, "Imported", nil, map[string]canvas.SnapshotItem{
+			"problem-definition": {Content: "Customers leave.", Status: canvas.Agreed},
+			"feasibility":        {Content: "Data exists."},
+			"users":              {},
+		})
+		if err != nil {
+			t.Fatalf("ImportCanvas: %v", err)
+		}
+		if got := c.Sections["problem-definition"]; got.Content != "Customers leave." || got.Status != canvas.Agreed || got.Version != 1 {
+			t.Errorf("imported problem-definition=%+v, want the agreed text at version 1", got)
+		}
+		if got := c.Sections["feasibility"]; got.Status != canvas.Draft {
+			t.Errorf("imported text without a status has status %q, want draft", got.Status)
+		}
+		if _, ok := c.Sections["users"]; ok {
+			t.Errorf("an empty imported section was stored")
+		}
+		// A bad section anywhere refuses the whole import: no canvas, no audit.
+		before, audited := len(mustList(t, ec, w.db, "churn")), auditSize(t, ctx, w.db)
+		for name, secs := range map[string]map[string]canvas.SnapshotItem{
+			"unknown section": {"problem-definition": {Content: "ok"}, "no-such-section": {Content: "x"}},
+			"bad content":     {"problem-definition": {Content: "ok"}, "users": {Content: "a\x00b"}},
+			"bad status":      {"problem-definition": {Content: "ok", Status: "done"}},
+		} {
+			if _, err := w.db.ImportCanvas(ec, "churn", hc, "Broken", nil, secs); atrium.KindOf(err) != atrium.Invalid {
+				t.Errorf("%s: err=%v, want Invalid", name, err)
+			}
+		}
+		if after := len(mustList(t, ec, w.db, "churn")); after != before || auditSize(t, ctx, w.db) != audited {
+			t.Fatalf("refused imports left %d canvases (want %d) or audit entries behind", after, before)
+		}
+	})
+
 	t.Run("HostileInput", func(t *testing.T) {
 		w := newWorld(t, open)
 		ctx := t.Context()
@@ -435,4 +472,13 @@ func testCanvases(t *testing.T, open Opener) {
 			t.Errorf("after refused edits the section is at version %d, want never saved", got.Version)
 		}
 	})
+}
+
+func mustList(t *testing.T, ctx context.Context, db *store.DB, slug string) []canvas.Canvas {
+	t.Helper()
+	list, err := db.ListCanvases(ctx, slug)
+	if err != nil {
+		t.Fatalf("ListCanvases: %v", err)
+	}
+	return list
 }
