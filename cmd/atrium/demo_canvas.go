@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
@@ -20,7 +21,11 @@ func seedDemoCanvas(ctx context.Context, db *store.DB, templates *canvas.Library
 	if !ok {
 		return fmt.Errorf("demo: the built-in template %q is missing", demoTemplate)
 	}
-	cv, err := db.CreateCanvas(ctx, slug, t, "Credit-risk scoring canvas", map[string]string{})
+	// The header names who and what; every section is left for the team.
+	cv, err := db.CreateCanvas(ctx, slug, t, "Credit-risk scoring canvas", map[string]string{
+		"user-name": "Maria Keller", "team-name": "Credit Risk Analytics",
+		"use-case-name": "Credit-risk scoring for loan applications", "canvas-date": time.Now().UTC().Format("2006-01-02"),
+	})
 	if err != nil {
 		return fmt.Errorf("demo canvas: %w", err)
 	}
