@@ -30,7 +30,7 @@ type useCaseData struct {
 // step is one stage of the lifecycle stepper.
 type step struct {
 	Stage usecase.Stage
-	State string // "done", "current" or "todo"
+	State string // "done", "current" or "ahead"
 }
 
 type moveForm struct {
@@ -61,7 +61,7 @@ func (s *Server) useCasePage(r *http.Request) (useCaseData, error) {
 	state := "done"
 	for _, st := range usecase.Stages {
 		if st == u.Stage {
-			d.Steps, state = append(d.Steps, step{st, "current"}), "todo"
+			d.Steps, state = append(d.Steps, step{st, "current"}), "ahead"
 			continue
 		}
 		d.Steps = append(d.Steps, step{st, state})
