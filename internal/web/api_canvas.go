@@ -34,11 +34,7 @@ func (s *Server) apiListTemplates(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiGetTemplate(w http.ResponseWriter, r *http.Request) {
 	t, err := s.template(r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
+	s.reply(w, r, http.StatusOK, t, err)
 }
 
 // template looks a template up in the library.
@@ -196,11 +192,7 @@ func (s *Server) apiUpdateCanvas(w http.ResponseWriter, r *http.Request) {
 		in.Version = oc.c.Version
 	}
 	c, err := s.db.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, in.Title, in.Header, in.Version)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, viewCanvas(c, oc.t))
+	s.reply(w, r, http.StatusOK, viewCanvas(c, oc.t), err)
 }
 
 func (s *Server) apiCanvasCompleteness(w http.ResponseWriter, r *http.Request) {

@@ -35,11 +35,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	teams, err := s.db.ListTeams(r.Context(), a.UserID, atrium.PageRequest{Size: atrium.MaxPageSize})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, meView{User: u, Teams: teams.Items, TokenID: a.TokenID, Version: s.opts.Version})
+	s.reply(w, r, http.StatusOK, meView{User: u, Teams: teams.Items, TokenID: a.TokenID, Version: s.opts.Version}, err)
 }
 
 func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
@@ -49,11 +45,7 @@ func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.db.ListUsers(r.Context(), p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.reply(w, r, http.StatusOK, page, err)
 }
 
 // userInput is the body of POST /api/v1/users.
@@ -81,11 +73,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
 	u, err := s.db.GetUser(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	s.reply(w, r, http.StatusOK, u, err)
 }
 
 // userPatch is the body of PATCH /api/v1/users/{id}.
@@ -103,11 +91,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.db.UpdateUser(r.Context(), r.PathValue("id"), store.UserPatch(in))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	s.reply(w, r, http.StatusOK, u, err)
 }
 
 // apiListTeams lists every team to administrators and a user's own teams to
@@ -123,11 +107,7 @@ func (s *Server) apiListTeams(w http.ResponseWriter, r *http.Request) {
 		memberOf = ""
 	}
 	page, err := s.db.ListTeams(r.Context(), memberOf, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.reply(w, r, http.StatusOK, page, err)
 }
 
 // teamInput is the body of POST /api/v1/teams.
@@ -158,11 +138,7 @@ func (s *Server) apiGetTeam(w http.ResponseWriter, r *http.Request) {
 	if err == nil && !actor(r).Admin && !hasMember(t, actor(r).UserID) {
 		err = atrium.Errorf(atrium.NotFound, "no team %q", r.PathValue("team"))
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
+	s.reply(w, r, http.StatusOK, t, err)
 }
 
 func hasMember(t identity.Team, userID string) bool {
@@ -189,11 +165,7 @@ func (s *Server) apiAddTeamMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := s.db.GetTeam(r.Context(), r.PathValue("team"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
+	s.reply(w, r, http.StatusOK, t, err)
 }
 
 func (s *Server) apiRemoveTeamMember(w http.ResponseWriter, r *http.Request) {
@@ -220,11 +192,7 @@ func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) {
 		owner = ""
 	}
 	page, err := s.db.ListTokens(r.Context(), owner, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.reply(w, r, http.StatusOK, page, err)
 }
 
 // tokenInput is the body of POST /api/v1/tokens.
@@ -269,11 +237,7 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		t, err = s.db.RevokeToken(r.Context(), t.ID)
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
+	s.reply(w, r, http.StatusOK, t, err)
 }
 
 // ParseTTL reads an expiry such as "90d", "12h" or "" (never expires).
@@ -330,9 +294,5 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.db.AuditEntries(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.reply(w, r, http.StatusOK, page, err)
 }

@@ -24,11 +24,7 @@ func checkVersion(name string, v int64) error {
 
 func (s *Server) apiListObjectives(w http.ResponseWriter, r *http.Request) {
 	list, err := s.db.Objectives(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(list)})
+	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
 }
 
 // objectiveInput is the body of POST …/canvases/{canvas}/objectives.
@@ -58,11 +54,7 @@ func (s *Server) apiCreateObjective(w http.ResponseWriter, r *http.Request) {
 	o, err := s.db.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, canvas.Objective{
 		SectionID: in.Section, Metric: in.Metric, Comparator: canvas.Comparator(in.Comparator), Target: in.Target,
 		Unit: in.Unit, MeasuredAt: in.MeasuredAt, Window: in.Window, MinSamples: in.MinSamples, Notes: in.Notes})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, o)
+	s.reply(w, r, http.StatusCreated, o, err)
 }
 
 // objectivePatch is the body of PATCH …/objectives/{id}. The section an
@@ -142,11 +134,7 @@ func (s *Server) apiDeleteObjective(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiListStakeholders(w http.ResponseWriter, r *http.Request) {
 	list, err := s.db.Stakeholders(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(list)})
+	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
 }
 
 // stakeholderInput is the body of POST /api/v1/usecases/{slug}/stakeholders.
@@ -172,11 +160,7 @@ func (s *Server) apiCreateStakeholder(w http.ResponseWriter, r *http.Request) {
 	sh, err := s.db.CreateStakeholder(r.Context(), r.PathValue("slug"), canvas.Stakeholder{
 		Kind: in.Kind, Name: in.Name, Role: in.Role, Contact: in.Contact, Concerns: in.Concerns,
 		Before: in.Before, During: in.During, After: in.After, Notes: in.Notes, Subjects: in.Subjects})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, sh)
+	s.reply(w, r, http.StatusCreated, sh, err)
 }
 
 // stakeholderPatch is the body of PATCH …/stakeholders/{id}.
@@ -259,11 +243,7 @@ func (s *Server) apiDeleteStakeholder(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiListDecisions(w http.ResponseWriter, r *http.Request) {
 	list, err := s.db.Decisions(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(list)})
+	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
 }
 
 // linkInput is one link of a decision record.
@@ -321,11 +301,7 @@ func (s *Server) apiGetDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := s.db.GetDecision(r.Context(), r.PathValue("slug"), int(n))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	s.reply(w, r, http.StatusOK, d, err)
 }
 
 // decisionPatch is the body of PATCH …/decisions/{number}.

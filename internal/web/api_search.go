@@ -33,11 +33,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.db.Search(r.Context(), q, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, atrium.Page[searchHit]{Items: s.searchHits(page.Items), NextPageToken: page.NextPageToken, Total: page.Total})
+	s.reply(w, r, http.StatusOK, atrium.Page[searchHit]{Items: s.searchHits(page.Items), NextPageToken: page.NextPageToken, Total: page.Total}, err)
 }
 
 // searchHits adds to each hit its page address and, for sections, the

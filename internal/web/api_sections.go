@@ -120,11 +120,7 @@ func (s *Server) apiSaveSection(w http.ResponseWriter, r *http.Request) {
 		err = withDetails(err, map[string]any{"base": conflict.Base, "current": conflict.Current, "yours": in.Content,
 			"changes": canvas.DiffWords(conflict.Base.Content, conflict.Current.Content)})
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, sectionView{Section: sec, HTML: string(canvas.RenderMarkdown(sec.Content))})
+	s.reply(w, r, http.StatusOK, sectionView{Section: sec, HTML: string(canvas.RenderMarkdown(sec.Content))}, err)
 }
 
 func (s *Server) apiSectionEvidence(w http.ResponseWriter, r *http.Request) {
@@ -134,11 +130,7 @@ func (s *Server) apiSectionEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	panels, err := s.panels(r, sc)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": panels})
+	s.reply(w, r, http.StatusOK, map[string]any{"items": panels}, err)
 }
 
 // apiListComments lists a section's thread. The section is looked up in
@@ -151,11 +143,7 @@ func (s *Server) apiListComments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := s.db.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(list)})
+	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
 }
 
 // commentInput is the body of POST …/sections/{section}/comments.
@@ -175,20 +163,12 @@ func (s *Server) apiAddComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.db.AddComment(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, in.Body)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, c)
+	s.reply(w, r, http.StatusCreated, c, err)
 }
 
 func (s *Server) apiListIterations(w http.ResponseWriter, r *http.Request) {
 	list, err := s.db.Iterations(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(list)})
+	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
 }
 
 // iterationInput is the body of POST …/canvases/{canvas}/iterations.
@@ -226,11 +206,7 @@ func (s *Server) apiGetIteration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	it, err := s.db.GetIteration(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), int(n))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, it)
+	s.reply(w, r, http.StatusOK, it, err)
 }
 
 // diffView is GET …/diff: what changed between two iterations, or between

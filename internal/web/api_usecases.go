@@ -32,11 +32,7 @@ func (s *Server) apiListUseCases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.db.ListUseCases(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.reply(w, r, http.StatusOK, page, err)
 }
 
 // useCaseInput is the body of POST /api/v1/usecases.
@@ -69,11 +65,7 @@ func (s *Server) apiCreateUseCase(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiGetUseCase(w http.ResponseWriter, r *http.Request) {
 	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	s.reply(w, r, http.StatusOK, u, err)
 }
 
 // useCasePatch is the body of PATCH /api/v1/usecases/{slug}.
@@ -97,11 +89,7 @@ func (s *Server) apiUpdateUseCase(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.db.UpdateUseCase(r.Context(), r.PathValue("slug"), store.UseCasePatch{
 		Name: in.Name, Summary: in.Summary, Team: in.Team, OwnerID: in.OwnerID, Version: in.Version})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	s.reply(w, r, http.StatusOK, u, err)
 }
 
 func (s *Server) apiArchiveUseCase(w http.ResponseWriter, r *http.Request) { s.setArchived(w, r, true) }
@@ -111,20 +99,12 @@ func (s *Server) apiRestoreUseCase(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, archived bool) {
 	u, err := s.db.SetArchived(r.Context(), r.PathValue("slug"), archived)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	s.reply(w, r, http.StatusOK, u, err)
 }
 
 func (s *Server) apiListTransitions(w http.ResponseWriter, r *http.Request) {
 	hist, err := s.db.Transitions(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": hist})
+	s.reply(w, r, http.StatusOK, map[string]any{"items": hist}, err)
 }
 
 // transitionInput is the body of POST /api/v1/usecases/{slug}/transitions.
@@ -140,20 +120,12 @@ func (s *Server) apiTransition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.db.Transition(r.Context(), r.PathValue("slug"), in.To, in.Note, s.opts.Gate)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	s.reply(w, r, http.StatusOK, u, err)
 }
 
 func (s *Server) apiListGrants(w http.ResponseWriter, r *http.Request) {
 	grants, err := s.db.Grants(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": grants})
+	s.reply(w, r, http.StatusOK, map[string]any{"items": grants}, err)
 }
 
 // grantInput is the body of POST /api/v1/usecases/{slug}/grants.
@@ -170,11 +142,7 @@ func (s *Server) apiPutGrant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g, err := s.db.PutGrant(r.Context(), r.PathValue("slug"), usecase.Grant{UserID: in.UserID, TeamSlug: in.Team, Role: in.Role})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, g)
+	s.reply(w, r, http.StatusOK, g, err)
 }
 
 func (s *Server) apiDeleteGrant(w http.ResponseWriter, r *http.Request) {
@@ -202,9 +170,5 @@ func (s *Server) apiUseCaseAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	f.ObjectType, f.ObjectID = "usecase", u.ID
 	page, err := s.db.AuditEntries(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.reply(w, r, http.StatusOK, page, err)
 }

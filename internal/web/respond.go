@@ -247,3 +247,13 @@ func pathInt(r *http.Request, name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// reply ends a handler: the error as a problem if there is one, otherwise
+// v as JSON with the given status.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
