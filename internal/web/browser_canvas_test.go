@@ -2,12 +2,10 @@ package web
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -120,44 +118,6 @@ func TestBrowserCanvasFlow(t *testing.T) {
 	b.do(chromedp.EmulateViewport(390, 844))
 	b.open(base + poster)
 	b.screenshot("canvas-phone.png")
-}
-
-// startBrowser starts a headless Chromium with the flags of TestBrowserFlow
-// and the CSP watcher, or skips the test when Chromium is missing (fails
-// under CI=true).
-func startBrowser(t *testing.T, timeout time.Duration) *browser {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but Chromium is missing at %s: %v", chromiumPath, err)
-		}
-		t.Skipf("Chromium is not installed at %s", chromiumPath)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelTab)
-	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return &browser{t: t, ctx: tab, shots: artifactDir(t)}
 }
 
 // login signs Grace in through the form and lands on next.

@@ -34,41 +34,8 @@ document.addEventListener("securitypolicyviolation", function (e) {
 // stage and find the move in the audit trail. It saves a screenshot of each
 // page for people to look at.
 func TestBrowserFlow(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but Chromium is missing at %s: %v", chromiumPath, err)
-		}
-		t.Skipf("Chromium is not installed at %s", chromiumPath)
-	}
+	b := startBrowser(t, 60*time.Second)
 	base, db := browserSite(t)
-	shots := artifactDir(t)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
-
-	b := &browser{t: t, ctx: ctx, shots: shots}
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
 
 	// A page that needs a login sends the browser to the form, and back.
 	b.open(base + "/usecases")
@@ -309,4 +276,42 @@ func (b *browser) screenshot(name string) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		b.t.Fatalf("browser: screenshot %s: %v", name, err)
 	}
+}
+
+// startBrowser starts a headless Chromium with the flags this machine needs
+// (no sandbox as root, no background traffic) and the CSP watcher, or skips the test when Chromium is missing (fails
+// under CI=true).
+func startBrowser(t *testing.T, timeout time.Duration) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but Chromium is missing at %s: %v", chromiumPath, err)
+		}
+		t.Skipf("Chromium is not installed at %s", chromiumPath)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelTab)
+	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return &browser{t: t, ctx: tab, shots: artifactDir(t)}
 }
