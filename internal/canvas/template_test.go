@@ -365,3 +365,24 @@ func TestLoadLibrary(t *testing.T) {
 		t.Fatalf("LoadLibrary(\"\") = %v templates, %v; want the 2 built-ins", len(lib.List()), err)
 	}
 }
+
+// TestDocumentedExampleParses keeps the example in docs/templates.md true:
+// the YAML shown to people must be a template the loader accepts.
+func TestDocumentedExampleParses(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/templates.md")
+	if err != nil {
+		t.Fatalf("read docs/templates.md: %v", err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "## Format\n\n```yaml\n")
+	example, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/templates.md has no yaml example under ## Format")
+	}
+	tpl, err := ParseTemplate("docs/templates.md", []byte(example))
+	if err != nil {
+		t.Fatalf("the documented example is refused: %v", err)
+	}
+	if len(tpl.Phases) != 2 || len(tpl.SectionIDs()) != 3 {
+		t.Fatalf("example has %d phases and %d sections, want 2 and 3", len(tpl.Phases), len(tpl.SectionIDs()))
+	}
+}
