@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -187,7 +188,7 @@ func (db *DB) Authenticate(ctx context.Context, email, password string) (identit
 	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Spend the same time as a real check so timing does not reveal accounts.
-		identity.VerifyPassword(dummyHash, password)
+		identity.VerifyPassword(dummyHash(), password)
 		return u, bad
 	}
 	if err != nil {
@@ -199,13 +200,16 @@ func (db *DB) Authenticate(ctx context.Context, email, password string) (identit
 	return u, nil
 }
 
-var dummyHash = func() string {
+// dummyHash is a real argon2id hash to check unknown accounts against. It
+// is made on first use: hashing costs 19 MiB and tens of milliseconds, which
+// every start of every command would otherwise pay.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := identity.HashPassword("not-a-real-password-at-all")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 // actorFor loads a user as an acting identity, refusing disabled accounts.
 func (db *DB) actorFor(ctx context.Context, userID, tokenID string) (atrium.Actor, error) {
