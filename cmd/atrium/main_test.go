@@ -71,10 +71,16 @@ var passwordRE = regexp.MustCompile(`password:\s+(\S+)`)
 // waits (boundedly) until it says where it listens.
 func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()
+	return startCommand(t, "serve", data, extra...)
+}
+
+// startCommand runs `serve` or `demo` like startServer does.
+func startCommand(t *testing.T, cmd, data string, extra ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	s := &server{stop: cancel, done: make(chan error, 1)}
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "json"}, extra...)
+	args := append([]string{cmd, "--addr", "127.0.0.1:0", "--data", data, "--log-format", "json"}, extra...)
 	go func() { s.done <- run(ctx, args, noEnv, out, io.Discard) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
