@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -74,33 +75,39 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	cp := &audit.Checkpointer{Head: db, Signer: signer, Origin: auditOrigin, File: c.checkpointFile(),
+		Every: c.CheckpointEvery, Interval: c.CheckpointInterval, Log: log}
+	return listenAndServe(ctx, c, srv, cp, log, stdout, fmt.Sprintf("database: %s, started in %d ms", db.Dialect(), time.Since(start).Milliseconds()))
+}
+
+// listenAndServe serves until ctx ends, then lets requests in flight finish
+// and has the checkpointer sign a final checkpoint before returning, so the
+// caller can close the store.
+func listenAndServe(ctx context.Context, c *Config, h http.Handler, cp *audit.Checkpointer, log *slog.Logger, stdout io.Writer, ready string) error {
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
 	}
-	cp := &audit.Checkpointer{Head: db, Signer: signer, Origin: auditOrigin, File: c.checkpointFile(),
-		Every: c.CheckpointEvery, Interval: c.CheckpointInterval, Log: log}
 	cpCtx, stopCP := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { cp.Run(cpCtx) })
+	defer wg.Wait() // the final checkpoint is signed before the store closes
+	defer stopCP()
 
 	scheme := "http"
 	if c.TLSCert != "" {
 		scheme = "https"
 	}
-	fmt.Fprintf(stdout, "Atrium %s is listening on %s://%s (database: %s, started in %d ms)\n",
-		version, scheme, ln.Addr(), db.Dialect(), time.Since(start).Milliseconds())
-	log.Info("listening", "addr", ln.Addr().String(), "database", db.Dialect(), "startup_ms", time.Since(start).Milliseconds())
-
+	fmt.Fprintf(stdout, "Atrium %s is listening on %s://%s (%s)\n", version, scheme, ln.Addr(), ready)
+	log.Info("listening", "addr", ln.Addr().String(), "detail", ready)
 	served := make(chan error, 1)
 	go func() {
 		if c.TLSCert != "" {
@@ -117,10 +124,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		err = hs.Shutdown(shutdown)
 		cancel()
 	}
-	stopCP()
-	wg.Wait() // the checkpointer signs a final checkpoint before we close the store
 	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
+		return nil
 	}
 	return err
 }
