@@ -147,7 +147,7 @@ func bootstrap(ctx context.Context, db *store.DB, c *Config, stdout io.Writer) e
 	if err := db.AddTeamMember(ctx, "default", u.ID); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nFirst start: created the administrator account.\n  e-mail:   %s\n  password: %s\nThis password is shown only now. Log in and change it under Users.\n\n", c.AdminEmail, password)
+	fmt.Fprintf(stdout, "\nFirst start: created the administrator account.\n  e-mail:   %s\n  password: %s\nThis password is shown only now. Log in and change it under your name, top right.\n\n", c.AdminEmail, password)
 	return nil
 }
 

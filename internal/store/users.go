@@ -270,3 +270,61 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 		return tx.appendAudit("session.delete", "user", userID, map[string]string{"session": digest[:12]})
 	})
 }
+
+// ProfilePatch is what people may change about themselves: their display
+// name and their password. Changing the password needs the current one,
+// unless the account has none yet (people who signed in only with tokens).
+type ProfilePatch struct {
+	Name            *string
+	CurrentPassword string
+	Password        *string
+}
+
+// UpdateProfile changes the acting user's own name and password in one
+// transaction. A new password ends every browser session of the account:
+// whoever knew the old one may be holding a session.
+func (db *DB) UpdateProfile(ctx context.Context, p ProfilePatch) (identity.User, error) {
+	a := actorOf(ctx)
+	if p.CurrentPassword != "" {
+		// Checked even when unused, so nonsense is refused, not ignored.
+		if err := identity.CheckPassword(p.CurrentPassword); err != nil {
+			return identity.User{}, atrium.Errorf(atrium.Invalid, "current_password: %s", atrium.MessageOf(err))
+		}
+	}
+	var hash sql.NullString
+	if p.Password != nil {
+		h, err := identity.HashPassword(*p.Password)
+		if err != nil {
+			return identity.User{}, err
+		}
+		hash = sql.NullString{String: h, Valid: true}
+	}
+	var u identity.User
+	err := db.update(ctx, func(tx *Tx) error {
+		var old sql.NullString
+		row := tx.queryRow(`SELECT `+userCols+`, password_hash FROM users WHERE id = $1`, a.UserID)
+		if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &old); err != nil {
+			return notFound(err, "no user with id %q", a.UserID)
+		}
+		if p.Name != nil {
+			u.Name = *p.Name
+		}
+		if err := identity.NormalizeUser(&u); err != nil {
+			return err
+		}
+		if hash.Valid && old.Valid && !identity.VerifyPassword(old.String, p.CurrentPassword) {
+			return atrium.Errorf(atrium.Forbidden, "the current password is not right")
+		}
+		if _, err := tx.exec(`UPDATE users SET name = $1, password_hash = COALESCE($2, password_hash) WHERE id = $3`, u.Name, hash, u.ID); err != nil {
+			return err
+		}
+		if hash.Valid {
+			if _, err := tx.exec(`DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+				return err
+			}
+		}
+		u.HasPassword = u.HasPassword || hash.Valid
+		return tx.appendAudit("user.profile.update", "user", u.ID, auditUser{User: u, PasswordChanged: hash.Valid})
+	})
+	return u, err
+}

@@ -61,6 +61,9 @@ func TestAccessibility(t *testing.T) {
 		{"stakeholders", "/usecases/credit-risk/stakeholders"},
 		{"iteration", poster + "/iterations/1"},
 		{"print", poster + "/print"},
+		{"account", "/account"},
+		{"use case", "/usecases/credit-risk"},
+		{"use-case list", "/usecases"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b.t = t

@@ -38,6 +38,32 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, meView{User: u, Teams: teams.Items, TokenID: a.TokenID, Version: s.opts.Version}, err)
 }
 
+// mePatch is the body of PATCH /api/v1/me: what people change about
+// themselves.
+type mePatch struct {
+	Name            *string `json:"name"`
+	CurrentPassword string  `json:"current_password"`
+	Password        *string `json:"password"`
+}
+
+// apiUpdateMe changes the caller's own name or password. A new password
+// needs the current one and ends the caller's browser sessions.
+func (s *Server) apiUpdateMe(w http.ResponseWriter, r *http.Request) {
+	in, err := decode[mePatch](w, r)
+	if err == nil && in.Name == nil && in.Password == nil {
+		err = atrium.Errorf(atrium.Invalid, "send name, or password with current_password")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.db.UpdateProfile(r.Context(), store.ProfilePatch(in)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiMe(w, r)
+}
+
 func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
 	p, err := pageRequest(r)
 	if err != nil {

@@ -41,6 +41,7 @@ func with(params map[string]string, more ...string) map[string]string {
 var apiMatrix = map[string]apiCase{
 	"GET /api/v1/openapi.json":    {},
 	"GET /api/v1/me":              {},
+	"PATCH /api/v1/me":            {body: func(*fixture) any { return map[string]string{"name": "Renamed"} }},
 	"GET /api/v1/usecases":        {},
 	"POST /api/v1/usecases":       {body: func(*fixture) any { return map[string]string{"name": "Probe", "team": "team-a"} }},
 	"GET /api/v1/usecases/{slug}": {},

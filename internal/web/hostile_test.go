@@ -87,6 +87,7 @@ func hostileTargets(f *fixture) []hostileTarget {
 		{"POST", "/api/v1/teams", map[string]any{"name": "Team C", "slug": "team-c"}, nil},
 		{"POST", "/api/v1/teams/team-a/members", map[string]any{"user_id": f.users["viewer"].ID}, nil},
 		{"POST", "/api/v1/tokens", map[string]any{"name": "probe", "expires_in": "30d"}, nil},
+		{"PATCH", "/api/v1/me", map[string]any{"name": "Admin", "current_password": "", "password": "a long enough password"}, nil},
 	}
 	return append(targets, canvasHostileTargets(f)...)
 }

@@ -28,6 +28,7 @@ var openAPIBodies = map[string]any{
 	"createTeam":        teamInput{},
 	"addTeamMember":     memberInput{},
 	"createToken":       tokenInput{},
+	"updateMe":          mePatch{},
 	"createCanvas":      canvasInput{},
 	"updateCanvas":      canvasPatch{},
 	"saveSection":       sectionInput{},

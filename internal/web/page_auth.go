@@ -66,8 +66,7 @@ func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", MaxAge: int(s.opts.SessionTTL.Seconds()),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	s.setSessionCookie(w, r, secret)
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 }
 
@@ -101,4 +100,11 @@ func localPath(v string) string {
 		}
 	}
 	return v
+}
+
+// setSessionCookie hands the browser its session id: HttpOnly, same-site
+// (Lax) and, under TLS, Secure.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", MaxAge: int(s.opts.SessionTTL.Seconds()),
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 }

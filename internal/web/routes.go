@@ -41,6 +41,7 @@ func (s *Server) routes() []route {
 
 		// API: the caller.
 		{method: "GET", pattern: "/api/v1/me", access: user, h: s.apiMe},
+		{method: "PATCH", pattern: "/api/v1/me", access: user, self: true, h: s.apiUpdateMe},
 
 		// API: use cases.
 		{method: "GET", pattern: "/api/v1/usecases", access: user, h: s.apiListUseCases},
@@ -119,6 +120,9 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/usecases/{slug}/archive", access: user, role: usecase.Owner, h: s.pageArchivePost},
 		{method: "POST", pattern: "/usecases/{slug}/grants", access: user, role: usecase.Owner, h: s.pageGrantPost},
 		{method: "POST", pattern: "/usecases/{slug}/grants/{id}/delete", access: user, role: usecase.Owner, h: s.pageGrantDeletePost},
+		{method: "GET", pattern: "/account", access: user, h: s.pageAccount},
+		{method: "POST", pattern: "/account", access: user, h: s.pageAccountPost},
+		{method: "POST", pattern: "/account/password", access: user, h: s.pageAccountPasswordPost},
 		{method: "GET", pattern: "/tokens", access: user, h: s.pageTokens},
 		{method: "POST", pattern: "/tokens", access: user, h: s.pageTokensPost},
 		{method: "POST", pattern: "/tokens/{id}/revoke", access: user, h: s.pageTokenRevokePost},

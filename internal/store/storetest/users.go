@@ -221,6 +221,48 @@ func testUsers(t *testing.T, open Opener) {
 		wantKind(t, err, atrium.Unauthenticated) // changing the password ends sessions
 	})
 
+	t.Run("Profile", func(t *testing.T) {
+		ctx := t.Context()
+		db := open(t)
+		u := mustUser(t, ctx, db, "ada@example.org", "Ada", false)
+		as := atrium.WithActor(ctx, atrium.Actor{UserID: u.ID})
+		// A token-only account sets its first password without a current one.
+		got, err := db.UpdateProfile(as, store.ProfilePatch{Name: ptr("Ada Lovelace"), Password: ptr(password)})
+		if err != nil || got.Name != "Ada Lovelace" || !got.HasPassword {
+			t.Fatalf("first password and new name = %+v, %v", got, err)
+		}
+		secret, err := db.CreateSession(ctx, u.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited := auditSize(t, ctx, db)
+		for name, p := range map[string]store.ProfilePatch{
+			"wrong current password": {CurrentPassword: "not the password", Password: ptr("a brand new password")},
+			"no current password":    {Password: ptr("a brand new password")},
+			"short new password":     {CurrentPassword: password, Password: ptr("short")},
+			"control character name": {Name: ptr("Ada\x00")},
+			"blank name":             {Name: ptr("   "), CurrentPassword: password, Password: ptr("a brand new password")},
+		} {
+			if _, err := db.UpdateProfile(as, p); err == nil {
+				t.Errorf("%s: accepted", name)
+			}
+		}
+		if auditSize(t, ctx, db) != audited {
+			t.Fatal("a refused profile change was stored")
+		}
+		if _, err := db.Authenticate(ctx, "ada@example.org", password); err != nil {
+			t.Fatalf("the old password stopped working after refused changes: %v", err)
+		}
+		if _, err := db.UpdateProfile(as, store.ProfilePatch{CurrentPassword: password, Password: ptr("a brand new password")}); err != nil {
+			t.Fatalf("change with the right current password: %v", err)
+		}
+		if _, err := db.Authenticate(ctx, "ada@example.org", "a brand new password"); err != nil {
+			t.Errorf("the new password does not work: %v", err)
+		}
+		_, err = db.SessionActor(ctx, secret)
+		wantKind(t, err, atrium.Unauthenticated) // a new password ends sessions
+	})
+
 	t.Run("LastAdmin", func(t *testing.T) {
 		ctx := t.Context()
 		db := open(t)
