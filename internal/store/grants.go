@@ -34,14 +34,14 @@ func (db *DB) Grants(ctx context.Context, slug string) ([]usecase.Grant, error) 
 	return out, rows.Err()
 }
 
-// PutGrant gives a user (by id) or a team (by slug) a role on a use case, or
-// changes the role they already have. It needs the owner role.
+// PutGrant gives a user (by id or e-mail) or a team (by slug) a role on a
+// use case, or changes the role they already have. It needs the owner role.
 func (db *DB) PutGrant(ctx context.Context, slug string, g usecase.Grant) (usecase.Grant, error) {
 	if !g.Role.Valid() {
 		return g, atrium.Errorf(atrium.Invalid, "role %q is not one of viewer, reviewer, editor, owner", g.Role)
 	}
-	if (g.UserID == "") == (g.TeamSlug == "") {
-		return g, atrium.Errorf(atrium.Invalid, "give exactly one of user_id or team")
+	if n := btoi(g.UserID != "") + btoi(g.UserEmail != "") + btoi(g.TeamSlug != ""); n != 1 {
+		return g, atrium.Errorf(atrium.Invalid, "give exactly one of user_id, email or team")
 	}
 	err := db.update(ctx, func(tx *Tx) error {
 		u, err := getUseCase(ctx, tx, slug)
@@ -53,6 +53,16 @@ func (db *DB) PutGrant(ctx context.Context, slug string, g usecase.Grant) (useca
 		}
 		var principal string
 		var userID, teamID any
+		if g.UserEmail != "" {
+			u, err := getUserByEmail(tx, g.UserEmail)
+			if atrium.KindOf(err) == atrium.NotFound {
+				return atrium.Errorf(atrium.Invalid, "nobody with the e-mail address %s has an account; an administrator can add them", g.UserEmail)
+			}
+			if err != nil {
+				return err
+			}
+			g.UserID, g.UserEmail = u.ID, u.Email
+		}
 		if g.UserID != "" {
 			var n int
 			if err := tx.queryRow(`SELECT COUNT(*) FROM users WHERE id = $1`, g.UserID).Scan(&n); err != nil {
@@ -99,4 +109,11 @@ func (db *DB) DeleteGrant(ctx context.Context, slug string, id int64) error {
 		}
 		return tx.appendAudit("usecase.grant.delete", "usecase", u.ID, map[string]int64{"grant_id": id})
 	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -59,12 +59,17 @@ func (db *DB) GetUser(ctx context.Context, id string) (identity.User, error) {
 
 // GetUserByEmail returns the user with the given e-mail address.
 func (db *DB) GetUserByEmail(ctx context.Context, email string) (identity.User, error) {
+	u, err := getUserByEmail(db.reader(ctx), email)
+	return u, db.classify(err)
+}
+
+func getUserByEmail(q querier, email string) (identity.User, error) {
 	email, err := identity.NormalizeEmail(email)
 	if err != nil {
 		return identity.User{}, err
 	}
-	u, err := scanUser(db.reader(ctx).queryRow(`SELECT `+userCols+` FROM users WHERE email = $1`, email))
-	return u, db.classify(notFound(err, "no user with e-mail %s", email))
+	u, err := scanUser(q.queryRow(`SELECT `+userCols+` FROM users WHERE email = $1`, email))
+	return u, notFound(err, "no user with e-mail %s", email)
 }
 
 // CountUsers returns how many users exist, to detect a fresh database.

@@ -131,6 +131,7 @@ func (s *Server) apiListGrants(w http.ResponseWriter, r *http.Request) {
 // grantInput is the body of POST /api/v1/usecases/{slug}/grants.
 type grantInput struct {
 	UserID string       `json:"user_id"`
+	Email  string       `json:"email"`
 	Team   string       `json:"team"`
 	Role   usecase.Role `json:"role"`
 }
@@ -141,7 +142,7 @@ func (s *Server) apiPutGrant(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	g, err := s.db.PutGrant(r.Context(), r.PathValue("slug"), usecase.Grant{UserID: in.UserID, TeamSlug: in.Team, Role: in.Role})
+	g, err := s.db.PutGrant(r.Context(), r.PathValue("slug"), usecase.Grant{UserID: in.UserID, UserEmail: in.Email, TeamSlug: in.Team, Role: in.Role})
 	s.reply(w, r, http.StatusOK, g, err)
 }
 

@@ -152,18 +152,13 @@ func (s *Server) pageGrantPost(w http.ResponseWriter, r *http.Request) {
 	}
 	who, role := strings.TrimSpace(r.PostForm.Get("who")), usecase.Role(r.PostForm.Get("role"))
 	g := usecase.Grant{Role: role, TeamSlug: who}
-	var err error
-	switch {
-	case who == "":
-		err = atrium.Errorf(atrium.Invalid, "enter a person's e-mail address or a team's slug")
-	case strings.Contains(who, "@"):
-		u, lookupErr := s.db.GetUserByEmail(r.Context(), who)
-		if atrium.KindOf(lookupErr) == atrium.NotFound {
-			lookupErr = atrium.Errorf(atrium.Invalid, "nobody with the e-mail address %s has an account; an administrator can add them", who)
-		}
-		g.UserID, g.TeamSlug, err = u.ID, "", lookupErr
+	if strings.Contains(who, "@") {
+		g.UserEmail, g.TeamSlug = who, ""
 	}
-	if err == nil {
+	var err error
+	if who == "" {
+		err = atrium.Errorf(atrium.Invalid, "enter a person's e-mail address or a team's slug")
+	} else {
 		_, err = s.db.PutGrant(r.Context(), r.PathValue("slug"), g)
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -96,6 +97,21 @@ func testGrants(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("ByEmail", func(t *testing.T) {
+		w := newWorld(t, open)
+		ctx := t.Context()
+		g, err := w.db.PutGrant(as(ctx, w.owner), "churn", usecase.Grant{UserEmail: strings.ToUpper(w.stranger.Email), Role: usecase.Reviewer})
+		if err != nil {
+			t.Fatalf("PutGrant by e-mail: %v", err)
+		}
+		if g.UserID != w.stranger.ID || g.UserEmail != w.stranger.Email {
+			t.Fatalf("grant by e-mail = %+v, want the stranger's id and address", g)
+		}
+		if u, err := w.db.GetUseCase(as(ctx, w.stranger), "churn"); err != nil || u.Role != usecase.Reviewer {
+			t.Fatalf("stranger after the grant: role %q, %v; want reviewer", u.Role, err)
+		}
+	})
+
 	t.Run("Refused", func(t *testing.T) {
 		w := newWorld(t, open)
 		ctx := t.Context()
@@ -119,6 +135,9 @@ func testGrants(t *testing.T, open Opener) {
 			{"neither user nor team", oc, usecase.Grant{Role: usecase.Viewer}, atrium.Invalid},
 			{"unknown user", oc, usecase.Grant{UserID: "no-such-user", Role: usecase.Viewer}, atrium.Invalid},
 			{"unknown team", oc, usecase.Grant{TeamSlug: "gamma", Role: usecase.Viewer}, atrium.Invalid},
+			{"unknown e-mail", oc, usecase.Grant{UserEmail: "nobody@example.org", Role: usecase.Viewer}, atrium.Invalid},
+			{"malformed e-mail", oc, usecase.Grant{UserEmail: "not an address", Role: usecase.Viewer}, atrium.Invalid},
+			{"e-mail and id", oc, usecase.Grant{UserEmail: w.stranger.Email, UserID: w.stranger.ID, Role: usecase.Viewer}, atrium.Invalid},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
