@@ -266,15 +266,6 @@ func (s *Server) apiImportCanvas(w http.ResponseWriter, r *http.Request) {
 	s.created(w, c, t)
 }
 
-// importError keeps the kind of an import failure, and makes a failure
-// without one a 400 that quotes it: the document, not the server, is at fault.
-func importError(err error) error {
-	if atrium.KindOf(err) != atrium.Internal {
-		return err
-	}
-	return atrium.Wrap(atrium.Invalid, err, "the canvas cannot be imported: "+err.Error())
-}
-
 // readMarkdown reads a Markdown request body of at most MaxImportBytes bytes.
 func readMarkdown(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
