@@ -108,11 +108,7 @@ func TestBrowserFlow(t *testing.T) {
 func browserSite(t *testing.T) (string, *store.DB) {
 	t.Helper()
 	ctx := atrium.WithActor(context.Background(), atrium.System)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "atrium.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testDB(t)
 	grace, err := db.CreateUser(ctx, identity.User{Email: "grace@example.org", Name: "Grace Hopper", Admin: true}, testPassword)
 	if err != nil {
 		t.Fatal(err)

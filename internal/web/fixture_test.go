@@ -44,15 +44,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := atrium.WithActor(context.Background(), atrium.System)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "atrium.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	srv, err := New(Options{DB: db, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testDB(t)
+	srv := testServer(t, db)
 	f := &fixture{t: t, db: db, srv: srv, users: map[string]identity.User{}, tokens: map[string]string{}}
 	for _, name := range []string{"admin", "owner", "viewer", "stranger"} {
 		u, err := db.CreateUser(ctx, identity.User{Email: name + "@example.org", Name: name, Admin: name == "admin"}, "")
@@ -209,4 +202,26 @@ func (f *fixture) ownerTokenID() string {
 		f.t.Fatalf("owner tokens: %v", err)
 	}
 	return page.Items[0].ID
+}
+
+// testDB opens a fresh SQLite store in the test's temporary folder and
+// closes it when the test ends.
+func testDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(atrium.WithActor(context.Background(), atrium.System), filepath.Join(t.TempDir(), "atrium.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// testServer builds a Server over db with the options tests share.
+func testServer(t *testing.T, db *store.DB) *Server {
+	t.Helper()
+	srv, err := New(Options{DB: db, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

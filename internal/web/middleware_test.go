@@ -4,13 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/atrium-mlops/atrium/internal/store"
 )
 
 // serverWith builds another server on the fixture's database.
@@ -139,14 +136,8 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestReadyzReportsADeadDatabase(t *testing.T) {
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "atrium.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Options{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testDB(t)
+	s := testServer(t, db)
 	if rec := serve(s, httptest.NewRequest("GET", "/readyz", nil)); rec.Code != http.StatusOK {
 		t.Fatalf("readyz = %d, want 200", rec.Code)
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,19 +34,13 @@ type site struct {
 func newSite(t *testing.T) *site {
 	t.Helper()
 	ctx := atrium.WithActor(context.Background(), atrium.System)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "atrium.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	srv, err := New(Options{DB: db, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testDB(t)
+	srv := testServer(t, db)
 	s := &site{t: t, db: db, srv: srv, sessions: map[string]string{}}
 	s.grace = s.user(ctx, "grace@example.org", "Grace Hopper", true)
 	s.ada = s.user(ctx, "ada@example.org", "Ada Lovelace", false)
 	s.bob = s.user(ctx, "bob@example.org", "Bob Builder", false)
+	var err error
 	if s.forecasting, err = db.CreateTeam(ctx, identity.Team{Slug: "forecasting", Name: "Forecasting"}); err != nil {
 		t.Fatal(err)
 	}
