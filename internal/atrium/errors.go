@@ -6,6 +6,7 @@ package atrium
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error so the web layer can choose a status code and the
@@ -80,4 +81,23 @@ func MessageOf(err error) string {
 		return string(e.Kind)
 	}
 	return "an internal error occurred; it has been logged"
+}
+
+// retryAfter records, inside a RateLimited error, when trying again may work.
+type retryAfter time.Duration
+
+func (r retryAfter) Error() string { return "retry after " + time.Duration(r).String() }
+
+// Limited returns a RateLimited error whose caller may try again after wait.
+func Limited(wait time.Duration, format string, args ...any) error {
+	return &Error{Kind: RateLimited, Msg: fmt.Sprintf(format, args...), Err: retryAfter(wait)}
+}
+
+// RetryAfter reports the wait a Limited error carries.
+func RetryAfter(err error) (time.Duration, bool) {
+	var r retryAfter
+	if errors.As(err, &r) {
+		return time.Duration(r), true
+	}
+	return 0, false
 }

@@ -101,6 +101,7 @@ type Canvas struct {
 type Section struct {
 	SectionID string    `json:"section"`
 	Content   string    `json:"content"` // Markdown
+	HTML      string    `json:"-"`       // Content rendered when it was saved
 	Status    Status    `json:"status"`
 	OwnerID   string    `json:"owner_id,omitempty"`
 	OwnerName string    `json:"owner_name,omitempty"`
@@ -117,6 +118,7 @@ type Comment struct {
 	AuthorID   string    `json:"author_id"`
 	AuthorName string    `json:"author_name"`
 	Body       string    `json:"body"` // Markdown
+	HTML       string    `json:"-"`    // Body rendered when it was saved
 	CreatedAt  time.Time `json:"created_at"`
 }
 
@@ -140,6 +142,7 @@ type Snapshot struct {
 // SnapshotItem is one section as frozen in an iteration.
 type SnapshotItem struct {
 	Content   string `json:"content"`
+	HTML      string `json:"-"` // kept beside the snapshot, not in it
 	Status    Status `json:"status"`
 	OwnerName string `json:"owner_name,omitempty"`
 }

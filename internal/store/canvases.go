@@ -227,6 +227,10 @@ func initialSections(t *canvas.Template, in map[string]canvas.SnapshotItem) ([]c
 		if err != nil {
 			return nil, err
 		}
+		html, err := renderContent(fmt.Sprintf("section %q", id), content)
+		if err != nil {
+			return nil, err
+		}
 		status := item.Status
 		if status == "" {
 			status = canvas.Empty
@@ -240,7 +244,7 @@ func initialSections(t *canvas.Template, in map[string]canvas.SnapshotItem) ([]c
 		if content != "" && status == canvas.Empty {
 			status = canvas.Draft
 		}
-		out = append(out, canvas.Section{SectionID: id, Content: content, Status: status, Version: 1})
+		out = append(out, canvas.Section{SectionID: id, Content: content, HTML: html, Status: status, Version: 1})
 	}
 	return out, nil
 }

@@ -44,6 +44,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.renderStored(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -52,9 +53,11 @@ func (db *DB) PublishIteration(ctx context.Context, slug, canvasID string, t *ca
 			return err
 		}
 		snap := canvas.Snapshot{Title: c.Title, Header: maps.Clone(c.Header), Sections: map[string]canvas.SnapshotItem{}}
+		html := map[string]string{}
 		for id, s := range sections[c.ID] {
 			if s.Version > 0 { // comments alone do not make a section part of the canvas
-				snap.Sections[id] = canvas.SnapshotItem{Content: s.Content, Status: s.Status, OwnerName: s.OwnerName}
+				snap.Sections[id] = canvas.SnapshotItem{Content: s.Content, HTML: s.HTML, Status: s.Status, OwnerName: s.OwnerName}
+				html[id] = s.HTML
 			}
 		}
 		if _, ok := t.Field(iterationField); ok {
@@ -67,8 +70,12 @@ func (db *DB) PublishIteration(ctx context.Context, slug, canvasID string, t *ca
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`INSERT INTO canvas_iterations (canvas_id, number, message, author_id, snapshot, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			c.ID, n, message, a.UserID, string(body), formatTime(tx.now)); err != nil {
+		rendered, err := json.Marshal(html)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO canvas_iterations (canvas_id, number, message, author_id, snapshot, html, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			c.ID, n, message, a.UserID, string(body), string(rendered), formatTime(tx.now)); err != nil {
 			return fmt.Errorf("insert iteration: %w", err)
 		}
 		name, err := nameOf(tx, a.UserID)
@@ -135,15 +142,20 @@ func (db *DB) GetIteration(ctx context.Context, slug, canvasID string, n int) (c
 		return canvas.Iteration{}, err
 	}
 	var it canvas.Iteration
-	var snap string
-	err = r.queryRow(`SELECT i.number, i.message, i.author_id, COALESCE(p.name, i.author_id), i.created_at, i.snapshot
+	var snap, rendered string
+	err = r.queryRow(`SELECT i.number, i.message, i.author_id, COALESCE(p.name, i.author_id), i.created_at, i.snapshot, COALESCE(i.html, '{}')
 		FROM canvas_iterations i LEFT JOIN users p ON p.id = i.author_id WHERE i.canvas_id = $1 AND i.number = $2`, c.ID, n).
-		Scan(&it.Number, &it.Message, &it.AuthorID, &it.AuthorName, ts{&it.CreatedAt}, &snap)
+		Scan(&it.Number, &it.Message, &it.AuthorID, &it.AuthorName, ts{&it.CreatedAt}, &snap, &rendered)
 	if err != nil {
 		return canvas.Iteration{}, db.classify(notFound(err, "iteration %d not found", n))
 	}
-	if err := json.Unmarshal([]byte(snap), &it.Snapshot); err != nil {
+	html := map[string]string{}
+	if err := errors.Join(json.Unmarshal([]byte(snap), &it.Snapshot), json.Unmarshal([]byte(rendered), &html)); err != nil {
 		return canvas.Iteration{}, fmt.Errorf("iteration %d of canvas %s: stored snapshot: %w", n, c.ID, err)
+	}
+	for id, item := range it.Snapshot.Sections {
+		item.HTML = html[id]
+		it.Snapshot.Sections[id] = item
 	}
 	return it, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
@@ -22,7 +23,7 @@ type SectionEdit struct {
 	BaseVersion int64
 }
 
-const sectionCols = `s.canvas_id, s.section_id, s.content, s.status, COALESCE(s.owner_id, ''), COALESCE(o.name, ''), s.version,
+const sectionCols = `s.canvas_id, s.section_id, s.content, COALESCE(s.html, ''), s.status, COALESCE(s.owner_id, ''), COALESCE(o.name, ''), s.version,
 	COALESCE(p.name, s.updated_by), s.updated_at`
 
 const sectionFrom = ` FROM canvas_sections s LEFT JOIN users o ON o.id = s.owner_id LEFT JOIN users p ON p.id = s.updated_by`
@@ -47,7 +48,7 @@ func loadSections(q querier, cond string, arg any) (map[string]map[string]canvas
 	for rows.Next() {
 		var canvasID string
 		var s canvas.Section
-		if err := rows.Scan(&canvasID, &s.SectionID, &s.Content, &s.Status, &s.OwnerID, &s.OwnerName, &s.Version, &s.UpdatedBy, ts{&s.UpdatedAt}); err != nil {
+		if err := rows.Scan(&canvasID, &s.SectionID, &s.Content, &s.HTML, &s.Status, &s.OwnerID, &s.OwnerName, &s.Version, &s.UpdatedBy, ts{&s.UpdatedAt}); err != nil {
 			return nil, err
 		}
 		put(canvasID, s)
@@ -83,7 +84,7 @@ func currentSection(q querier, canvasID, sectionID string) (canvas.Section, erro
 	var id string
 	s := canvas.Section{SectionID: sectionID, Status: canvas.Empty}
 	err := q.queryRow(`SELECT `+sectionCols+sectionFrom+` WHERE s.canvas_id = $1 AND s.section_id = $2`, canvasID, sectionID).
-		Scan(&id, &s.SectionID, &s.Content, &s.Status, &s.OwnerID, &s.OwnerName, &s.Version, &s.UpdatedBy, ts{&s.UpdatedAt})
+		Scan(&id, &s.SectionID, &s.Content, &s.HTML, &s.Status, &s.OwnerID, &s.OwnerName, &s.Version, &s.UpdatedBy, ts{&s.UpdatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return canvas.Section{SectionID: sectionID, Status: canvas.Empty}, nil
 	}
@@ -93,10 +94,10 @@ func currentSection(q querier, canvasID, sectionID string) (canvas.Section, erro
 // revision returns one saved revision of a section.
 func revision(q querier, canvasID, sectionID string, version int64) (canvas.Section, error) {
 	s := canvas.Section{SectionID: sectionID}
-	err := q.queryRow(`SELECT r.content, r.status, COALESCE(r.owner_id, ''), COALESCE(o.name, ''), r.version, COALESCE(p.name, r.author_id), r.created_at
+	err := q.queryRow(`SELECT r.content, COALESCE(r.html, ''), r.status, COALESCE(r.owner_id, ''), COALESCE(o.name, ''), r.version, COALESCE(p.name, r.author_id), r.created_at
 		FROM canvas_section_revisions r LEFT JOIN users o ON o.id = r.owner_id LEFT JOIN users p ON p.id = r.author_id
 		WHERE r.canvas_id = $1 AND r.section_id = $2 AND r.version = $3`, canvasID, sectionID, version).
-		Scan(&s.Content, &s.Status, &s.OwnerID, &s.OwnerName, &s.Version, &s.UpdatedBy, ts{&s.UpdatedAt})
+		Scan(&s.Content, &s.HTML, &s.Status, &s.OwnerID, &s.OwnerName, &s.Version, &s.UpdatedBy, ts{&s.UpdatedAt})
 	return s, notFound(err, "version %d of section %q not found", version, sectionID)
 }
 
@@ -114,9 +115,14 @@ func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, t *canvas.
 		return canvas.Section{}, atrium.Errorf(atrium.Invalid, "template %q has no section %q", t.ID, e.SectionID)
 	}
 	var content *string
+	var html string
 	if e.Content != nil {
 		c, err := canvas.NormalizeContent(*e.Content)
 		if err != nil {
+			return canvas.Section{}, err
+		}
+		// Rendered here, before the writer is taken: it is the slow part.
+		if html, err = renderContent("the content", c); err != nil {
 			return canvas.Section{}, err
 		}
 		content = &c
@@ -137,8 +143,8 @@ func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, t *canvas.
 			return err
 		}
 		next := cur
-		if content != nil {
-			next.Content = *content
+		if content != nil && *content != cur.Content {
+			next.Content, next.HTML = *content, html
 		}
 		if e.OwnerID != nil {
 			next.OwnerID = *e.OwnerID
@@ -221,15 +227,15 @@ func (tx *Tx) putSection(u usecase.UseCase, c *canvas.Canvas, s canvas.Section, 
 	if s.OwnerID != "" {
 		owner = s.OwnerID
 	}
-	if _, err := tx.exec(`INSERT INTO canvas_sections (canvas_id, section_id, content, status, owner_id, version, updated_by, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (canvas_id, section_id) DO UPDATE SET content = excluded.content, status = excluded.status,
+	if _, err := tx.exec(`INSERT INTO canvas_sections (canvas_id, section_id, content, html, status, owner_id, version, updated_by, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (canvas_id, section_id) DO UPDATE SET content = excluded.content, html = excluded.html, status = excluded.status,
 			owner_id = excluded.owner_id, version = excluded.version, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-		c.ID, s.SectionID, s.Content, s.Status, owner, s.Version, author, at); err != nil {
+		c.ID, s.SectionID, s.Content, s.HTML, s.Status, owner, s.Version, author, at); err != nil {
 		return fmt.Errorf("save section: %w", err)
 	}
-	if _, err := tx.exec(`INSERT INTO canvas_section_revisions (canvas_id, section_id, version, content, status, owner_id, author_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, s.SectionID, s.Version, s.Content, s.Status, owner, author, at); err != nil {
+	if _, err := tx.exec(`INSERT INTO canvas_section_revisions (canvas_id, section_id, version, content, html, status, owner_id, author_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, s.SectionID, s.Version, s.Content, s.HTML, s.Status, owner, author, at); err != nil {
 		return fmt.Errorf("save section revision: %w", err)
 	}
 	if _, err := tx.exec(`UPDATE canvases SET updated_at = $1 WHERE id = $2`, at, c.ID); err != nil {
@@ -248,9 +254,21 @@ func (db *DB) SectionRevision(ctx context.Context, slug, canvasID, sectionID str
 	return s, db.classify(err)
 }
 
+// Limits on discussion threads: a person may add at most
+// MaxCommentsPerHour comments to one section in any hour, so that nobody can
+// flood a thread (every comment is kept, and audited).
+const (
+	MaxCommentsPerHour = 30
+	commentWindow      = time.Hour
+)
+
 // AddComment adds a message to a section's discussion (reviewer role).
 func (db *DB) AddComment(ctx context.Context, slug, canvasID, sectionID, body string) (canvas.Comment, error) {
 	body, err := canvas.NormalizeComment(body)
+	if err != nil {
+		return canvas.Comment{}, err
+	}
+	html, err := renderContent("the comment", body)
 	if err != nil {
 		return canvas.Comment{}, err
 	}
@@ -260,9 +278,12 @@ func (db *DB) AddComment(ctx context.Context, slug, canvasID, sectionID, body st
 		if err := checkSectionID(c.TemplateID, sectionID); err != nil {
 			return err
 		}
-		out = canvas.Comment{SectionID: sectionID, AuthorID: a.UserID, Body: body, CreatedAt: tx.now}
-		if err := tx.queryRow(`INSERT INTO canvas_comments (canvas_id, section_id, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			c.ID, sectionID, a.UserID, body, formatTime(tx.now)).Scan(&out.ID); err != nil {
+		if err := tx.checkCommentRate(c.ID, sectionID, a.UserID); err != nil {
+			return err
+		}
+		out = canvas.Comment{SectionID: sectionID, AuthorID: a.UserID, Body: body, HTML: html, CreatedAt: tx.now}
+		if err := tx.queryRow(`INSERT INTO canvas_comments (canvas_id, section_id, author_id, body, html, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			c.ID, sectionID, a.UserID, body, html, formatTime(tx.now)).Scan(&out.ID); err != nil {
 			return fmt.Errorf("insert comment: %w", err)
 		}
 		if out.AuthorName, err = nameOf(tx, a.UserID); err != nil {
@@ -277,6 +298,27 @@ func (db *DB) AddComment(ctx context.Context, slug, canvasID, sectionID, body st
 		return canvas.Comment{}, err
 	}
 	return out, nil
+}
+
+// checkCommentRate refuses a comment when its author has reached the hourly
+// cap on this section, saying when the oldest of theirs leaves the window.
+func (tx *Tx) checkCommentRate(canvasID, sectionID, authorID string) error {
+	var n int
+	var oldest sql.NullString
+	if err := tx.queryRow(`SELECT COUNT(*), MIN(created_at) FROM canvas_comments
+		WHERE canvas_id = $1 AND section_id = $2 AND author_id = $3 AND created_at > $4`,
+		canvasID, sectionID, authorID, formatTime(tx.now.Add(-commentWindow))).Scan(&n, &oldest); err != nil {
+		return err
+	}
+	if n < MaxCommentsPerHour {
+		return nil
+	}
+	wait := commentWindow
+	if t, err := time.Parse(timeLayout, oldest.String); err == nil {
+		wait = t.Add(commentWindow).Sub(tx.now)
+	}
+	return atrium.Limited(wait, "you have added %d comments to this section in the last hour, the most allowed; try again in %d minutes",
+		n, int(wait.Minutes())+1)
 }
 
 // checkSectionID refuses a section the canvas's template does not have. The
@@ -299,26 +341,30 @@ func checkSectionID(templateID, sectionID string) error {
 	return nil
 }
 
-// Comments returns a section's discussion, oldest first.
-func (db *DB) Comments(ctx context.Context, slug, canvasID, sectionID string) ([]canvas.Comment, error) {
+// Comments returns one page of a section's discussion, oldest first.
+func (db *DB) Comments(ctx context.Context, slug, canvasID, sectionID string, p atrium.PageRequest) (atrium.Page[canvas.Comment], error) {
+	out := atrium.Page[canvas.Comment]{Items: []canvas.Comment{}}
 	r, _, c, err := db.readCanvas(ctx, slug, canvasID)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	rows, err := r.query(`SELECT m.id, m.section_id, m.author_id, COALESCE(p.name, m.author_id), m.body, m.created_at
+	if err := r.queryRow(`SELECT COUNT(*) FROM canvas_comments WHERE canvas_id = $1 AND section_id = $2`, c.ID, sectionID).Scan(&out.Total); err != nil {
+		return out, db.classify(err)
+	}
+	rows, err := r.query(`SELECT m.id, m.section_id, m.author_id, COALESCE(p.name, m.author_id), m.body, COALESCE(m.html, ''), m.created_at
 		FROM canvas_comments m LEFT JOIN users p ON p.id = m.author_id
-		WHERE m.canvas_id = $1 AND m.section_id = $2 ORDER BY m.id`, c.ID, sectionID)
+		WHERE m.canvas_id = $1 AND m.section_id = $2 ORDER BY m.id LIMIT $3 OFFSET $4`, c.ID, sectionID, p.Size, p.Offset)
 	if err != nil {
-		return nil, db.classify(err)
+		return out, db.classify(err)
 	}
 	defer rows.Close()
-	out := []canvas.Comment{}
 	for rows.Next() {
 		var m canvas.Comment
-		if err := rows.Scan(&m.ID, &m.SectionID, &m.AuthorID, &m.AuthorName, &m.Body, ts{&m.CreatedAt}); err != nil {
-			return nil, err
+		if err := rows.Scan(&m.ID, &m.SectionID, &m.AuthorID, &m.AuthorName, &m.Body, &m.HTML, ts{&m.CreatedAt}); err != nil {
+			return out, err
 		}
-		out = append(out, m)
+		out.Items = append(out.Items, m)
 	}
+	out.NextPageToken = p.NextToken(out.Total)
 	return out, db.classify(rows.Err())
 }

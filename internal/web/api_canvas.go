@@ -95,7 +95,7 @@ func viewCanvas(c canvas.Canvas, t *canvas.Template) canvasView {
 	v := canvasView{Canvas: c, TemplateName: t.Name, Sections: map[string]sectionView{}, Completeness: canvas.CompletenessOf(t, c)}
 	for _, id := range t.SectionIDs() {
 		sec := sectionOf(c, id)
-		v.Sections[id] = sectionView{Section: sec, HTML: string(canvas.RenderMarkdown(sec.Content))}
+		v.Sections[id] = sectionView{Section: sec, HTML: sec.HTML}
 	}
 	return v
 }

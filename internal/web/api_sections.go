@@ -42,12 +42,14 @@ func (s *Server) panels(r *http.Request, sc openedSection) ([]canvas.Panel, erro
 // write it — its prompts, its evidence and its discussion.
 type sectionDetail struct {
 	sectionView
-	Title    string           `json:"title"`
-	Phase    string           `json:"phase"`
-	Prompts  []string         `json:"prompts"`
-	Moments  []canvas.Moment  `json:"moments,omitempty"`
-	Evidence []canvas.Panel   `json:"evidence"`
-	Thread   []canvas.Comment `json:"thread"`
+	Title    string          `json:"title"`
+	Phase    string          `json:"phase"`
+	Prompts  []string        `json:"prompts"`
+	Moments  []canvas.Moment `json:"moments,omitempty"`
+	Evidence []canvas.Panel  `json:"evidence"`
+	// Thread is the first page of the discussion, oldest first; Comments
+	// counts all of it and …/comments pages through the rest.
+	Thread []canvas.Comment `json:"thread"`
 }
 
 func (s *Server) apiGetSection(w http.ResponseWriter, r *http.Request) {
@@ -61,16 +63,16 @@ func (s *Server) apiGetSection(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	comments, err := s.db.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID)
+	comments, err := s.db.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, atrium.PageRequest{Size: atrium.DefaultPageSize})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	sec := sectionOf(sc.c, sc.def.ID)
 	writeJSON(w, http.StatusOK, sectionDetail{
-		sectionView: sectionView{Section: sec, HTML: string(canvas.RenderMarkdown(sec.Content))},
+		sectionView: sectionView{Section: sec, HTML: sec.HTML},
 		Title:       sc.def.Title, Phase: sc.phase.ID, Prompts: nonNil(sc.def.Prompts), Moments: sc.def.Moments,
-		Evidence: panels, Thread: nonNil(comments),
+		Evidence: panels, Thread: comments.Items,
 	})
 }
 
@@ -120,7 +122,7 @@ func (s *Server) apiSaveSection(w http.ResponseWriter, r *http.Request) {
 		err = withDetails(err, map[string]any{"base": conflict.Base, "current": conflict.Current, "yours": in.Content,
 			"changes": canvas.DiffWords(conflict.Base.Content, conflict.Current.Content)})
 	}
-	s.reply(w, r, http.StatusOK, sectionView{Section: sec, HTML: string(canvas.RenderMarkdown(sec.Content))}, err)
+	s.reply(w, r, http.StatusOK, sectionView{Section: sec, HTML: sec.HTML}, err)
 }
 
 func (s *Server) apiSectionEvidence(w http.ResponseWriter, r *http.Request) {
@@ -142,8 +144,13 @@ func (s *Server) apiListComments(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	list, err := s.db.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID)
-	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
+	p, err := pageRequest(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.db.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, p)
+	s.reply(w, r, http.StatusOK, list, err)
 }
 
 // commentInput is the body of POST …/sections/{section}/comments.

@@ -206,7 +206,7 @@ func (f *fixture) ownerTokenID() string {
 
 // testDB opens a fresh SQLite store in the test's temporary folder and
 // closes it when the test ends.
-func testDB(t *testing.T) *store.DB {
+func testDB(t testing.TB) *store.DB {
 	t.Helper()
 	db, err := store.Open(atrium.WithActor(context.Background(), atrium.System), filepath.Join(t.TempDir(), "atrium.db"))
 	if err != nil {
@@ -217,7 +217,7 @@ func testDB(t *testing.T) *store.DB {
 }
 
 // testServer builds a Server over db with the options tests share.
-func testServer(t *testing.T, db *store.DB) *Server {
+func testServer(t testing.TB, db *store.DB) *Server {
 	t.Helper()
 	srv, err := New(Options{DB: db, Version: "test"})
 	if err != nil {

@@ -24,7 +24,7 @@ type canvasSite struct {
 	vera, rita identity.User
 }
 
-func newCanvasSite(t *testing.T) *canvasSite {
+func newCanvasSite(t testing.TB) *canvasSite {
 	t.Helper()
 	s := &canvasSite{site: newSite(t)}
 	// Errors the pages log (a template that fails, say) show in the test.
@@ -41,7 +41,7 @@ func newCanvasSite(t *testing.T) *canvasSite {
 }
 
 // testLog writes log lines into the test's output.
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Helper()

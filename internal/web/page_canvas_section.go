@@ -27,16 +27,19 @@ type sectionData struct {
 	Panels     []canvas.Panel
 	PanelError bool
 	Comments   []commentView
-	Objectives []canvas.Objective
-	Owners     []ownerOption
-	CanEdit    bool
-	CanReview  bool
-	Base, Href string
-	Edit       sectionForm
-	Conflict   *conflictView
-	StatusErr  string
-	Comment    commentForm
-	Objective  objectiveForm
+	// CommentTotal counts the whole thread; Comments holds one page of it.
+	CommentTotal int
+	CommentPager pager
+	Objectives   []canvas.Objective
+	Owners       []ownerOption
+	CanEdit      bool
+	CanReview    bool
+	Base, Href   string
+	Edit         sectionForm
+	Conflict     *conflictView
+	StatusErr    string
+	Comment      commentForm
+	Objective    objectiveForm
 }
 
 // usecaseRef is what a canvas page needs of its use case: its name for the
@@ -91,7 +94,7 @@ func (s *Server) sectionPage(r *http.Request) (sectionData, error) {
 	sec := sectionOf(sc.c, sc.def.ID)
 	base := canvasPath(sc.uc.Slug, sc.c.ID)
 	d := sectionData{frame: s.frame(r, sc.def.Title+" · "+sc.c.Title, "usecases"), UseCase: usecaseRef{sc.uc.Slug, sc.uc.Name},
-		Canvas: sc.c, Template: sc.t, Def: sc.def, Phase: sc.phase, State: sec, HTML: markdown(sec.Content),
+		Canvas: sc.c, Template: sc.t, Def: sc.def, Phase: sc.phase, State: sec, HTML: stored(sec.HTML),
 		CanEdit: canEdit(sc.uc), CanReview: canReview(sc.uc), Base: base, Href: base + "/sections/" + url.PathEscape(sc.def.ID),
 		Edit:      sectionForm{Content: sec.Content, Status: sec.Status, OwnerID: sec.OwnerID, BaseVersion: sec.Version, BaseStatus: sec.Status},
 		Objective: objectiveForm{Comparator: ">=", MeasuredAt: canvas.AtEvaluation},
@@ -100,13 +103,20 @@ func (s *Server) sectionPage(r *http.Request) (sectionData, error) {
 		s.log.Error("evidence", "request_id", atrium.RequestIDFrom(ctx), "canvas", sc.c.ID, "section", sc.def.ID, "err", err)
 		d.PanelError = true
 	}
-	comments, err := s.db.Comments(ctx, sc.uc.Slug, sc.c.ID, sc.def.ID)
+	pr, err := pageRequest(r)
 	if err != nil {
 		return d, err
 	}
-	for _, c := range comments {
-		d.Comments = append(d.Comments, commentView{Comment: c, HTML: markdown(c.Body)})
+	comments, err := s.db.Comments(ctx, sc.uc.Slug, sc.c.ID, sc.def.ID, pr)
+	if err != nil {
+		return d, err
 	}
+	for _, c := range comments.Items {
+		d.Comments = append(d.Comments, commentView{Comment: c, HTML: stored(c.HTML)})
+	}
+	d.CommentTotal = comments.Total
+	d.CommentPager = newPager(r, pr, comments.Total, len(comments.Items), comments.NextPageToken)
+	d.CommentPager.anchor("comments")
 	if sc.def.Objectives {
 		all, err := s.db.Objectives(ctx, sc.uc.Slug, sc.c.ID)
 		if err != nil {
@@ -204,7 +214,7 @@ func (s *Server) pageSectionPost(w http.ResponseWriter, r *http.Request) {
 	var conflict *canvas.EditConflict
 	if errors.As(err, &conflict) {
 		s.sectionFormFailed(w, r, err, func(d *sectionData, _ string) {
-			d.Conflict = &conflictView{Current: conflict.Current, HTML: markdown(conflict.Current.Content),
+			d.Conflict = &conflictView{Current: conflict.Current, HTML: stored(conflict.Current.HTML),
 				Changes: canvas.DiffWords(conflict.Base.Content, conflict.Current.Content), BaseSeen: in.BaseVersion}
 			// Saving again is now a deliberate choice made with both
 			// versions in view, so the form carries the current version.

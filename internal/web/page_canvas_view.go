@@ -100,6 +100,10 @@ const longContent = 420
 // markdown renders Markdown for a template; the canvas package sanitises.
 func markdown(src string) template.HTML { return canvas.RenderMarkdown(src) }
 
+// stored marks HTML that the store rendered and sanitised when the text was
+// saved as safe to insert.
+func stored(html string) template.HTML { return template.HTML(html) }
+
 // statusClass is the CSS class of a section status badge.
 func statusClass(st canvas.Status) string {
 	if st == "" {
@@ -115,9 +119,9 @@ func canvasPath(slug, id string) string {
 
 // sectionState is what a poster needs of one section, live or frozen.
 type sectionState struct {
-	Content, OwnerName string
-	Status             canvas.Status
-	Comments           int
+	Content, HTML, OwnerName string
+	Status                   canvas.Status
+	Comments                 int
 }
 
 // posterOptions say where a poster's sections come from.
@@ -184,7 +188,7 @@ func newCard(def canvas.SectionDef, st sectionState) card {
 		c.Status = canvas.Empty
 	}
 	if strings.TrimSpace(st.Content) != "" {
-		c.HTML = markdown(st.Content)
+		c.HTML = stored(st.HTML)
 		c.Long = utf8.RuneCountInString(st.Content) > longContent || strings.Count(st.Content, "\n") > 8
 	}
 	return c
@@ -242,7 +246,7 @@ func momentNote(p canvas.Stakeholder, moment string) string {
 func liveStates(c canvas.Canvas) map[string]sectionState {
 	out := make(map[string]sectionState, len(c.Sections))
 	for id, s := range c.Sections {
-		out[id] = sectionState{Content: s.Content, OwnerName: s.OwnerName, Status: s.Status, Comments: s.Comments}
+		out[id] = sectionState{Content: s.Content, HTML: s.HTML, OwnerName: s.OwnerName, Status: s.Status, Comments: s.Comments}
 	}
 	return out
 }
@@ -251,7 +255,7 @@ func liveStates(c canvas.Canvas) map[string]sectionState {
 func frozenStates(sn canvas.Snapshot) map[string]sectionState {
 	out := make(map[string]sectionState, len(sn.Sections))
 	for id, s := range sn.Sections {
-		out[id] = sectionState{Content: s.Content, OwnerName: s.OwnerName, Status: s.Status}
+		out[id] = sectionState{Content: s.Content, HTML: s.HTML, OwnerName: s.OwnerName, Status: s.Status}
 	}
 	return out
 }

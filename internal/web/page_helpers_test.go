@@ -23,7 +23,7 @@ const testPassword = "correct horse battery"
 //   - ada: member of the forecasting team, owner of use case "churn"
 //   - bob: in no team and with no grants
 type site struct {
-	t               *testing.T
+	t               testing.TB
 	db              *store.DB
 	srv             *Server
 	grace, ada, bob identity.User
@@ -31,7 +31,7 @@ type site struct {
 	forecasting     identity.Team
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	t.Helper()
 	ctx := atrium.WithActor(context.Background(), atrium.System)
 	db := testDB(t)

@@ -320,6 +320,15 @@ type pager struct {
 	Prev, Next      string
 }
 
+// anchor makes the pager's links land on the element with the given id.
+func (pg *pager) anchor(id string) {
+	for _, l := range []*string{&pg.Prev, &pg.Next} {
+		if *l != "" {
+			*l += "#" + id
+		}
+	}
+}
+
 func newPager(r *http.Request, p atrium.PageRequest, total, shown int, next string) pager {
 	pg := pager{Total: total}
 	if shown > 0 {

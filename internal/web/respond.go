@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -87,6 +88,9 @@ func problemFor(err error) Problem {
 // elsewhere. Internal errors are logged with the request id and never shown.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
+	if wait, ok := atrium.RetryAfter(err); ok && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	}
 	if p.Status >= 500 {
 		s.log.Error("request failed", "request_id", atrium.RequestIDFrom(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 	}

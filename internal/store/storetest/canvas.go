@@ -351,10 +351,11 @@ func testCanvases(t *testing.T, open Opener) {
 		wantKind(t, err, atrium.Invalid)
 		wantAuditSize(t, ctx, w.db, audited)
 
-		got, err := w.db.Comments(as(ctx, w.viewer), "churn", c.ID, "value-impact")
+		page, err := w.db.Comments(as(ctx, w.viewer), "churn", c.ID, "value-impact", atrium.PageRequest{Size: 50})
 		if err != nil {
 			t.Fatalf("Comments: %v", err)
 		}
+		got := page.Items
 		if len(got) != 2 || got[0].Body != "Which KPI?" || got[1].AuthorName != "Editor" || got[0].ID >= got[1].ID {
 			t.Errorf("Comments=%+v, want both, oldest first, with names", got)
 		}
@@ -362,7 +363,7 @@ func testCanvases(t *testing.T, open Opener) {
 		if s := section(t, ctx, w.db, c, "value-impact"); s.Comments != 2 || s.Status != canvas.Empty || s.Version != 0 {
 			t.Errorf("section with comments=%+v, want 2 comments on an empty section", s)
 		}
-		_, err = w.db.Comments(as(ctx, w.stranger), "churn", c.ID, "value-impact")
+		_, err = w.db.Comments(as(ctx, w.stranger), "churn", c.ID, "value-impact", atrium.PageRequest{Size: 50})
 		wantKind(t, err, atrium.NotFound)
 	})
 
