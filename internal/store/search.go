@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 )
@@ -38,9 +40,18 @@ const (
 
 // Limits on a search query.
 const (
+	// maxSearchQuery is the longest query, in characters.
 	maxSearchQuery = 200
-	maxSearchTerms = 32
+	// maxSearchTerms is how many distinct words of a query are searched
+	// for; words after them are ignored. Every word is one more posting
+	// list for the database to intersect and one more to weigh in a
+	// snippet, and eight words pin a text down well enough.
+	maxSearchTerms = 8
 )
+
+// The snippet builder keeps one bit per term in a uint8; this stops the
+// build if maxSearchTerms outgrows it.
+const _ = uint8(1 << (maxSearchTerms - 1))
 
 // searchDoc is one row of the search index: a saved section's text or a
 // decision's.
@@ -81,14 +92,17 @@ func (tx *Tx) indexSection(useCaseID, canvasID, sectionID, content string) error
 
 // searchTerms splits a query into words — runs of letters, digits and
 // combining marks — so that nothing a person types is ever read as query
-// syntax by either database.
+// syntax by either database. The words come back in lower case, each once
+// (a repeated word adds nothing to "every word must match" but would
+// multiply the work), and at most maxSearchTerms of them.
 func searchTerms(q string) []string {
 	var out []string
-	for _, w := range strings.FieldsFunc(q, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
-	}) {
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return !isWordRune(r) }) {
 		if strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
 			continue // marks alone make no word
+		}
+		if w = strings.ToLower(w); slices.Contains(out, w) {
+			continue
 		}
 		out = append(out, w)
 		if len(out) == maxSearchTerms {
@@ -100,8 +114,9 @@ func searchTerms(q string) []string {
 
 // Search finds sections and decisions containing every word of query, in
 // the active use cases the actor can see (administrators see all), best
-// matches first. Punctuation and operators in the query are ignored; a
-// query with no words finds nothing.
+// matches first. Punctuation and operators in the query are ignored, as
+// are repeated words and words past the first maxSearchTerms; a query with
+// no words finds nothing.
 func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (atrium.Page[SearchHit], error) {
 	page := atrium.Page[SearchHit]{Items: []SearchHit{}}
 	query, err := atrium.CheckText("the search query", query, maxSearchQuery, true, false)
@@ -120,10 +135,12 @@ func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (a
 	if a.Admin || a.IsSystem() {
 		user = "" // see everything
 	}
-	const cols = `d.kind, u.slug, u.name, COALESCE(c.id, ''), COALESCE(c.title, ''), COALESCE(c.template_id, ''), d.section_id, d.decision, d.title`
 	const where = ` AND u.archived = FALSE AND ($1 = '' OR ` + visibleTo + `)`
-	var q string
-	var args []any
+	// m is every visible match with its rank, lower first; only the page's
+	// rows are then joined to (the start of) their text. Nothing per match
+	// costs more than the rank: snippets are cut afterwards, in Go, for the
+	// page alone (see snippet.go for why not by the databases).
+	var m, match string
 	switch db.dialect.name {
 	case "sqlite":
 		// Each word is quoted as an FTS5 string, so it can never be an
@@ -132,37 +149,44 @@ func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (a
 		for i, t := range terms {
 			quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 		}
-		// FTS5's ranking and snippet functions cannot run in a query with
-		// a window function, so the matches are materialised first.
-		q = `WITH m (kind, slug, name, canvas_id, canvas_title, template_id, section_id, decision, title, snip, rank, doc) AS MATERIALIZED (
-				SELECT ` + cols + `, snippet(search_fts, 1, $3, $4, '…', 24), bm25(search_fts, 4.0, 1.0), d.id
-				FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
-				JOIN usecases u ON u.id = d.usecase_id LEFT JOIN canvases c ON c.id = d.canvas_id
-				WHERE search_fts MATCH $2` + where + `)
-			SELECT kind, slug, name, canvas_id, canvas_title, template_id, section_id, decision, title, snip, COUNT(*) OVER()
-			FROM m ORDER BY rank, doc LIMIT $5 OFFSET $6`
-		args = []any{user, strings.Join(quoted, " "), SnippetMarkStart, SnippetMarkEnd, p.Size, p.Offset}
+		match = strings.Join(quoted, " ")
+		m = `SELECT d.id, bm25(search_fts, 4.0, 1.0)
+			FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid JOIN usecases u ON u.id = d.usecase_id
+			WHERE search_fts MATCH $2` + where
 	case "postgres":
 		// plainto_tsquery reads its text as plain words joined by AND and
 		// never fails on syntax; the words are the same as SQLite gets.
-		q = `SELECT ` + cols + `, ts_headline('simple', d.body, tq, $3), COUNT(*) OVER()
-			FROM search_docs d CROSS JOIN plainto_tsquery('simple', $2) AS tq
-			JOIN usecases u ON u.id = d.usecase_id LEFT JOIN canvases c ON c.id = d.canvas_id
-			WHERE d.doc @@ tq` + where + `
-			ORDER BY ts_rank(d.doc, tq) DESC, d.id LIMIT $4 OFFSET $5`
-		opts := `StartSel=` + SnippetMarkStart + `, StopSel=` + SnippetMarkEnd + `, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "`
-		args = []any{user, strings.Join(terms, " "), opts, p.Size, p.Offset}
+		match = strings.Join(terms, " ")
+		m = `SELECT d.id, -ts_rank(d.doc, tq)
+			FROM search_docs d CROSS JOIN plainto_tsquery('simple', $2) AS tq JOIN usecases u ON u.id = d.usecase_id
+			WHERE d.doc @@ tq` + where
 	}
-	rows, err := db.reader(ctx).query(q, args...)
+	// FTS5's ranking function cannot run in a query with a window
+	// function, so the matches are materialised first.
+	q := `WITH m (doc, rank) AS MATERIALIZED (` + m + `),
+		hits (doc, rank, total) AS (SELECT doc, rank, COUNT(*) OVER() FROM m ORDER BY rank, doc LIMIT $3 OFFSET $4)
+		SELECT d.kind, u.slug, u.name, COALESCE(c.id, ''), COALESCE(c.title, ''), COALESCE(c.template_id, ''), d.section_id, d.decision, d.title,
+			substr(d.body, 1, $5), hits.total
+		FROM hits JOIN search_docs d ON d.id = hits.doc JOIN usecases u ON u.id = d.usecase_id LEFT JOIN canvases c ON c.id = d.canvas_id
+		ORDER BY hits.rank, hits.doc`
+	// One character more than a snippet can use tells whether the text
+	// goes on.
+	rows, err := db.reader(ctx).query(q, user, match, p.Size, p.Offset, snippetFetch+1)
 	if err != nil {
 		return page, db.classify(err)
 	}
 	defer rows.Close()
+	folded := make([]string, len(terms))
+	for i, t := range terms {
+		folded[i] = foldWord(t)
+	}
 	for rows.Next() {
 		var h SearchHit
-		if err := rows.Scan(&h.Kind, &h.UseCaseSlug, &h.UseCaseName, &h.CanvasID, &h.CanvasTitle, &h.TemplateID, &h.SectionID, &h.Decision, &h.Title, &h.Snippet, &page.Total); err != nil {
+		var body string
+		if err := rows.Scan(&h.Kind, &h.UseCaseSlug, &h.UseCaseName, &h.CanvasID, &h.CanvasTitle, &h.TemplateID, &h.SectionID, &h.Decision, &h.Title, &body, &page.Total); err != nil {
 			return page, err
 		}
+		h.Snippet, _ = snippet(body, folded, utf8.RuneCountInString(body) > snippetFetch)
 		page.Items = append(page.Items, h)
 	}
 	if err := rows.Err(); err != nil {

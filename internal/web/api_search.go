@@ -36,6 +36,9 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, atrium.Page[searchHit]{Items: s.searchHits(page.Items), NextPageToken: page.NextPageToken, Total: page.Total}, err)
 }
 
+// unmark strips the store's match marks from a snippet.
+var unmark = strings.NewReplacer(store.SnippetMarkStart, "", store.SnippetMarkEnd, "")
+
 // searchHits adds to each hit its page address and, for sections, the
 // section's title from the template library.
 func (s *Server) searchHits(hits []store.SearchHit) []searchHit {
@@ -44,7 +47,7 @@ func (s *Server) searchHits(hits []store.SearchHit) []searchHit {
 		v := searchHit{SearchHit: h}
 		// The snippet is plain text here: the store's match marks are for
 		// pages, which turn them into highlights.
-		v.Snippet = strings.NewReplacer(store.SnippetMarkStart, "", store.SnippetMarkEnd, "").Replace(h.Snippet)
+		v.Snippet = unmark.Replace(h.Snippet)
 		uc := "/usecases/" + url.PathEscape(h.UseCaseSlug)
 		switch h.Kind {
 		case "decision":

@@ -65,21 +65,24 @@ func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
 func highlight(snippet string) template.HTML {
 	var b strings.Builder
 	open := false
-	for _, part := range strings.SplitAfter(snippet, "") {
-		switch part {
-		case store.SnippetMarkStart:
-			if !open {
-				b.WriteString("<mark>")
-				open = true
-			}
-		case store.SnippetMarkEnd:
-			if open {
-				b.WriteString("</mark>")
-				open = false
-			}
-		default:
-			b.WriteString(template.HTMLEscapeString(part))
+	for {
+		// The marks are single bytes that never occur inside a UTF-8
+		// sequence, so the text between them is escaped in one piece.
+		i := strings.IndexAny(snippet, store.SnippetMarkStart+store.SnippetMarkEnd)
+		if i < 0 {
+			b.WriteString(template.HTMLEscapeString(snippet))
+			break
 		}
+		b.WriteString(template.HTMLEscapeString(snippet[:i]))
+		switch start := snippet[i:i+1] == store.SnippetMarkStart; {
+		case start && !open:
+			b.WriteString("<mark>")
+			open = true
+		case !start && open:
+			b.WriteString("</mark>")
+			open = false
+		}
+		snippet = snippet[i+1:]
 	}
 	if open {
 		b.WriteString("</mark>")

@@ -130,6 +130,65 @@ func testSearch(t *testing.T, open Opener) {
 	if got := hits(t, as(ctx, w.admin), w.db, "retention"); !slices.Equal(got, []string{"section:fraud:data-acquisition"}) {
 		t.Errorf("with churn archived: %q, want only fraud", got)
 	}
+
+	t.Run("WorstCase", func(t *testing.T) { testSearchWorstCase(t, open) })
+}
+
+// testSearchWorstCase fills sections with one word as often as they can
+// hold it, the costliest text to search and to cut snippets from, and
+// checks that such searches still page and keep their snippets short.
+func testSearchWorstCase(t *testing.T, open Opener) {
+	w := newWorld(t, open)
+	ec := as(t.Context(), w.editor)
+	hc := template(t, humanCentric)
+	c := mustCanvas(t, ec, w.db, "churn", hc)
+	text := strings.Repeat("a ", 24_999)
+	for _, id := range hc.SectionIDs()[:3] {
+		mustSave(t, ec, w.db, c, hc, id, text)
+	}
+	const maxSnippet = 400 // bytes, marks included; the text is 49,998
+	for _, q := range []string{"a", "a a", "a a a a", "A a", strings.Repeat("a ", 100), `"a" "a"`, `a"a`, `a*`, `(a) -a ^a`} {
+		seen := map[string]bool{}
+		for _, tc := range []struct {
+			offset, n int
+			more      bool
+		}{{0, 2, true}, {2, 1, false}} {
+			page, err := w.db.Search(ec, q, atrium.PageRequest{Size: 2, Offset: tc.offset})
+			if err != nil {
+				t.Fatalf("Search(%q, offset %d): %v", q, tc.offset, err)
+			}
+			if len(page.Items) != tc.n || page.Total != 3 || (page.NextPageToken != "") != tc.more {
+				t.Errorf("Search(%q, offset %d): %d hits of %d, next %q; want %d of 3, next token %v",
+					q, tc.offset, len(page.Items), page.Total, page.NextPageToken, tc.n, tc.more)
+			}
+			for _, h := range page.Items {
+				if seen[h.SectionID] {
+					t.Errorf("Search(%q): %s on two pages", q, h.SectionID)
+				}
+				seen[h.SectionID] = true
+				if !strings.Contains(h.Snippet, store.SnippetMarkStart+"a"+store.SnippetMarkEnd) || len(h.Snippet) > maxSnippet {
+					t.Errorf("Search(%q): snippet of %d bytes %.80q…, want at most %d with the match marked", q, len(h.Snippet), h.Snippet, maxSnippet)
+				}
+			}
+		}
+	}
+
+	// Past the terms searched for, words are ignored, never an error.
+	var pairs []string
+	for i := range 66 {
+		pairs = append(pairs, string(rune('a'+i/26))+string(rune('a'+i%26)))
+	}
+	if got := hits(t, ec, w.db, strings.Join(pairs, " ")); len(got) != 0 {
+		t.Errorf("66 words none of the texts has: %q, want nothing", got)
+	}
+	if got := hits(t, ec, w.db, "a "+strings.Join(pairs[:60], " ")); len(got) != 0 {
+		t.Errorf("a and 60 words the texts lack: %q, want nothing", got)
+	}
+	for _, q := range []string{strings.Repeat("a", 201), "a\x00", strings.Repeat("a ", 101) + "a"} {
+		if _, err := w.db.Search(ec, q, atrium.PageRequest{Size: 2}); atrium.KindOf(err) != atrium.Invalid {
+			t.Errorf("Search(%.20q…): %v, want Invalid", q, err)
+		}
+	}
 }
 
 // testCanvasAudit makes every kind of canvas change once and checks each
