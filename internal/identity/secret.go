@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -47,8 +49,46 @@ func CheckPassword(pw string) error {
 	return nil
 }
 
-// HashPassword returns the PHC string of an argon2id hash of pw.
-func HashPassword(pw string) (string, error) {
+// MaxConcurrentHashes is how many argon2id computations run at once in the
+// process. Each takes 19 MiB and a core for tens of milliseconds, so without
+// a bound a burst of sign-ins grows memory by 19 MiB per request in flight.
+const MaxConcurrentHashes = 2
+
+// hashSlots is process-wide on purpose: the memory it protects is.
+var hashSlots = make(chan struct{}, MaxConcurrentHashes)
+
+// hashCount and hashPeak count computations and the most in flight at once.
+var hashCount, hashInFlight, hashPeak atomic.Int64
+
+// HashStats reports how many argon2id computations have run since the
+// process started and the most that ever ran at once, for tests that measure
+// work rather than time, and for metrics.
+func HashStats() (total, peak int64) { return hashCount.Load(), hashPeak.Load() }
+
+// argon2id runs one computation in a slot, waiting for one as long as ctx
+// allows.
+func argon2id(ctx context.Context, pw, salt []byte, t, m uint32, p uint8, n uint32) ([]byte, error) {
+	select {
+	case hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait to hash a password: %w", ctx.Err())
+	}
+	defer func() { <-hashSlots }()
+	now := hashInFlight.Add(1)
+	defer hashInFlight.Add(-1)
+	for {
+		peak := hashPeak.Load()
+		if now <= peak || hashPeak.CompareAndSwap(peak, now) {
+			break
+		}
+	}
+	hashCount.Add(1)
+	return argon2.IDKey(pw, salt, t, m, p, n), nil
+}
+
+// HashPassword returns the PHC string of an argon2id hash of pw. It waits
+// for a hashing slot (see MaxConcurrentHashes) as long as ctx allows.
+func HashPassword(ctx context.Context, pw string) (string, error) {
 	if err := CheckPassword(pw); err != nil {
 		return "", err
 	}
@@ -56,37 +96,44 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key, err := argon2id(ctx, []byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	if err != nil {
+		return "", err
+	}
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // VerifyPassword reports whether pw matches the PHC string, comparing in
-// constant time. Malformed hashes never match.
-func VerifyPassword(phc, pw string) bool {
+// constant time. Malformed hashes never match. The error is only ever the
+// context's, when no hashing slot came free in time.
+func VerifyPassword(ctx context.Context, phc, pw string) (bool, error) {
 	parts := strings.Split(phc, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" || len(pw) > 4*MaxPassword {
-		return false
+		return false, nil
 	}
 	var version int
 	var m uint32
 	var t uint32
 	var p uint8
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false
+		return false, nil
 	}
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m > 1<<21 || t > 16 || p == 0 {
-		return false
+		return false, nil
 	}
 	b64 := base64.RawStdEncoding
 	salt, err1 := b64.DecodeString(parts[4])
 	want, err2 := b64.DecodeString(parts[5])
 	if err1 != nil || err2 != nil || len(want) == 0 {
-		return false
+		return false, nil
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
+	got, err := argon2id(ctx, []byte(pw), salt, t, m, p, uint32(len(want)))
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
 // TokenPrefix starts every API token so that secret scanners can spot leaks.

@@ -25,21 +25,49 @@ type auditUser struct {
 	PasswordChanged bool `json:"password_changed,omitempty"`
 }
 
+// passwordHookKey is the context key of a func() that a test sets to run
+// before each password hash or check, to see whether the single writer is
+// held at that moment. Nothing outside the package's tests sets it.
+type passwordHookKey struct{}
+
+// hashPassword hashes a new password, or returns NULL for none. Like
+// verifyPassword it is slow (argon2id) and must never run inside db.update:
+// with one write connection every other write in the system would wait.
+func (db *DB) hashPassword(ctx context.Context, pw string) (sql.NullString, error) {
+	if pw == "" {
+		return sql.NullString{}, nil
+	}
+	if hook, ok := ctx.Value(passwordHookKey{}).(func()); ok {
+		hook()
+	}
+	h, err := identity.HashPassword(ctx, pw)
+	if err != nil {
+		return sql.NullString{}, db.classify(err)
+	}
+	return sql.NullString{String: h, Valid: true}, nil
+}
+
+// verifyPassword checks pw against a stored hash, outside any transaction
+// (see hashPassword).
+func (db *DB) verifyPassword(ctx context.Context, phc, pw string) (bool, error) {
+	if hook, ok := ctx.Value(passwordHookKey{}).(func()); ok {
+		hook()
+	}
+	ok, err := identity.VerifyPassword(ctx, phc, pw)
+	return ok, db.classify(err)
+}
+
 // CreateUser adds a user. password may be empty for token-only users.
 func (db *DB) CreateUser(ctx context.Context, u identity.User, password string) (identity.User, error) {
 	if err := identity.NormalizeUser(&u); err != nil {
 		return u, err
 	}
-	var hash sql.NullString
-	if password != "" {
-		h, err := identity.HashPassword(password)
-		if err != nil {
-			return u, err
-		}
-		hash = sql.NullString{String: h, Valid: true}
+	hash, err := db.hashPassword(ctx, password)
+	if err != nil {
+		return u, err
 	}
 	u.ID, u.HasPassword, u.Disabled = atrium.NewID(), hash.Valid, false
-	err := db.update(ctx, func(tx *Tx) error {
+	err = db.update(ctx, func(tx *Tx) error {
 		u.CreatedAt = tx.now
 		_, err := tx.exec(`INSERT INTO users (id, email, name, password_hash, admin, disabled, created_at) VALUES ($1, $2, $3, $4, $5, FALSE, $6)`,
 			u.ID, u.Email, u.Name, hash, u.Admin, formatTime(u.CreatedAt))
@@ -112,11 +140,13 @@ func (db *DB) UpdateUser(ctx context.Context, id string, p UserPatch) (identity.
 	var u identity.User
 	var hash sql.NullString
 	if p.Password != nil {
-		h, err := identity.HashPassword(*p.Password)
-		if err != nil {
+		if err := identity.CheckPassword(*p.Password); err != nil {
+			return u, err // an empty one too: it would otherwise mean "keep"
+		}
+		var err error
+		if hash, err = db.hashPassword(ctx, *p.Password); err != nil {
 			return u, err
 		}
-		hash = sql.NullString{String: h, Valid: true}
 	}
 	err := db.update(ctx, func(tx *Tx) error {
 		var err error
@@ -187,29 +217,40 @@ func (db *DB) Authenticate(ctx context.Context, email, password string) (identit
 	if err != nil {
 		return identity.User{}, bad
 	}
-	var u identity.User
-	var hash sql.NullString
-	row := db.reader(ctx).queryRow(`SELECT `+userCols+`, password_hash FROM users WHERE email = $1`, email)
-	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Spend the same time as a real check so timing does not reveal accounts.
-		identity.VerifyPassword(dummyHash(), password)
-		return u, bad
+	u, hash, err := getUserWithHash(db.reader(ctx), `email`, email)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return identity.User{}, db.classify(err)
 	}
+	if !hash.Valid {
+		// Spend the same time as a real check so that timing reveals neither
+		// which accounts exist nor which have a password.
+		hash = sql.NullString{String: dummyHash(), Valid: true}
+		u.ID = ""
+	}
+	ok, err := db.verifyPassword(ctx, hash.String, password)
 	if err != nil {
-		return u, db.classify(err)
+		return identity.User{}, err
 	}
-	if !hash.Valid || !identity.VerifyPassword(hash.String, password) || u.Disabled {
+	if !ok || u.ID == "" || u.Disabled {
 		return identity.User{}, bad
 	}
 	return u, nil
+}
+
+// getUserWithHash reads one user, by id or email, with the password hash.
+func getUserWithHash(q querier, col, v string) (identity.User, sql.NullString, error) {
+	var u identity.User
+	var hash sql.NullString
+	row := q.queryRow(`SELECT `+userCols+`, password_hash FROM users WHERE `+col+` = $1`, v)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &hash)
+	return u, hash, err
 }
 
 // dummyHash is a real argon2id hash to check unknown accounts against. It
 // is made on first use: hashing costs 19 MiB and tens of milliseconds, which
 // every start of every command would otherwise pay.
 var dummyHash = sync.OnceValue(func() string {
-	h, err := identity.HashPassword("not-a-real-password-at-all")
+	h, err := identity.HashPassword(context.Background(), "not-a-real-password-at-all")
 	if err != nil {
 		panic(err)
 	}
@@ -285,9 +326,13 @@ type ProfilePatch struct {
 	Password        *string
 }
 
-// UpdateProfile changes the acting user's own name and password in one
-// transaction. A new password ends every browser session of the account:
-// whoever knew the old one may be holding a session.
+// UpdateProfile changes the acting user's own name and password. A new
+// password ends every browser session of the account: whoever knew the old
+// one may be holding a session.
+//
+// The current password is checked and the new one hashed before the write
+// transaction, which then refuses the change if the stored hash moved in
+// between, so a concurrent change is never silently overwritten.
 func (db *DB) UpdateProfile(ctx context.Context, p ProfilePatch) (identity.User, error) {
 	a := actorOf(ctx)
 	if p.CurrentPassword != "" {
@@ -296,29 +341,47 @@ func (db *DB) UpdateProfile(ctx context.Context, p ProfilePatch) (identity.User,
 			return identity.User{}, atrium.Errorf(atrium.Invalid, "current_password: %s", atrium.MessageOf(err))
 		}
 	}
-	var hash sql.NullString
 	if p.Password != nil {
-		h, err := identity.HashPassword(*p.Password)
-		if err != nil {
+		if err := identity.CheckPassword(*p.Password); err != nil {
 			return identity.User{}, err
 		}
-		hash = sql.NullString{String: h, Valid: true}
 	}
-	var u identity.User
-	err := db.update(ctx, func(tx *Tx) error {
-		var old sql.NullString
-		row := tx.queryRow(`SELECT `+userCols+`, password_hash FROM users WHERE id = $1`, a.UserID)
-		if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &old); err != nil {
+	u, old, err := getUserWithHash(db.reader(ctx), `id`, a.UserID)
+	if err != nil {
+		return identity.User{}, db.classify(notFound(err, "no user with id %q", a.UserID))
+	}
+	if err := applyProfile(&u, p); err != nil {
+		return identity.User{}, err
+	}
+	var hash sql.NullString
+	if p.Password != nil {
+		if old.Valid {
+			if p.CurrentPassword == "" {
+				return identity.User{}, atrium.Errorf(atrium.Forbidden, "give the current password to set a new one")
+			}
+			ok, err := db.verifyPassword(ctx, old.String, p.CurrentPassword)
+			if err != nil {
+				return identity.User{}, err
+			}
+			if !ok {
+				return identity.User{}, atrium.Errorf(atrium.Forbidden, "the current password is not right")
+			}
+		}
+		if hash, err = db.hashPassword(ctx, *p.Password); err != nil {
+			return identity.User{}, err
+		}
+	}
+	err = db.update(ctx, func(tx *Tx) error {
+		var stored sql.NullString
+		var err error
+		if u, stored, err = getUserWithHash(tx, `id`, a.UserID); err != nil {
 			return notFound(err, "no user with id %q", a.UserID)
 		}
-		if p.Name != nil {
-			u.Name = *p.Name
+		if hash.Valid && stored != old {
+			return atrium.Errorf(atrium.Conflict, "the password changed while this change was being checked; try again")
 		}
-		if err := identity.NormalizeUser(&u); err != nil {
+		if err := applyProfile(&u, p); err != nil {
 			return err
-		}
-		if hash.Valid && old.Valid && !identity.VerifyPassword(old.String, p.CurrentPassword) {
-			return atrium.Errorf(atrium.Forbidden, "the current password is not right")
 		}
 		if _, err := tx.exec(`UPDATE users SET name = $1, password_hash = COALESCE($2, password_hash) WHERE id = $3`, u.Name, hash, u.ID); err != nil {
 			return err
@@ -332,4 +395,12 @@ func (db *DB) UpdateProfile(ctx context.Context, p ProfilePatch) (identity.User,
 		return tx.appendAudit("user.profile.update", "user", u.ID, auditUser{User: u, PasswordChanged: hash.Valid})
 	})
 	return u, err
+}
+
+// applyProfile puts a profile patch's name on u and validates the result.
+func applyProfile(u *identity.User, p ProfilePatch) error {
+	if p.Name != nil {
+		u.Name = *p.Name
+	}
+	return identity.NormalizeUser(u)
 }

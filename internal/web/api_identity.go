@@ -57,11 +57,29 @@ func (s *Server) apiUpdateMe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if _, err := s.db.UpdateProfile(r.Context(), store.ProfilePatch(in)); err != nil {
+	if err := s.updateProfile(w, r, store.ProfilePatch(in)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.apiMe(w, r)
+}
+
+// updateProfile applies a profile change, throttling checks of the current
+// password like sign-ins to the account, so that a stolen session or token
+// cannot guess its way to the password. When throttled it sets Retry-After
+// and returns a RateLimited error.
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, p store.ProfilePatch) error {
+	if p.Password == nil || p.CurrentPassword == "" {
+		_, err := s.db.UpdateProfile(r.Context(), p) // no password is checked
+		return err
+	}
+	attempt, wait, ok := s.logins.begin(accountKey(actor(r).Email), clientIP(r), false)
+	if !ok {
+		return atrium.Errorf(atrium.RateLimited, "too many password attempts; try again in %d seconds", retryAfter(w, wait))
+	}
+	_, err := s.db.UpdateProfile(r.Context(), p)
+	attempt.settle(err)
+	return err
 }
 
 func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {

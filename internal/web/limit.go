@@ -1,8 +1,14 @@
 package web
 
 import (
+	"math"
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/identity"
 )
 
 // limiter is a token bucket per key (an API token or a session's user). It
@@ -55,4 +61,165 @@ func (l *limiter) allow(key string) (time.Duration, bool) {
 		return 0, true
 	}
 	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
+}
+
+// give returns a token taken by allow, when the request it paid for turned
+// out not to count.
+func (l *limiter) give(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = min(l.burst, b.tokens+1)
+	}
+}
+
+// Login throttling applies whatever --rate-limit says, because a password
+// check costs an argon2id computation (19 MiB, tens of milliseconds) and
+// guessing must stay slow even on a server run without a general limit.
+const (
+	// An address may try 20 passwords, then one every 3 seconds.
+	loginAddrBurst = 20
+	loginAddrRate  = 1.0 / 3
+	// An account may be tried 5 times, then once every 10 seconds.
+	loginAccountBurst = 5
+	loginAccountRate  = 1.0 / 10
+	// An address that signed in to an account is remembered this long and
+	// gets an allowance of its own for that account (see loginThrottle).
+	loginKnownFor = 30 * 24 * time.Hour
+	loginKnownMax = 10000
+)
+
+// loginThrottle limits password checks: sign-ins per client address and per
+// account, and password changes per account. Every attempt is charged before
+// the password is checked, so concurrent guesses cannot overshoot the limit,
+// and refunded when the password was right: only failures count.
+//
+// The account allowance is shared by every address that has not signed in to
+// the account before. An address that has (in the last loginKnownFor) has an
+// allowance of its own, so someone guessing from elsewhere slows sign-in from
+// new places but cannot lock the owner out of their usual one; existing
+// sessions and API tokens are never affected. Like limiter, this lives in
+// memory, per replica, and forgets known addresses on restart.
+type loginThrottle struct {
+	addrs    *limiter
+	accounts *limiter
+	mu       sync.Mutex
+	known    map[string]time.Time // account + "\x00" + address → last sign-in
+	now      func() time.Time
+}
+
+func newLoginThrottle() *loginThrottle {
+	return &loginThrottle{
+		addrs:    newLimiter(loginAddrRate, loginAddrBurst),
+		accounts: newLimiter(loginAccountRate, loginAccountBurst),
+		known:    map[string]time.Time{},
+		now:      time.Now,
+	}
+}
+
+// setClock replaces the clock of the throttle and its limiters, for tests.
+func (t *loginThrottle) setClock(now func() time.Time) {
+	t.now, t.addrs.now, t.accounts.now = now, now, now
+}
+
+// loginAttempt is one charge against the throttle, settled by its outcome.
+type loginAttempt struct {
+	t        *loginThrottle
+	account  string // the account's bucket key; "" when none was charged
+	addr     string // the address's bucket key; "" when none was charged
+	known    string // the known-address key to remember on success
+	refunded bool
+}
+
+// begin charges one password check about account from addr; byAddress also
+// charges the address (sign-in, where the caller is anonymous). account is
+// the normalised e-mail, or "" when the input is not an address, which is
+// refused without a check. When refused, begin reports how long to wait.
+func (t *loginThrottle) begin(account, addr string, byAddress bool) (*loginAttempt, time.Duration, bool) {
+	a := &loginAttempt{t: t}
+	if byAddress {
+		if wait, ok := t.addrs.allow(addr); !ok {
+			return nil, wait, false
+		}
+		a.addr = addr
+	}
+	if account != "" {
+		a.known = account + "\x00" + addr
+		a.account = account
+		t.mu.Lock()
+		if at, ok := t.known[a.known]; ok && t.now().Sub(at) < loginKnownFor {
+			a.account = a.known
+		}
+		t.mu.Unlock()
+		if wait, ok := t.accounts.allow(a.account); !ok {
+			a.account = "" // nothing taken there
+			a.refund()
+			return nil, wait, false
+		}
+	}
+	return a, 0, true
+}
+
+// settle records the outcome of the check: a wrong password
+// (Unauthenticated from sign-in, Forbidden from a password change) keeps
+// its charge; a right one is refunded and its address remembered; any other
+// failure checked nothing and is refunded.
+func (a *loginAttempt) settle(err error) {
+	switch atrium.KindOf(err) {
+	case atrium.Unauthenticated, atrium.Forbidden:
+		return
+	}
+	a.refund()
+	if err != nil || a.known == "" {
+		return
+	}
+	t := a.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if len(t.known) >= loginKnownMax {
+		for k, at := range t.known {
+			if now.Sub(at) >= loginKnownFor {
+				delete(t.known, k)
+			}
+		}
+		for k := range t.known {
+			if len(t.known) < loginKnownMax {
+				break
+			}
+			delete(t.known, k) // still full: forget some, so memory stays bounded
+		}
+	}
+	t.known[a.known] = now
+}
+
+func (a *loginAttempt) refund() {
+	if a.refunded {
+		return
+	}
+	a.refunded = true
+	if a.addr != "" {
+		a.t.addrs.give(a.addr)
+	}
+	if a.account != "" {
+		a.t.accounts.give(a.account)
+	}
+}
+
+// accountKey is the throttle's name for the account an e-mail names, or ""
+// when it is not an address (such input is refused before any check).
+func accountKey(email string) string {
+	v, err := identity.NormalizeEmail(email)
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+// retryAfter sets Retry-After for a wait and returns it in whole seconds,
+// rounded up and at least one.
+func retryAfter(w http.ResponseWriter, wait time.Duration) int {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
 }

@@ -122,8 +122,12 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 const sessionCookie = "atrium_session"
 
 // authenticate resolves a bearer token or a session cookie to an actor. A
-// credential that is present but not valid is refused at once, on every route,
-// so a script with a stale token fails loudly instead of acting anonymously.
+// bearer token that is present but not valid is refused at once, on every
+// route, so a script with a stale token fails loudly instead of acting
+// anonymously. A session that has ended is forgotten (the cookie cleared):
+// the API answers 401, since a client there expects to act as someone;
+// pages and public routes go on anonymously, so that the login page, health
+// checks and the redirect to log in still work for that browser.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -146,6 +150,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				ctx = atrium.WithActor(ctx, a)
 			case atrium.KindOf(err) == atrium.Unauthenticated:
 				clearSessionCookie(w, r)
+				if isAPI(r) {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="atrium"`)
+					s.fail(w, r, err)
+					return
+				}
 			default:
 				s.fail(w, r, err)
 				return
@@ -157,8 +166,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				key = "token:" + a.TokenID
 			}
 			if wait, ok := s.limiter.allow(key); !ok {
-				w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-				s.fail(w, r, atrium.Errorf(atrium.RateLimited, "too many requests; retry in %d seconds", int(wait.Seconds())+1))
+				s.fail(w, r, atrium.Errorf(atrium.RateLimited, "too many requests; retry in %d seconds", retryAfter(w, wait)))
 				return
 			}
 		}

@@ -61,7 +61,7 @@ func (s *Server) pageAccountPasswordPost(w http.ResponseWriter, r *http.Request)
 		s.accountFailed(w, r, atrium.Errorf(atrium.Invalid, "the two new passwords are not the same"), accountData{})
 		return
 	}
-	_, err := s.db.UpdateProfile(r.Context(), store.ProfilePatch{CurrentPassword: r.PostForm.Get("current"), Password: &next})
+	err := s.updateProfile(w, r, store.ProfilePatch{CurrentPassword: r.PostForm.Get("current"), Password: &next})
 	if err != nil {
 		s.accountFailed(w, r, err, accountData{})
 		return
@@ -79,7 +79,7 @@ func (s *Server) pageAccountPasswordPost(w http.ResponseWriter, r *http.Request)
 // caused it; errors that are not about the input go to the error page.
 func (s *Server) accountFailed(w http.ResponseWriter, r *http.Request, err error, d accountData) {
 	switch atrium.KindOf(err) {
-	case atrium.Invalid, atrium.Forbidden:
+	case atrium.Invalid, atrium.Forbidden, atrium.RateLimited:
 		if d.NameError == "" {
 			d.PasswordError = atrium.MessageOf(err)
 		}

@@ -35,18 +35,14 @@ func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := loginData{frame: s.frame(r, "Log in", "login"), Email: r.PostForm.Get("email"), Next: localPath(r.PostForm.Get("next"))}
-	lim := s.limiter
-	if lim == nil {
-		lim = s.pages.logins
-	}
-	if wait, ok := lim.allow("login:" + clientIP(r)); !ok {
-		secs := int(wait.Seconds()) + 1
-		w.Header().Set("Retry-After", fmt.Sprint(secs))
-		d.Error = fmt.Sprintf("Too many attempts from your address. Wait %d seconds, then try again.", secs)
+	attempt, wait, ok := s.logins.begin(accountKey(d.Email), clientIP(r), true)
+	if !ok {
+		d.Error = fmt.Sprintf("Too many sign-in attempts; try again in %d seconds.", retryAfter(w, wait))
 		s.render(w, r, http.StatusTooManyRequests, "login", d)
 		return
 	}
 	u, err := s.db.Authenticate(r.Context(), d.Email, r.PostForm.Get("password"))
+	attempt.settle(err)
 	if atrium.KindOf(err) == atrium.Unauthenticated {
 		d.Error = "E-mail or password is not right."
 		s.render(w, r, http.StatusUnauthorized, "login", d)

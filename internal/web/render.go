@@ -36,15 +36,12 @@ type asset struct {
 type pages struct {
 	tmpl   map[string]*template.Template
 	assets map[string]asset
-	// logins throttles password guessing per client address when the server
-	// runs without a general rate limit.
-	logins *limiter
 }
 
 // loadPages parses every page once: the layout, all partials and the page's
 // own file. Any parse error stops the boot.
 func loadPages() (*pages, error) {
-	p := &pages{tmpl: map[string]*template.Template{}, assets: map[string]asset{}, logins: newLimiter(1, 10)}
+	p := &pages{tmpl: map[string]*template.Template{}, assets: map[string]asset{}}
 	statics, err := fs.Glob(files, "static/*")
 	if err != nil {
 		return nil, err

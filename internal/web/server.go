@@ -43,6 +43,8 @@ type Server struct {
 	pages   *pages
 	metrics *metrics
 	limiter *limiter
+	// logins throttles password checks whatever RateLimit says.
+	logins  *loginThrottle
 	handler http.Handler
 	// templates are the canvas templates on offer; evidence renders the
 	// live panels beside canvas sections.
@@ -63,7 +65,8 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: opts.DB, log: opts.Log, opts: opts, pages: p, metrics: newMetrics(), templates: opts.Templates}
+	s := &Server{db: opts.DB, log: opts.Log, opts: opts, pages: p, metrics: newMetrics(), templates: opts.Templates,
+		logins: newLoginThrottle()}
 	if s.templates == nil {
 		if s.templates, err = canvas.LoadLibrary(""); err != nil {
 			return nil, err
