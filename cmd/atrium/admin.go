@@ -91,7 +91,7 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	c, fs := newFlags("token create", getenv, stderr, false)
 	email := fs.String("user", "", "e-mail of the user the token acts as (required)")
 	name := fs.String("name", "", "what the token is for, e.g. \"training pipeline\" (required)")
-	expires := fs.String("expires", "90d", "lifetime such as 30d, 12h, or never")
+	expires := fs.String("expires", "90d", "lifetime such as 30d, 12h, or never; at most 1825d (5 years)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
@@ -165,5 +168,76 @@ func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
 	}
 	if o := objectives[0]; o.SectionID != "objective-setting" || o.Metric != "AUC" || o.Target != 0.78 || o.MinSamples != 5000 || o.MeasuredAt != canvas.AtEvaluation {
 		t.Errorf("objective = %+v, want AUC >= 0.78 at evaluation on 5000 samples in objective-setting", o)
+	}
+}
+
+// TestTemplatesFolderReadsRegularFilesOnly checks that serve refuses, with a
+// message naming the file, what is not a small regular file: a FIFO (which
+// used to hang the start with no word), a link to /dev/zero (which used to
+// read until the process died) and a file over 1 MiB, refused by its size
+// before it is read. Each start is bounded, so a hang fails the test instead
+// of stalling it.
+func TestTemplatesFolderReadsRegularFilesOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, path string)
+		want string
+	}{
+		{"fifo", func(t *testing.T, path string) {
+			if err := syscall.Mkfifo(path, 0o600); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+		}, ": not a regular file"},
+		{"link to a device", func(t *testing.T, path string) {
+			if _, err := os.Stat("/dev/zero"); err != nil {
+				t.Skipf("no /dev/zero: %v", err)
+			}
+			if err := os.Symlink("/dev/zero", path); err != nil {
+				t.Fatal(err)
+			}
+		}, ": not a regular file"},
+		{"100 MB", func(t *testing.T, path string) {
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Sparse: the size is real, the disk stays empty.
+			if err := f.Truncate(100 << 20); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}, ": 104857600 bytes, templates are at most 1 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "x.yaml")
+			tc.make(t, path)
+			data := filepath.Join(t.TempDir(), "data")
+			args := []string{"serve", "--templates", dir, "--data", data, "--addr", "127.0.0.1:0"}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, args, noEnv, io.Discard, io.Discard) }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(15 * time.Second):
+				cancel()
+				// Give a reader stuck opening the FIFO its writer, so the
+				// goroutine can end once the test has failed.
+				if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+					w.Close()
+				}
+				t.Fatalf("serve did not start or stop within 15s with %s in the templates folder", tc.name)
+			}
+			if want := path + tc.want; err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want one containing %q", err, want)
+			}
+			if _, err := os.Stat(data); !os.IsNotExist(err) {
+				t.Fatalf("the data folder was created (%v) although the start was refused", err)
+			}
+		})
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -86,36 +84,6 @@ func Builtin() []*Template {
 		panic("canvas: built-in template: " + err.Error())
 	}
 	return ts
-}
-
-// LoadLibrary returns the built-in templates plus every *.yaml and *.yml
-// file directly inside dir (none when dir is ""). One invalid file refuses
-// the whole load, so a server never starts with half of a team's templates.
-func LoadLibrary(dir string) (*Library, error) {
-	ts := append([]*Template(nil), Builtin()...)
-	if dir != "" {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("templates folder: %w", err)
-		}
-		for _, e := range entries {
-			ext := strings.ToLower(filepath.Ext(e.Name()))
-			if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
-				continue
-			}
-			path := filepath.Join(dir, e.Name())
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			t, err := ParseTemplate(path, data)
-			if err != nil {
-				return nil, err
-			}
-			ts = append(ts, t)
-		}
-	}
-	return NewLibrary(ts...)
 }
 
 // Section returns the section with the given id and the phase holding it.

@@ -42,6 +42,14 @@ func encodeList[T any](v []T) (string, error) {
 	return string(b), err
 }
 
+// normalizeStakeholder validates an entry in place and encodes its subjects.
+func normalizeStakeholder(s *canvas.Stakeholder) (string, error) {
+	if err := s.Normalize(); err != nil {
+		return "", err
+	}
+	return encodeList(s.Subjects)
+}
+
 // Stakeholders returns a use case's stakeholder register in the order the
 // entries were added.
 func (db *DB) Stakeholders(ctx context.Context, slug string) ([]canvas.Stakeholder, error) {
@@ -69,22 +77,20 @@ func (db *DB) Stakeholders(ctx context.Context, slug string) ([]canvas.Stakehold
 // CreateStakeholder adds an entry to a use case's stakeholder register
 // (editor role).
 func (db *DB) CreateStakeholder(ctx context.Context, slug string, s canvas.Stakeholder) (canvas.Stakeholder, error) {
-	if err := s.Normalize(); err != nil {
-		return s, err
-	}
-	subjects, err := encodeList(s.Subjects)
-	if err != nil {
-		return s, err
-	}
 	var out canvas.Stakeholder
-	err = db.writeUseCase(ctx, slug, usecase.Editor, "adding a stakeholder", func(tx *Tx, u usecase.UseCase) error {
+	err := db.writeUseCase(ctx, slug, usecase.Editor, "adding a stakeholder", func(tx *Tx, u usecase.UseCase) error {
+		// Validated once the role is known to allow the change, so that
+		// whoever may not make it hears that first.
+		subjects, err := normalizeStakeholder(&s)
+		if err != nil {
+			return err
+		}
 		var id int64
 		if err := tx.queryRow(`INSERT INTO stakeholders (usecase_id, kind, name, role, contact, concerns, before_text, during_text, after_text, notes, subjects, version, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id`,
 			u.ID, s.Kind, s.Name, s.Role, s.Contact, s.Concerns, s.Before, s.During, s.After, s.Notes, subjects, formatTime(tx.now)).Scan(&id); err != nil {
 			return fmt.Errorf("insert stakeholder: %w", err)
 		}
-		var err error
 		if out, err = getStakeholder(tx, u.ID, id); err != nil {
 			return err
 		}
@@ -97,15 +103,12 @@ func (db *DB) CreateStakeholder(ctx context.Context, slug string, s canvas.Stake
 // must be the version the change was made from; otherwise someone else
 // changed the entry in between and the update is refused as a Conflict.
 func (db *DB) UpdateStakeholder(ctx context.Context, slug string, s canvas.Stakeholder) (canvas.Stakeholder, error) {
-	if err := s.Normalize(); err != nil {
-		return s, err
-	}
-	subjects, err := encodeList(s.Subjects)
-	if err != nil {
-		return s, err
-	}
 	var out canvas.Stakeholder
-	err = db.writeUseCase(ctx, slug, usecase.Editor, "changing a stakeholder", func(tx *Tx, u usecase.UseCase) error {
+	err := db.writeUseCase(ctx, slug, usecase.Editor, "changing a stakeholder", func(tx *Tx, u usecase.UseCase) error {
+		subjects, err := normalizeStakeholder(&s)
+		if err != nil {
+			return err
+		}
 		cur, err := getStakeholder(tx, u.ID, s.ID)
 		if err != nil {
 			return err

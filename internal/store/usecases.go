@@ -97,9 +97,6 @@ func (db *DB) GetUseCase(ctx context.Context, slug string) (usecase.UseCase, err
 // administrators) may create use cases for it.
 func (db *DB) CreateUseCase(ctx context.Context, u usecase.UseCase) (usecase.UseCase, error) {
 	a := actorOf(ctx)
-	if err := u.Normalize(); err != nil {
-		return u, err
-	}
 	u.ID, u.Version, u.Archived = atrium.NewID(), 1, false
 	if u.OwnerID == "" {
 		u.OwnerID = a.UserID
@@ -109,14 +106,13 @@ func (db *DB) CreateUseCase(ctx context.Context, u usecase.UseCase) (usecase.Use
 		if err != nil {
 			return atrium.Errorf(atrium.Invalid, "team %q does not exist", u.TeamSlug)
 		}
-		if !a.Admin && !a.IsSystem() {
-			var n int
-			if err := tx.queryRow(`SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND user_id = $2`, t.ID, a.UserID).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				return atrium.Errorf(atrium.Forbidden, "you can only create use cases for a team you belong to")
-			}
+		if err := requireTeamMember(tx, a, t.ID, "you can only create use cases for a team you belong to"); err != nil {
+			return err
+		}
+		// Validated only now, so that someone who may not create a use case
+		// for the team hears that rather than what was wrong with the form.
+		if err := u.Normalize(); err != nil {
+			return err
 		}
 		u.TeamID, u.CreatedAt, u.UpdatedAt = t.ID, tx.now, tx.now
 		_, err = tx.exec(`INSERT INTO usecases (id, slug, name, summary, team_id, owner_id, stage, archived, version, created_at, updated_at)
@@ -135,6 +131,23 @@ func (db *DB) CreateUseCase(ctx context.Context, u usecase.UseCase) (usecase.Use
 		return err
 	})
 	return u, err
+}
+
+// requireTeamMember refuses, as Forbidden with msg, an actor who is neither
+// an administrator nor a member of the team: the rule for where a use case
+// may be placed, on creation and when moved.
+func requireTeamMember(tx *Tx, a atrium.Actor, teamID, msg string) error {
+	if a.Admin || a.IsSystem() {
+		return nil
+	}
+	var n int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND user_id = $2`, teamID, a.UserID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return atrium.Errorf(atrium.Forbidden, "%s", msg)
+	}
+	return nil
 }
 
 // ListUseCases returns the page of use cases the actor may see.
@@ -253,6 +266,20 @@ func (db *DB) UpdateUseCase(ctx context.Context, slug string, p UseCasePatch) (u
 		if u.Archived {
 			return atrium.Errorf(atrium.Conflict, "use case %q is archived; restore it before editing", slug)
 		}
+		// The team first: moving is refused to a non-member before the
+		// rest of the patch is validated, as on creation.
+		if p.Team != nil {
+			t, err := getTeam(tx, *p.Team)
+			if err != nil {
+				return atrium.Errorf(atrium.Invalid, "team %q does not exist", *p.Team)
+			}
+			// The rule CreateUseCase applies: otherwise an owner could place a
+			// use case where they could not have created it.
+			if err := requireTeamMember(tx, actorOf(ctx), t.ID, "you can only move a use case to a team you belong to"); err != nil {
+				return err
+			}
+			u.TeamID, u.TeamSlug, u.TeamName = t.ID, t.Slug, t.Name
+		}
 		if p.Name != nil {
 			u.Name = *p.Name
 		}
@@ -261,13 +288,6 @@ func (db *DB) UpdateUseCase(ctx context.Context, slug string, p UseCasePatch) (u
 		}
 		if err := u.Normalize(); err != nil {
 			return err
-		}
-		if p.Team != nil {
-			t, err := getTeam(tx, *p.Team)
-			if err != nil {
-				return atrium.Errorf(atrium.Invalid, "team %q does not exist", *p.Team)
-			}
-			u.TeamID, u.TeamSlug, u.TeamName = t.ID, t.Slug, t.Name
 		}
 		if p.OwnerID != nil {
 			var disabled bool

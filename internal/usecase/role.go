@@ -61,4 +61,24 @@ type Grant struct {
 	TeamSlug  string `json:"team,omitempty"`
 	TeamName  string `json:"team_name,omitempty"`
 	Role      Role   `json:"role"`
+	// Visible reports whether the person who asked may know who holds the
+	// grant: an administrator, the grantee, someone sharing a team with
+	// them, or (for a team grant) a member of it. The store fills it; see
+	// SeenBy.
+	Visible bool `json:"-"`
+}
+
+// SeenBy returns the grant as someone holding role on its use case may see
+// it. Who holds it is named (id and name) only when it is Visible; owners,
+// who manage access, still see the e-mail address or team slug — what they
+// would type to grant it — and everyone else only that the grant exists.
+func (g Grant) SeenBy(role Role) Grant {
+	if g.Visible {
+		return g
+	}
+	out := Grant{ID: g.ID, UseCaseID: g.UseCaseID, Role: g.Role}
+	if role.AtLeast(Owner) {
+		out.UserEmail, out.TeamSlug = g.UserEmail, g.TeamSlug
+	}
+	return out
 }

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -124,8 +127,22 @@ func (s *Server) apiTransition(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiListGrants(w http.ResponseWriter, r *http.Request) {
-	grants, err := s.db.Grants(r.Context(), r.PathValue("slug"))
-	s.reply(w, r, http.StatusOK, map[string]any{"items": grants}, err)
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	grants, err := s.db.Grants(r.Context(), u.Slug)
+	s.reply(w, r, http.StatusOK, map[string]any{"items": grantsSeenBy(grants, u.Role)}, err)
+}
+
+// grantsSeenBy is the list of grants as someone with role may see it.
+func grantsSeenBy(grants []usecase.Grant, role usecase.Role) []usecase.Grant {
+	out := make([]usecase.Grant, len(grants))
+	for i, g := range grants {
+		out[i] = g.SeenBy(role)
+	}
+	return out
 }
 
 // grantInput is the body of POST /api/v1/usecases/{slug}/grants.
@@ -136,14 +153,63 @@ type grantInput struct {
 	Role   usecase.Role `json:"role"`
 }
 
+// grantedTo is the answer to a grant whose grantee the grantor may see:
+// the grant as it is listed, and what changed in words.
+type grantedTo struct {
+	usecase.Grant
+	Message string `json:"message"`
+}
+
+// grantedIfAny is the answer to a grant whose grantee the grantor may not
+// see, and equally to one for an e-mail address, user id or team slug that
+// nobody has: what was asked, never who, so that granting cannot be used to
+// find out who has an account or which teams exist.
+type grantedIfAny struct {
+	UserID    string       `json:"user_id,omitempty"`
+	UserEmail string       `json:"user_email,omitempty"`
+	TeamSlug  string       `json:"team,omitempty"`
+	Role      usecase.Role `json:"role"`
+	Message   string       `json:"message"`
+}
+
 func (s *Server) apiPutGrant(w http.ResponseWriter, r *http.Request) {
 	in, err := decode[grantInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	g, err := s.db.PutGrant(r.Context(), r.PathValue("slug"), usecase.Grant{UserID: in.UserID, UserEmail: in.Email, TeamSlug: in.Team, Role: in.Role})
-	s.reply(w, r, http.StatusOK, g, err)
+	answer, err := s.putGrant(r, usecase.Grant{UserID: in.UserID, UserEmail: in.Email, TeamSlug: in.Team, Role: in.Role})
+	s.reply(w, r, http.StatusOK, answer, err)
+}
+
+// putGrant makes a grant for the API and the page alike and says how it went:
+// a grantedTo when the grantor may see the grantee, otherwise a grantedIfAny
+// that reads the same whether or not the grantee exists.
+func (s *Server) putGrant(r *http.Request, asked usecase.Grant) (any, error) {
+	g, err := s.db.PutGrant(r.Context(), r.PathValue("slug"), asked)
+	switch {
+	case err != nil && !errors.Is(err, store.ErrNoGrantee):
+		return nil, err
+	case err == nil && g.Visible:
+		who := g.UserName
+		if g.TeamID != "" {
+			who = "Team " + g.TeamName
+		}
+		return grantedTo{Grant: g, Message: fmt.Sprintf("%s now has %s access.", who, g.Role)}, nil
+	}
+	// Built from what was asked, never from what the store found.
+	out := grantedIfAny{UserID: asked.UserID, TeamSlug: asked.TeamSlug, Role: asked.Role}
+	switch {
+	case asked.UserEmail != "":
+		// PutGrant accepted the address, so it normalises.
+		out.UserEmail, _ = identity.NormalizeEmail(asked.UserEmail)
+		out.Message = fmt.Sprintf("If %s has an Atrium account, they now have %s access.", out.UserEmail, asked.Role)
+	case asked.UserID != "":
+		out.Message = fmt.Sprintf("If user %s exists, they now have %s access.", asked.UserID, asked.Role)
+	default:
+		out.Message = fmt.Sprintf("If a team %s exists, it now has %s access.", asked.TeamSlug, asked.Role)
+	}
+	return out, nil
 }
 
 func (s *Server) apiDeleteGrant(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
 var (
@@ -195,6 +196,10 @@ func (s *Server) guard(rt route) http.Handler {
 				s.fail(w, r, errAdmin)
 				return
 			}
+			if err := s.requireRole(r, rt.role); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if !isAPI(r) {
@@ -204,6 +209,27 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		rt.h(w, r)
 	})
+}
+
+// requireRole refuses a request on a use case when the caller's role is
+// below what the route needs, before the handler reads or validates
+// anything: a viewer's malformed form is a 403, not a list of its errors.
+// A use case the caller cannot see is the same 404 as one that does not
+// exist. Routes open to viewers leave the check to the store.
+func (s *Server) requireRole(r *http.Request, min usecase.Role) error {
+	slug := r.PathValue("slug")
+	if min == "" || min == usecase.Viewer || slug == "" {
+		return nil
+	}
+	u, err := s.db.GetUseCase(r.Context(), slug)
+	if err != nil {
+		return err
+	}
+	what := "this change"
+	if r.Method == http.MethodGet {
+		what = "this page"
+	}
+	return u.Role.Require(min, what)
 }
 
 // clientIP is the peer address; proxies are not trusted for it.

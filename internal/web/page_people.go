@@ -7,6 +7,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
 // stakeholdersData is a use case's stakeholder register, grouped by kind,
@@ -156,6 +157,12 @@ func (s *Server) pageStakeholderPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Authorised before the id and version are read: a viewer's post is
+	// refused as such, whatever is wrong with it.
+	if _, err := s.authoriseUseCase(r, usecase.Editor, "changing a stakeholder"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	in := readStakeholderForm(r)
 	id, err := pathInt(r, "id")
 	if err != nil {
@@ -174,7 +181,11 @@ func (s *Server) pageStakeholderPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageStakeholderDeletePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
+	_, err := s.authoriseUseCase(r, usecase.Editor, "removing a stakeholder")
+	var id int64
+	if err == nil {
+		id, err = pathInt(r, "id")
+	}
 	if err == nil {
 		err = s.db.DeleteStakeholder(r.Context(), r.PathValue("slug"), id)
 	}

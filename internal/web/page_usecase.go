@@ -17,7 +17,7 @@ type useCaseData struct {
 	UseCase usecase.UseCase
 	Steps   []step
 	History []usecase.Transition // newest first
-	Grants  []usecase.Grant
+	Grants  []grantRow
 	Audit   []store.AuditRecord
 	CanEdit bool
 	CanOwn  bool
@@ -37,6 +37,28 @@ type moveForm struct {
 	To    usecase.Stage
 	Note  string
 	Error string
+}
+
+// grantRow is a grant as the page lists it: Who names the grantee as far as
+// the person looking may know them, Detail is the address or slug beside
+// a name.
+type grantRow struct {
+	usecase.Grant
+	Who, Detail string
+}
+
+func grantRowOf(g usecase.Grant) grantRow {
+	switch {
+	case g.TeamName != "":
+		return grantRow{g, "Team " + g.TeamName, g.TeamSlug}
+	case g.TeamSlug != "":
+		return grantRow{g, "Team " + g.TeamSlug, ""}
+	case g.UserName != "":
+		return grantRow{g, g.UserName, g.UserEmail}
+	case g.UserEmail != "":
+		return grantRow{g, g.UserEmail, ""}
+	}
+	return grantRow{g, "Someone outside your teams", ""}
 }
 
 type accessForm struct {
@@ -71,8 +93,12 @@ func (s *Server) useCasePage(r *http.Request) (useCaseData, error) {
 		return d, err
 	}
 	slices.Reverse(d.History)
-	if d.Grants, err = s.db.Grants(ctx, slug); err != nil {
+	grants, err := s.db.Grants(ctx, slug)
+	if err != nil {
 		return d, err
+	}
+	for _, g := range grantsSeenBy(grants, u.Role) {
+		d.Grants = append(d.Grants, grantRowOf(g))
 	}
 	canvases, err := s.db.ListCanvases(ctx, slug)
 	if err != nil {
@@ -144,9 +170,27 @@ func (s *Server) pageArchivePost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, useCasePath(r.PathValue("slug"))+"?notice="+notice, http.StatusSeeOther)
 }
 
+// authoriseUseCase loads the use case in the path and refuses a person
+// whose role on it is below min, before anything they sent is looked at:
+// someone who may not make a change learns that, not what was wrong with
+// the form.
+func (s *Server) authoriseUseCase(r *http.Request, min usecase.Role, what string) (usecase.UseCase, error) {
+	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err == nil {
+		err = u.Role.Require(min, what)
+	}
+	return u, err
+}
+
 // pageGrantPost gives a person (named by e-mail) or a team (by slug) a role.
+// It redirects alike whether or not the person or team exists, and whether
+// or not the owner may see them, as the API answers alike.
 func (s *Server) pageGrantPost(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.authoriseUseCase(r, usecase.Owner, "changing who has access"); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -159,7 +203,7 @@ func (s *Server) pageGrantPost(w http.ResponseWriter, r *http.Request) {
 	if who == "" {
 		err = atrium.Errorf(atrium.Invalid, "enter a person's e-mail address or a team's slug")
 	} else {
-		_, err = s.db.PutGrant(r.Context(), r.PathValue("slug"), g)
+		_, err = s.putGrant(r, g)
 	}
 	if err != nil {
 		s.useCaseFormFailed(w, r, err, func(d *useCaseData, msg string) { d.Access = accessForm{Who: who, Role: role, Error: msg} })
@@ -169,7 +213,11 @@ func (s *Server) pageGrantPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageGrantDeletePost(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
+	_, err := s.authoriseUseCase(r, usecase.Owner, "changing who has access")
+	var id int64
+	if err == nil {
+		id, err = pathInt(r, "id")
+	}
 	if err == nil {
 		err = s.db.DeleteGrant(r.Context(), r.PathValue("slug"), id)
 	}

@@ -188,6 +188,11 @@ func (s *Server) pageEditUseCasePost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// A viewer's form is refused as such, whatever is wrong with it.
+	if _, err := s.authoriseUseCase(r, usecase.Editor, "editing a use case"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	slug, name, summary := r.PathValue("slug"), r.PostForm.Get("name"), r.PostForm.Get("summary")
 	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
 	if err != nil || version < 1 {
@@ -200,10 +205,11 @@ func (s *Server) pageEditUseCasePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, ok := formStatus(err)
-	if !ok {
+	if !ok || status == http.StatusForbidden {
 		s.fail(w, r, err)
 		return
 	}
+	// Read again: after a conflict the form shows the version now stored.
 	u, err2 := s.db.GetUseCase(r.Context(), slug)
 	if err2 != nil {
 		s.fail(w, r, err2)

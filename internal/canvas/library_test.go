@@ -1,0 +1,48 @@
+package canvas
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLoadLibraryFollowsLinksToRegularFiles checks the other side of the
+// regular-files rule: a symbolic link to an ordinary template (how a team
+// might share one file between servers) still loads, and a file exactly at
+// the size limit is read rather than refused by its size.
+func TestLoadLibraryFollowsLinksToRegularFiles(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "shared.yaml")
+	if err := os.WriteFile(src, []byte(validCustom), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(src, filepath.Join(dir, "risk.yaml")); err != nil {
+		t.Skipf("symlink: %v", err)
+	}
+	lib, err := LoadLibrary(dir)
+	if err != nil {
+		t.Fatalf("LoadLibrary(link to a template) = %v, want it loaded", err)
+	}
+	if _, ok := lib.Get("risk-review"); !ok {
+		t.Fatalf("templates = %d, want risk-review among them", len(lib.List()))
+	}
+
+	// Padded with a YAML comment to exactly 1 MiB: over the limit by the
+	// size check would say so; what it must say is that it parsed.
+	exact := validCustom + "#" + strings.Repeat("x", maxTemplateBytes-len(validCustom)-2) + "\n"
+	full := t.TempDir()
+	if err := os.WriteFile(filepath.Join(full, "risk.yaml"), []byte(exact), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadLibrary(full); err != nil {
+		t.Fatalf("LoadLibrary(a file of exactly 1 MiB) = %v, want it loaded", err)
+	}
+	if err := os.WriteFile(filepath.Join(full, "risk.yaml"), []byte(exact+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(full, "risk.yaml") + ": 1048577 bytes, templates are at most 1 MiB"
+	if _, err := LoadLibrary(full); err == nil || err.Error() != want {
+		t.Fatalf("LoadLibrary(1 MiB + 1 byte) = %v, want %q", err, want)
+	}
+}
