@@ -155,3 +155,10 @@ type Filter struct {
 	IncludeArchived bool
 	Page            atrium.PageRequest
 }
+
+// CanEdit is whether the caller may change the use case's content: the
+// editor role, and the use case not archived.
+func (u UseCase) CanEdit() bool { return u.Role.AtLeast(Editor) && !u.Archived }
+
+// CanReview is whether the caller may comment and set review statuses.
+func (u UseCase) CanReview() bool { return u.Role.AtLeast(Reviewer) && !u.Archived }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"io"
 	"net/http"
 	"strings"
@@ -29,7 +30,7 @@ func (s *Server) apiListTemplates(w http.ResponseWriter, r *http.Request) {
 		items = append(items, templateSummary{ID: t.ID, Name: t.Name, Version: t.Version, Description: t.Description,
 			Source: t.Source, Phases: len(t.Phases), Sections: len(t.SectionIDs())})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	respond.JSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 func (s *Server) apiGetTemplate(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +123,7 @@ func (s *Server) apiListCanvases(w http.ResponseWriter, r *http.Request) {
 			items = append(items, canvasView{Canvas: c, TemplateName: c.TemplateID})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	respond.JSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // canvasInput is the body of POST /api/v1/usecases/{slug}/canvases.
@@ -133,7 +134,7 @@ type canvasInput struct {
 }
 
 func (s *Server) apiCreateCanvas(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[canvasInput](w, r)
+	in, err := respond.Decode[canvasInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -154,7 +155,7 @@ func (s *Server) apiCreateCanvas(w http.ResponseWriter, r *http.Request) {
 // created answers a new canvas with 201 and its address.
 func (s *Server) created(w http.ResponseWriter, c canvas.Canvas, t *canvas.Template) {
 	w.Header().Set("Location", "/api/v1/usecases/"+c.UseCaseSlug+"/canvases/"+c.ID)
-	writeJSON(w, http.StatusCreated, viewCanvas(c, t))
+	respond.JSON(w, http.StatusCreated, viewCanvas(c, t))
 }
 
 func (s *Server) apiGetCanvas(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +164,7 @@ func (s *Server) apiGetCanvas(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewCanvas(oc.c, oc.t))
+	respond.JSON(w, http.StatusOK, viewCanvas(oc.c, oc.t))
 }
 
 // canvasPatch is the body of PATCH …/canvases/{canvas}: the title and header
@@ -175,7 +176,7 @@ type canvasPatch struct {
 }
 
 func (s *Server) apiUpdateCanvas(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[canvasPatch](w, r)
+	in, err := respond.Decode[canvasPatch](w, r)
 	if err == nil {
 		err = checkVersion("version", in.Version)
 	}
@@ -201,7 +202,7 @@ func (s *Server) apiCanvasCompleteness(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, canvas.CompletenessOf(oc.t, oc.c))
+	respond.JSON(w, http.StatusOK, canvas.CompletenessOf(oc.t, oc.c))
 }
 
 // exportName is the download's file name: the use case and the canvas title,
@@ -227,7 +228,7 @@ func (s *Server) apiExportCanvas(w http.ResponseWriter, r *http.Request) {
 	}
 	if format == "json" {
 		w.Header().Set("Content-Disposition", `attachment; filename="`+exportName(oc, ".json")+`"`)
-		writeJSON(w, http.StatusOK, viewCanvas(oc.c, oc.t))
+		respond.JSON(w, http.StatusOK, viewCanvas(oc.c, oc.t))
 		return
 	}
 	h := w.Header()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"strings"
 	"testing"
 
@@ -160,9 +161,9 @@ func TestSearchAPI(t *testing.T) {
 }
 
 func TestProblemDetailsKeepStandardMembers(t *testing.T) {
-	err := withDetails(errNoRoute, map[string]any{"status": 200, "code": "fine", "extra": []int{1}})
+	err := respond.WithDetails(errNoRoute, map[string]any{"status": 200, "code": "fine", "extra": []int{1}})
 	var doc map[string]any
-	b, _ := json.Marshal(problemFor(err).document(err))
+	b, _ := json.Marshal(respond.ProblemFor(err).Document(err))
 	if e := json.Unmarshal(b, &doc); e != nil {
 		t.Fatal(e)
 	}

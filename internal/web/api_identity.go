@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,14 +12,9 @@ import (
 	"github.com/atrium-mlops/atrium/internal/store"
 )
 
-func actor(r *http.Request) atrium.Actor {
-	a, _ := atrium.ActorFrom(r.Context())
-	return a
-}
+func actor(r *http.Request) atrium.Actor { return respond.Actor(r) }
 
-func pageRequest(r *http.Request) (atrium.PageRequest, error) {
-	return atrium.ParsePage(r.URL.Query().Get("page_size"), r.URL.Query().Get("page_token"))
-}
+func pageRequest(r *http.Request) (atrium.PageRequest, error) { return respond.PageOf(r) }
 
 // meView is the body of GET /api/v1/me.
 type meView struct {
@@ -50,7 +46,7 @@ type mePatch struct {
 // apiUpdateMe changes the caller's own name or password. A new password
 // needs the current one and ends the caller's browser sessions.
 func (s *Server) apiUpdateMe(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[mePatch](w, r)
+	in, err := respond.Decode[mePatch](w, r)
 	if err == nil && in.Name == nil && in.Password == nil {
 		err = atrium.Errorf(atrium.Invalid, "send name, or password with current_password")
 	}
@@ -102,7 +98,7 @@ type userInput struct {
 }
 
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[userInput](w, r)
+	in, err := respond.Decode[userInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -113,7 +109,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/users/"+u.ID)
-	writeJSON(w, http.StatusCreated, u)
+	respond.JSON(w, http.StatusCreated, u)
 }
 
 func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +126,7 @@ type userPatch struct {
 }
 
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[userPatch](w, r)
+	in, err := respond.Decode[userPatch](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -162,7 +158,7 @@ type teamInput struct {
 }
 
 func (s *Server) apiCreateTeam(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[teamInput](w, r)
+	in, err := respond.Decode[teamInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -173,7 +169,7 @@ func (s *Server) apiCreateTeam(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/teams/"+t.Slug)
-	writeJSON(w, http.StatusCreated, t)
+	respond.JSON(w, http.StatusCreated, t)
 }
 
 // apiGetTeam shows a team to administrators and its members; to anyone else
@@ -201,7 +197,7 @@ type memberInput struct {
 }
 
 func (s *Server) apiAddTeamMember(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[memberInput](w, r)
+	in, err := respond.Decode[memberInput](w, r)
 	if err == nil {
 		err = s.db.AddTeamMember(r.Context(), r.PathValue("team"), in.UserID)
 	}
@@ -254,7 +250,7 @@ type createdToken struct {
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[tokenInput](w, r)
+	in, err := respond.Decode[tokenInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -269,7 +265,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, createdToken{Token: t, Secret: secret})
+	respond.JSON(w, http.StatusCreated, createdToken{Token: t, Secret: secret})
 }
 
 // apiRevokeToken revokes one of the caller's tokens (any token, for admins).

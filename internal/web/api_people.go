@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"strconv"
 
@@ -15,12 +16,7 @@ import (
 
 // checkVersion refuses a negative optimistic-locking version before the
 // store sees it.
-func checkVersion(name string, v int64) error {
-	if v < 0 {
-		return atrium.Errorf(atrium.Invalid, "%s must be the version you read (0 or more), not %d", name, v)
-	}
-	return nil
-}
+func checkVersion(name string, v int64) error { return respond.CheckVersion(name, v) }
 
 func (s *Server) apiListObjectives(w http.ResponseWriter, r *http.Request) {
 	list, err := s.db.Objectives(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
@@ -41,7 +37,7 @@ type objectiveInput struct {
 }
 
 func (s *Server) apiCreateObjective(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[objectiveInput](w, r)
+	in, err := respond.Decode[objectiveInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -84,7 +80,7 @@ func (p objectivePatch) apply(o *canvas.Objective) {
 }
 
 func (s *Server) apiUpdateObjective(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[objectivePatch](w, r)
+	in, err := respond.Decode[objectivePatch](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -99,12 +95,12 @@ func (s *Server) apiUpdateObjective(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, o)
+	respond.JSON(w, http.StatusOK, o)
 }
 
 // objective finds the objective named in the path among its canvas's.
 func (s *Server) objective(r *http.Request) (canvas.Objective, error) {
-	id, err := pathInt(r, "id")
+	id, err := respond.PathInt(r, "id")
 	if err != nil {
 		return canvas.Objective{}, err
 	}
@@ -121,7 +117,7 @@ func (s *Server) objective(r *http.Request) (canvas.Objective, error) {
 }
 
 func (s *Server) apiDeleteObjective(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
+	id, err := respond.PathInt(r, "id")
 	if err == nil {
 		err = s.db.DeleteObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), id)
 	}
@@ -152,7 +148,7 @@ type stakeholderInput struct {
 }
 
 func (s *Server) apiCreateStakeholder(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[stakeholderInput](w, r)
+	in, err := respond.Decode[stakeholderInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -190,7 +186,7 @@ func (p stakeholderPatch) apply(sh *canvas.Stakeholder) {
 }
 
 func (s *Server) apiUpdateStakeholder(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[stakeholderPatch](w, r)
+	in, err := respond.Decode[stakeholderPatch](w, r)
 	if err == nil {
 		err = checkVersion("version", in.Version)
 	}
@@ -208,12 +204,12 @@ func (s *Server) apiUpdateStakeholder(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sh)
+	respond.JSON(w, http.StatusOK, sh)
 }
 
 // stakeholder finds the register entry named in the path.
 func (s *Server) stakeholder(r *http.Request) (canvas.Stakeholder, error) {
-	id, err := pathInt(r, "id")
+	id, err := respond.PathInt(r, "id")
 	if err != nil {
 		return canvas.Stakeholder{}, err
 	}
@@ -230,7 +226,7 @@ func (s *Server) stakeholder(r *http.Request) (canvas.Stakeholder, error) {
 }
 
 func (s *Server) apiDeleteStakeholder(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
+	id, err := respond.PathInt(r, "id")
 	if err == nil {
 		err = s.db.DeleteStakeholder(r.Context(), r.PathValue("slug"), id)
 	}
@@ -277,7 +273,7 @@ type decisionInput struct {
 }
 
 func (s *Server) apiCreateDecision(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[decisionInput](w, r)
+	in, err := respond.Decode[decisionInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -291,11 +287,11 @@ func (s *Server) apiCreateDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/usecases/"+r.PathValue("slug")+"/decisions/"+strconv.Itoa(d.Number))
-	writeJSON(w, http.StatusCreated, d)
+	respond.JSON(w, http.StatusCreated, d)
 }
 
 func (s *Server) apiGetDecision(w http.ResponseWriter, r *http.Request) {
-	n, err := pathInt(r, "number")
+	n, err := respond.PathInt(r, "number")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -336,13 +332,13 @@ func (p decisionPatch) apply(d *canvas.Decision) {
 }
 
 func (s *Server) apiUpdateDecision(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[decisionPatch](w, r)
+	in, err := respond.Decode[decisionPatch](w, r)
 	if err == nil {
 		err = checkVersion("version", in.Version)
 	}
 	var n int64
 	if err == nil {
-		n, err = pathInt(r, "number")
+		n, err = respond.PathInt(r, "number")
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -358,7 +354,7 @@ func (s *Server) apiUpdateDecision(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	respond.JSON(w, http.StatusOK, d)
 }
 
 // set copies *v into *dst when the client sent the field.
@@ -369,9 +365,4 @@ func set[T any](dst *T, v *T) {
 }
 
 // nonNil makes an empty list encode as [] rather than null.
-func nonNil[T any](list []T) []T {
-	if list == nil {
-		return []T{}
-	}
-	return list
-}
+func nonNil[T any](list []T) []T { return respond.Items(list) }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"maps"
 	"net/http"
 	"strconv"
@@ -69,7 +70,7 @@ func (s *Server) apiGetSection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sec := sectionOf(sc.c, sc.def.ID)
-	writeJSON(w, http.StatusOK, sectionDetail{
+	respond.JSON(w, http.StatusOK, sectionDetail{
 		sectionView: sectionView{Section: sec, HTML: sec.HTML},
 		Title:       sc.def.Title, Phase: sc.phase.ID, Prompts: nonNil(sc.def.Prompts), Moments: sc.def.Moments,
 		Evidence: panels, Thread: comments.Items,
@@ -101,7 +102,7 @@ func (in sectionInput) edit(id string) (store.SectionEdit, error) {
 // from an older version is refused with 409 and a problem document that
 // carries both versions, the text sent and what changed in between.
 func (s *Server) apiSaveSection(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[sectionInput](w, r)
+	in, err := respond.Decode[sectionInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -119,7 +120,7 @@ func (s *Server) apiSaveSection(w http.ResponseWriter, r *http.Request) {
 	sec, err := s.db.SaveSection(r.Context(), sc.uc.Slug, sc.c.ID, sc.t, e)
 	var conflict *canvas.EditConflict
 	if errors.As(err, &conflict) {
-		err = withDetails(err, map[string]any{"base": conflict.Base, "current": conflict.Current, "yours": in.Content,
+		err = respond.WithDetails(err, map[string]any{"base": conflict.Base, "current": conflict.Current, "yours": in.Content,
 			"changes": canvas.DiffWords(conflict.Base.Content, conflict.Current.Content)})
 	}
 	s.reply(w, r, http.StatusOK, sectionView{Section: sec, HTML: sec.HTML}, err)
@@ -159,7 +160,7 @@ type commentInput struct {
 }
 
 func (s *Server) apiAddComment(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[commentInput](w, r)
+	in, err := respond.Decode[commentInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -184,7 +185,7 @@ type iterationInput struct {
 }
 
 func (s *Server) apiPublishIteration(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[iterationInput](w, r)
+	in, err := respond.Decode[iterationInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -200,11 +201,11 @@ func (s *Server) apiPublishIteration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/usecases/"+oc.uc.Slug+"/canvases/"+oc.c.ID+"/iterations/"+strconv.Itoa(it.Number))
-	writeJSON(w, http.StatusCreated, it)
+	respond.JSON(w, http.StatusCreated, it)
 }
 
 func (s *Server) apiGetIteration(w http.ResponseWriter, r *http.Request) {
-	n, err := pathInt(r, "n")
+	n, err := respond.PathInt(r, "n")
 	if err == nil && n > 1<<30 {
 		err = atrium.Errorf(atrium.NotFound, "iteration %d not found", n)
 	}
@@ -249,7 +250,7 @@ func (s *Server) apiDiffIterations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	header, sections := canvas.DiffSnapshots(oc.t, a, b)
-	writeJSON(w, http.StatusOK, diffView{From: from, To: to, Header: nonNil(header), Sections: nonNil(sections)})
+	respond.JSON(w, http.StatusOK, diffView{From: from, To: to, Header: nonNil(header), Sections: nonNil(sections)})
 }
 
 // diffRange reads ?from and ?to: iteration numbers from 1, or "current".

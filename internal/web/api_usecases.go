@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -48,7 +49,7 @@ type useCaseInput struct {
 }
 
 func (s *Server) apiCreateUseCase(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[useCaseInput](w, r)
+	in, err := respond.Decode[useCaseInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -63,7 +64,7 @@ func (s *Server) apiCreateUseCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/usecases/"+u.Slug)
-	writeJSON(w, http.StatusCreated, u)
+	respond.JSON(w, http.StatusCreated, u)
 }
 
 func (s *Server) apiGetUseCase(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +82,7 @@ type useCasePatch struct {
 }
 
 func (s *Server) apiUpdateUseCase(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[useCasePatch](w, r)
+	in, err := respond.Decode[useCasePatch](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -117,7 +118,7 @@ type transitionInput struct {
 }
 
 func (s *Server) apiTransition(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[transitionInput](w, r)
+	in, err := respond.Decode[transitionInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -173,7 +174,7 @@ type grantedIfAny struct {
 }
 
 func (s *Server) apiPutGrant(w http.ResponseWriter, r *http.Request) {
-	in, err := decode[grantInput](w, r)
+	in, err := respond.Decode[grantInput](w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -213,7 +214,7 @@ func (s *Server) putGrant(r *http.Request, asked usecase.Grant) (any, error) {
 }
 
 func (s *Server) apiDeleteGrant(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
+	id, err := respond.PathInt(r, "id")
 	if err == nil {
 		err = s.db.DeleteGrant(r.Context(), r.PathValue("slug"), id)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net"
 	"net/http"
 	"net/url"
@@ -151,7 +152,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				ctx = atrium.WithActor(ctx, a)
 			case atrium.KindOf(err) == atrium.Unauthenticated:
 				clearSessionCookie(w, r)
-				if isAPI(r) {
+				if respond.IsAPI(r) {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="atrium"`)
 					s.fail(w, r, err)
 					return
@@ -184,7 +185,7 @@ func (s *Server) guard(rt route) http.Handler {
 		if rt.access != public {
 			a, ok := atrium.ActorFrom(r.Context())
 			if !ok {
-				if !isAPI(r) && r.Method == http.MethodGet {
+				if !respond.IsAPI(r) && r.Method == http.MethodGet {
 					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return
 				}
@@ -202,7 +203,7 @@ func (s *Server) guard(rt route) http.Handler {
 			}
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if !isAPI(r) {
+		if !respond.IsAPI(r) {
 			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 			w.Header().Set("Referrer-Policy", "same-origin")
 			w.Header().Set("X-Frame-Options", "DENY")

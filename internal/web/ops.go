@@ -2,12 +2,13 @@ package web
 
 import (
 	"context"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"time"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // readyz reports whether the database answers within a second.
@@ -18,5 +19,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": s.db.Dialect()})
+	respond.JSON(w, http.StatusOK, map[string]string{"status": "ready", "database": s.db.Dialect()})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -83,7 +84,7 @@ func (s *Server) accountFailed(w http.ResponseWriter, r *http.Request, err error
 		if d.NameError == "" {
 			d.PasswordError = atrium.MessageOf(err)
 		}
-		s.renderAccount(w, r, statusOf[atrium.KindOf(err)], d)
+		s.renderAccount(w, r, respond.StatusOf(atrium.KindOf(err)), d)
 	default:
 		s.fail(w, r, err)
 	}

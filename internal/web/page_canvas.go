@@ -36,10 +36,10 @@ type newCanvasForm struct {
 
 // canEdit is whether a person may change a use case's canvases: editors,
 // and only while the use case is not archived.
-func canEdit(u usecase.UseCase) bool { return u.Role.AtLeast(usecase.Editor) && !u.Archived }
+func canEdit(u usecase.UseCase) bool { return u.CanEdit() }
 
 // canReview is whether a person may comment and set review statuses.
-func canReview(u usecase.UseCase) bool { return u.Role.AtLeast(usecase.Reviewer) && !u.Archived }
+func canReview(u usecase.UseCase) bool { return u.CanReview() }
 
 // canvasItems tallies each canvas against its template.
 func (s *Server) canvasItems(list []canvas.Canvas) []canvasItem {

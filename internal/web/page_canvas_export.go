@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 	"io"
 	"net/http"
 	"regexp"
@@ -72,7 +73,7 @@ func (s *Server) pageImportCanvas(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "import", importData{frame: s.frame(r, "Import a canvas · "+u.Name, "usecases"), UseCase: usecaseRef{u.Slug, u.Name}})
+	s.render(w, r, http.StatusOK, "import", importData{frame: s.frame(r, "Import a canvas · "+u.Name, "usecases"), UseCase: render.RefOf(u)})
 }
 
 // pageImportCanvasPost reads Markdown from the text area or an uploaded
@@ -102,7 +103,7 @@ func (s *Server) pageImportCanvasPost(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusBadRequest // the document, not a field, is at fault
 	}
 	s.render(w, r, status, "import", importData{frame: s.frame(r, "Import a canvas · "+u.Name, "usecases"),
-		UseCase: usecaseRef{u.Slug, u.Name}, Markdown: src, Error: atrium.MessageOf(err)})
+		UseCase: render.RefOf(u), Markdown: src, Error: atrium.MessageOf(err)})
 }
 
 // importSource is the Markdown sent: an uploaded file wins over the text

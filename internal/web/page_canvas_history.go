@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"slices"
 	"strconv"
@@ -33,7 +35,7 @@ func (s *Server) pageIterations(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.SortFunc(items, func(a, b canvas.Iteration) int { return b.Number - a.Number })
 	s.render(w, r, http.StatusOK, "iterations", iterationsData{frame: s.frame(r, "Iterations · "+oc.c.Title, "usecases"),
-		UseCase: usecaseRef{oc.uc.Slug, oc.uc.Name}, Canvas: oc.c, Base: canvasPath(oc.uc.Slug, oc.c.ID), Items: items, CanEdit: canEdit(oc.uc)})
+		UseCase: render.RefOf(oc.uc), Canvas: oc.c, Base: canvasPath(oc.uc.Slug, oc.c.ID), Items: items, CanEdit: canEdit(oc.uc)})
 }
 
 // iterationData is one frozen iteration shown as a read-only poster.
@@ -46,7 +48,7 @@ type iterationData struct {
 }
 
 func (s *Server) pageIteration(w http.ResponseWriter, r *http.Request) {
-	n, err := pathInt(r, "n")
+	n, err := respond.PathInt(r, "n")
 	if err == nil && n > 1<<30 {
 		err = atrium.Errorf(atrium.NotFound, "iteration %d not found", n)
 	}
@@ -101,7 +103,7 @@ func (s *Server) pageDiff(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slices.SortFunc(its, func(a, b canvas.Iteration) int { return b.Number - a.Number })
-	d := diffData{frame: s.frame(r, "Changes · "+oc.c.Title, "usecases"), UseCase: usecaseRef{oc.uc.Slug, oc.uc.Name},
+	d := diffData{frame: s.frame(r, "Changes · "+oc.c.Title, "usecases"), UseCase: render.RefOf(oc.uc),
 		Canvas: oc.c, Base: canvasPath(oc.uc.Slug, oc.c.ID), Iterations: its, To: "current"}
 	if len(its) == 0 {
 		s.render(w, r, http.StatusOK, "diff", d)

@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -44,7 +46,7 @@ type sectionData struct {
 
 // usecaseRef is what a canvas page needs of its use case: its name for the
 // breadcrumbs and its address.
-type usecaseRef struct{ Slug, Name string }
+type usecaseRef = render.UseCaseRef
 
 // sectionForm is the editor's form as typed.
 type sectionForm struct {
@@ -93,7 +95,7 @@ func (s *Server) sectionPage(r *http.Request) (sectionData, error) {
 	ctx := r.Context()
 	sec := sectionOf(sc.c, sc.def.ID)
 	base := canvasPath(sc.uc.Slug, sc.c.ID)
-	d := sectionData{frame: s.frame(r, sc.def.Title+" · "+sc.c.Title, "usecases"), UseCase: usecaseRef{sc.uc.Slug, sc.uc.Name},
+	d := sectionData{frame: s.frame(r, sc.def.Title+" · "+sc.c.Title, "usecases"), UseCase: render.RefOf(sc.uc),
 		Canvas: sc.c, Template: sc.t, Def: sc.def, Phase: sc.phase, State: sec, HTML: stored(sec.HTML),
 		CanEdit: canEdit(sc.uc), CanReview: canReview(sc.uc), Base: base, Href: base + "/sections/" + url.PathEscape(sc.def.ID),
 		Edit:      sectionForm{Content: sec.Content, Status: sec.Status, OwnerID: sec.OwnerID, BaseVersion: sec.Version, BaseStatus: sec.Status},
@@ -116,7 +118,7 @@ func (s *Server) sectionPage(r *http.Request) (sectionData, error) {
 	}
 	d.CommentTotal = comments.Total
 	d.CommentPager = newPager(r, pr, comments.Total, len(comments.Items), comments.NextPageToken)
-	d.CommentPager.anchor("comments")
+	d.CommentPager.Anchor("comments")
 	if sc.def.Objectives {
 		all, err := s.db.Objectives(ctx, sc.uc.Slug, sc.c.ID)
 		if err != nil {
@@ -330,7 +332,7 @@ func (s *Server) pageObjectiveDeletePost(w http.ResponseWriter, r *http.Request)
 		s.fail(w, r, err)
 		return
 	}
-	id, err := pathInt(r, "id")
+	id, err := respond.PathInt(r, "id")
 	if err == nil {
 		err = s.db.DeleteObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), id)
 	}

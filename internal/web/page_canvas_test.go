@@ -57,8 +57,8 @@ func TestPrintIsAStandaloneA3Sheet(t *testing.T) {
 	rec := s.get(s.vera, c+"/print")
 	expect(t, rec, http.StatusOK, "The call-centre logs go back three years.", "print.css", "Churn forecast", "Not yet published as an iteration")
 	expectNot(t, rec.Body.String(), `class="nav"`, "app.js", `class="site-search"`)
-	css, ok := s.srv.pages.assets["print.css"]
-	if !ok || !strings.Contains(string(css.body), "size: A3 landscape") {
+	_, css, ok := s.srv.views.Asset("print.css")
+	if !ok || !strings.Contains(string(css), "size: A3 landscape") {
 		t.Fatal("print.css does not ask for A3 landscape pages")
 	}
 }

@@ -2,9 +2,9 @@ package web
 
 import (
 	"context"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 	"html/template"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -104,18 +104,8 @@ func markdown(src string) template.HTML { return canvas.RenderMarkdown(src) }
 // saved as safe to insert.
 func stored(html string) template.HTML { return template.HTML(html) }
 
-// statusClass is the CSS class of a section status badge.
-func statusClass(st canvas.Status) string {
-	if st == "" {
-		st = canvas.Empty
-	}
-	return "status-" + strings.ReplaceAll(string(st), " ", "-")
-}
-
 // canvasPath is the address of a canvas's poster.
-func canvasPath(slug, id string) string {
-	return useCasePath(slug) + "/canvases/" + url.PathEscape(id)
-}
+var canvasPath = render.CanvasPath
 
 // sectionState is what a poster needs of one section, live or frozen.
 type sectionState struct {
@@ -277,34 +267,6 @@ func (s *Server) livePoster(ctx context.Context, u usecase.UseCase, c canvas.Can
 	return buildPoster(u, t, c.Title, canvasPath(u.Slug, c.ID), posterOptions{
 		Sections: liveStates(c), Header: c.Header, People: people, Evidence: evidence,
 	}), nil
-}
-
-// segment is one coloured stretch of a completeness bar, in percent.
-type segment struct {
-	Class string
-	X, W  string
-}
-
-// tallySegments splits a completeness bar into agreed, in review and
-// draft stretches; the rest of the track reads as empty.
-func tallySegments(t canvas.Tally) []segment {
-	if t.Total <= 0 {
-		return nil
-	}
-	var out []segment
-	x := 0.0
-	for _, part := range []struct {
-		class string
-		n     int
-	}{{"seg-agreed", t.Agreed}, {"seg-review", t.InReview}, {"seg-draft", t.Draft}} {
-		if part.n == 0 {
-			continue
-		}
-		w := float64(part.n) * 100 / float64(t.Total)
-		out = append(out, segment{Class: part.class, X: strconv.FormatFloat(x, 'f', 2, 64), W: strconv.FormatFloat(w, 'f', 2, 64)})
-		x += w
-	}
-	return out
 }
 
 // firstItems is at most n panel items, for the poster's compact panels.

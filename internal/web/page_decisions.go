@@ -2,6 +2,8 @@ package web
 
 import (
 	"fmt"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,7 +38,7 @@ func (s *Server) pageDecisions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "decisions", decisionsData{frame: s.frame(r, "Decisions · "+u.Name, "usecases"),
-		UseCase: usecaseRef{u.Slug, u.Name}, Items: items, CanEdit: canEdit(u)})
+		UseCase: render.RefOf(u), Items: items, CanEdit: canEdit(u)})
 }
 
 // decisionData is one decision record with its links resolved to pages.
@@ -71,7 +73,7 @@ func (s *Server) pageDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := decisionData{frame: s.frame(r, fmt.Sprintf("Decision %d · %s", d.Number, u.Name), "usecases"),
-		UseCase: usecaseRef{u.Slug, u.Name}, Decision: d, Links: links, CanEdit: canEdit(u)}
+		UseCase: render.RefOf(u), Decision: d, Links: links, CanEdit: canEdit(u)}
 	for i, o := range all {
 		if o.Number == d.Supersedes && d.Supersedes > 0 {
 			data.Supersedes = &all[i]
@@ -90,7 +92,7 @@ func (s *Server) openDecision(r *http.Request) (usecase.UseCase, canvas.Decision
 	if err != nil {
 		return u, canvas.Decision{}, nil, err
 	}
-	n, err := pathInt(r, "number")
+	n, err := respond.PathInt(r, "number")
 	if err != nil || n > 1<<30 {
 		return u, canvas.Decision{}, nil, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number"))
 	}
@@ -236,7 +238,7 @@ func (s *Server) decisionFormPage(r *http.Request, form decisionForm, isNew bool
 	if !isNew {
 		title = fmt.Sprintf("Edit decision %d · %s", form.Number, u.Name)
 	}
-	d := decisionFormData{frame: s.frame(r, title, "usecases"), UseCase: usecaseRef{u.Slug, u.Name}, Form: form, New: isNew}
+	d := decisionFormData{frame: s.frame(r, title, "usecases"), UseCase: render.RefOf(u), Form: form, New: isNew}
 	for _, o := range all {
 		if isNew || o.Number < form.Number {
 			d.Earlier = append(d.Earlier, o)
@@ -291,7 +293,7 @@ func (s *Server) pageEditDecisionPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := readDecisionForm(r)
-	n, err := pathInt(r, "number")
+	n, err := respond.PathInt(r, "number")
 	if err != nil || n > 1<<30 {
 		s.fail(w, r, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number")))
 		return

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,7 +97,7 @@ func (s *Server) stakeholdersPage(r *http.Request) (stakeholdersData, error) {
 	if kind == "" {
 		kind = canvas.DecisionMaker
 	}
-	d := stakeholdersData{frame: s.frame(r, "People · "+u.Name, "usecases"), UseCase: usecaseRef{u.Slug, u.Name},
+	d := stakeholdersData{frame: s.frame(r, "People · "+u.Name, "usecases"), UseCase: render.RefOf(u),
 		Total: len(list), CanEdit: canEdit(u), Add: stakeholderForm{Kind: kind}}
 	for _, k := range stakeholderKinds {
 		g := stakeholderGroup{Kind: k}
@@ -164,7 +166,7 @@ func (s *Server) pageStakeholderPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := readStakeholderForm(r)
-	id, err := pathInt(r, "id")
+	id, err := respond.PathInt(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -184,7 +186,7 @@ func (s *Server) pageStakeholderDeletePost(w http.ResponseWriter, r *http.Reques
 	_, err := s.authoriseUseCase(r, usecase.Editor, "removing a stakeholder")
 	var id int64
 	if err == nil {
-		id, err = pathInt(r, "id")
+		id, err = respond.PathInt(r, "id")
 	}
 	if err == nil {
 		err = s.db.DeleteStakeholder(r.Context(), r.PathValue("slug"), id)

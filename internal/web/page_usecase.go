@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"slices"
 	"strings"
@@ -216,7 +217,7 @@ func (s *Server) pageGrantDeletePost(w http.ResponseWriter, r *http.Request) {
 	_, err := s.authoriseUseCase(r, usecase.Owner, "changing who has access")
 	var id int64
 	if err == nil {
-		id, err = pathInt(r, "id")
+		id, err = respond.PathInt(r, "id")
 	}
 	if err == nil {
 		err = s.db.DeleteGrant(r.Context(), r.PathValue("slug"), id)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -218,6 +217,3 @@ func (s *Server) pageEditUseCasePost(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "usecase_edit", editData{frame: s.frame(r, "Edit "+u.Name, "usecases"),
 		UseCase: u, Name: name, Summary: summary, Version: version, Error: atrium.MessageOf(err)})
 }
-
-// useCasePath is the address of a use case's page.
-func useCasePath(slug string) string { return "/usecases/" + url.PathEscape(slug) }

@@ -11,6 +11,8 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // Options configure a Server.
@@ -40,7 +42,8 @@ type Server struct {
 	db      *store.DB
 	log     *slog.Logger
 	opts    Options
-	pages   *pages
+	views   *render.Views
+	resp    *respond.Responder
 	metrics *metrics
 	limiter *limiter
 	// logins throttles password checks whatever RateLimit says.
@@ -61,12 +64,13 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	p, err := loadPages()
+	views, err := render.Load(opts.Version, opts.Log, pages())
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: opts.DB, log: opts.Log, opts: opts, pages: p, metrics: newMetrics(), templates: opts.Templates,
+	s := &Server{db: opts.DB, log: opts.Log, opts: opts, views: views, metrics: newMetrics(), templates: opts.Templates,
 		logins: newLoginThrottle()}
+	s.resp = &respond.Responder{Log: opts.Log, Page: views.Error}
 	if s.templates == nil {
 		if s.templates, err = canvas.LoadLibrary(""); err != nil {
 			return nil, err
