@@ -7,11 +7,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "github.com/ncruces/go-sqlite3/driver"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/audit"
+	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/store/pgtest"
 )
 
 // seededData runs a server that makes a few dozen audited changes, signs
@@ -110,6 +118,158 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("audit verify error = %v, want it to name %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestAuditVerifyDuringWrites verifies the log over and over while writers
+// append to it and a checkpointer signs checkpoints into the database and the
+// checkpoint file, as a running server does. Every verification must pass;
+// then a real truncation must still fail.
+func TestAuditVerifyDuringWrites(t *testing.T) {
+	for _, d := range []struct {
+		name, driver string
+		url          func(t *testing.T) string
+	}{
+		{"sqlite", "sqlite3", func(t *testing.T) string { return filepath.Join(t.TempDir(), "atrium.db") }},
+		{"postgres", "pgx", func(t *testing.T) string { return pgtest.URL(t) }},
+	} {
+		t.Run(d.name, func(t *testing.T) {
+			url := d.url(t)
+			ctx := atrium.WithActor(t.Context(), atrium.System)
+			dir := t.TempDir()
+			signer, verifier, err := audit.LoadOrCreateKey(filepath.Join(dir, "signing.key"), auditOrigin)
+			if err != nil {
+				t.Fatalf("LoadOrCreateKey: %v", err)
+			}
+			cpFile := filepath.Join(dir, "checkpoints")
+			server, err := store.Open(ctx, url)
+			if err != nil {
+				t.Fatalf("store.Open: %v", err)
+			}
+			t.Cleanup(func() { server.Close() })
+			// The verifier has a handle of its own, as the CLI does.
+			cli, err := store.OpenNoMigrate(url)
+			if err != nil {
+				t.Fatalf("store.OpenNoMigrate: %v", err)
+			}
+			t.Cleanup(func() { cli.Close() })
+
+			const runs, writesPerRun = 100, 3
+			stop := make(chan struct{})
+			// Writers spend tokens the loop below hands out before each run,
+			// so writes overlap every run while the log (and the checkpoints
+			// each run re-verifies) stays small enough to check 100 times fast.
+			tokens := make(chan struct{}, runs*writesPerRun)
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			for w := range 3 {
+				wg.Go(func() {
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						case <-tokens:
+						}
+						if _, err := server.CreateTeam(ctx, identity.Team{Slug: fmt.Sprintf("t%d-%d", w, i), Name: "Team"}); err != nil {
+							errs[w] = err
+							return
+						}
+					}
+				})
+			}
+			cp := &audit.Checkpointer{Head: server, Signer: signer, Origin: auditOrigin, File: cpFile, Every: 1}
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(200 * time.Microsecond):
+					}
+					if _, err := cp.Checkpoint(ctx); err != nil {
+						errs[3] = err
+						return
+					}
+				}
+			})
+			stopped := false
+			halt := func() {
+				if !stopped {
+					stopped = true
+					close(stop)
+					wg.Wait()
+				}
+			}
+			t.Cleanup(halt)
+
+			var last int64
+			overlapped := 0 // runs during which a write committed
+			for i := range runs {
+				for range writesPerRun {
+					tokens <- struct{}{}
+				}
+				// Each run starts on a log that moved since the last one, so
+				// no two runs check the same state.
+				for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+					if n, _ := server.AuditHeadSize(ctx); n > last {
+						break
+					}
+					if time.Now().After(deadline) {
+						halt()
+						t.Fatalf("run %d: the log stayed at %d entries for 10s: %v", i+1, last, errs)
+					}
+				}
+				before, _ := server.AuditHeadSize(ctx)
+				res, err := verifyAudit(ctx, cli, verifier, cpFile)
+				if err != nil {
+					halt()
+					t.Fatalf("run %d of %d while writing: %v", i+1, runs, err)
+				}
+				if after, _ := server.AuditHeadSize(ctx); after > before {
+					overlapped++
+				}
+				last = res.Entries
+			}
+			halt()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("writer %d: %v", i, err)
+				}
+			}
+			// Runs that no write overlapped would prove nothing.
+			if overlapped < runs/10 {
+				t.Fatalf("writes overlapped only %d of %d runs, want at least %d", overlapped, runs, runs/10)
+			}
+			// Sign the head, unless the checkpointer already did.
+			if _, err := cp.Checkpoint(ctx); err != nil {
+				t.Fatalf("final checkpoint: %v", err)
+			}
+			final, err := server.AuditHeadSize(ctx)
+			if err != nil {
+				t.Fatalf("AuditHeadSize: %v", err)
+			}
+			t.Logf("%d runs, %d overlapped by writes, %d entries at the end", runs, overlapped, final)
+
+			// Cutting the tail and the database's checkpoints still shows,
+			// against the checkpoint file.
+			raw, err := sql.Open(d.driver, url)
+			if err != nil {
+				t.Fatalf("sql.Open: %v", err)
+			}
+			defer raw.Close()
+			keep := final / 2
+			for _, q := range []string{
+				fmt.Sprintf(`DELETE FROM audit_entries WHERE seq >= %d`, keep),
+				`DELETE FROM audit_checkpoints`,
+				fmt.Sprintf(`UPDATE audit_head SET size = %d, last_hash = (SELECT hash FROM audit_entries WHERE seq = %d)`, keep, keep-1),
+			} {
+				if _, err := raw.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			if _, err := verifyAudit(ctx, cli, verifier, cpFile); err == nil || !strings.Contains(err.Error(), "truncated") {
+				t.Fatalf("verify after cutting the log to %d of %d entries: %v, want truncation reported", keep, final, err)
 			}
 		})
 	}

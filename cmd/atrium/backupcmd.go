@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/atrium-mlops/atrium/internal/store"
 )
@@ -35,7 +35,9 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // runRestore replaces the SQLite database with a snapshot after checking that
-// the snapshot is a sound Atrium database. The server must be stopped.
+// the snapshot is a sound Atrium database. It refuses while a server has the
+// database open: the server would go on acknowledging writes into a file no
+// longer in place, and they would be gone at its next start.
 func runRestore(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c, fs := newFlags("restore", getenv, stderr, false)
 	from := fs.String("from", "", "snapshot file made by atrium backup (required)")
@@ -49,6 +51,16 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	if store.IsPostgres(c.DB) {
 		return fmt.Errorf("restore PostgreSQL with pg_restore or psql; see docs/operations.md")
 	}
+	// Held until the new file is in place, so a server cannot start on the
+	// old one half-way through either.
+	lock, err := store.LockExclusive(c.DB)
+	if errors.Is(err, store.ErrInUse) {
+		return fmt.Errorf("a server is using %s; stop it before restoring", c.DB)
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	if _, err := os.Stat(c.DB); err == nil && !*force {
 		return fmt.Errorf("%s exists; stop the server and pass --force to replace it", c.DB)
 	}
@@ -61,10 +73,12 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return fmt.Errorf("%s is not a sound Atrium database: %w", *from, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(c.DB), 0o700); err != nil {
+	tmp := c.DB + ".restoring"
+	// A copy left by an interrupted restore may have any mode, and whoever
+	// opened it then could read through that descriptor later; start afresh.
+	if err := os.Remove(tmp); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	tmp := c.DB + ".restoring"
 	if err := copyFile(*from, tmp); err != nil {
 		return err
 	}
@@ -80,14 +94,16 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-// copyFile copies src to dst durably (written, synced, then closed).
+// copyFile copies src to a new file dst, durably (written, synced, then
+// closed). dst is created 0600 — O_EXCL, so never an older file with a wider
+// mode — because the files copied are databases and keys.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}

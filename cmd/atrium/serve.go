@@ -50,6 +50,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
+	// Held for as long as the server runs, so that restore can tell the
+	// database is in use; released after the store is closed.
+	lock, err := store.LockShared(c.DB)
+	if errors.Is(err, store.ErrInUse) {
+		return fmt.Errorf("a restore is replacing %s; start the server once it has finished", c.DB)
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	db, err := store.Open(ctx, c.DB)
 	if err != nil {
 		return err

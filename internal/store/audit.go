@@ -122,9 +122,14 @@ func (db *DB) SaveCheckpoint(ctx context.Context, size int64, note string) error
 
 // Checkpoints returns every stored signed checkpoint, oldest first.
 func (db *DB) Checkpoints(ctx context.Context) ([]string, error) {
-	rows, err := db.reader(ctx).query(`SELECT note FROM audit_checkpoints ORDER BY size`)
+	out, err := checkpoints(db.reader(ctx))
+	return out, db.classify(err)
+}
+
+func checkpoints(q querier) ([]string, error) {
+	rows, err := q.query(`SELECT note FROM audit_checkpoints ORDER BY size`)
 	if err != nil {
-		return nil, db.classify(err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []string
@@ -140,9 +145,14 @@ func (db *DB) Checkpoints(ctx context.Context) ([]string, error) {
 
 // AuditHeadSize returns the size counter the log keeps beside its entries.
 func (db *DB) AuditHeadSize(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.reader(ctx).queryRow(`SELECT size FROM audit_head WHERE id = 1`).Scan(&n)
+	n, err := auditHeadSize(db.reader(ctx))
 	return n, db.classify(err)
+}
+
+func auditHeadSize(q querier) (int64, error) {
+	var n int64
+	err := q.queryRow(`SELECT size FROM audit_head WHERE id = 1`).Scan(&n)
+	return n, err
 }
 
 const auditCols = `seq, at, actor_id, action, object_type, object_id, request_id, commitment, prev_hash, hash`
@@ -156,9 +166,13 @@ func scanEntry(sc interface{ Scan(...any) error }) (audit.Entry, error) {
 // AllAuditEntries streams the whole log in position order to fn, for the
 // verifier.
 func (db *DB) AllAuditEntries(ctx context.Context, fn func(audit.Entry) error) error {
-	rows, err := db.reader(ctx).query(`SELECT ` + auditCols + ` FROM audit_entries ORDER BY seq`)
+	return db.classify(allAuditEntries(db.reader(ctx), fn))
+}
+
+func allAuditEntries(q querier, fn func(audit.Entry) error) error {
+	rows, err := q.query(`SELECT ` + auditCols + ` FROM audit_entries ORDER BY seq`)
 	if err != nil {
-		return db.classify(err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -171,6 +185,40 @@ func (db *DB) AllAuditEntries(ctx context.Context, fn func(audit.Entry) error) e
 		}
 	}
 	return rows.Err()
+}
+
+// AuditSnapshot is the audit log as one moment saw it: entries, stored
+// checkpoints and the head counter, all from the same committed state.
+type AuditSnapshot struct {
+	Entries     []audit.Entry
+	Checkpoints []string
+	HeadSize    int64
+}
+
+// ReadAuditSnapshot reads the whole audit log inside one read transaction, so
+// that appends committed meanwhile are either wholly in the snapshot or wholly
+// absent. Reading the parts one after another instead lets the head counter
+// run ahead of the entries read before it, which looks exactly like a cut-off
+// tail.
+func (db *DB) ReadAuditSnapshot(ctx context.Context) (AuditSnapshot, error) {
+	var snap AuditSnapshot
+	err := db.view(ctx, func(tx *Tx) error {
+		var err error
+		if snap.HeadSize, err = auditHeadSize(tx); err != nil {
+			return fmt.Errorf("audit: read head: %w", err)
+		}
+		if err := allAuditEntries(tx, func(e audit.Entry) error {
+			snap.Entries = append(snap.Entries, e)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("audit: read entries: %w", err)
+		}
+		if snap.Checkpoints, err = checkpoints(tx); err != nil {
+			return fmt.Errorf("audit: read checkpoints: %w", err)
+		}
+		return nil
+	})
+	return snap, err
 }
 
 // AuditFilter narrows an audit listing.
