@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -70,13 +69,12 @@ func (db *DB) PublishIteration(ctx context.Context, slug, canvasID string, t *ca
 		if err != nil {
 			return err
 		}
-		rendered, err := json.Marshal(html)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(`INSERT INTO canvas_iterations (canvas_id, number, message, author_id, snapshot, html, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			c.ID, n, message, a.UserID, string(body), string(rendered), formatTime(tx.now)); err != nil {
+		if _, err := tx.exec(`INSERT INTO canvas_iterations (canvas_id, number, message, author_id, snapshot, rendered, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6)`,
+			c.ID, n, message, a.UserID, string(body), formatTime(tx.now)); err != nil {
 			return fmt.Errorf("insert iteration: %w", err)
+		}
+		if err := tx.putIterationHTML(c.ID, n, html); err != nil {
+			return err
 		}
 		name, err := nameOf(tx, a.UserID)
 		if err != nil {
@@ -135,27 +133,62 @@ func (db *DB) Iterations(ctx context.Context, slug, canvasID string) ([]canvas.I
 	return out, db.classify(rows.Err())
 }
 
-// GetIteration returns published iteration n of a canvas with its snapshot.
+// GetIteration returns published iteration n of a canvas with its snapshot,
+// without the rendered HTML (see GetRenderedIteration).
 func (db *DB) GetIteration(ctx context.Context, slug, canvasID string, n int) (canvas.Iteration, error) {
+	return db.getIteration(ctx, slug, canvasID, n, false)
+}
+
+// GetRenderedIteration is GetIteration with each section's HTML, as
+// rendered when the iteration was published, for showing it as a poster.
+func (db *DB) GetRenderedIteration(ctx context.Context, slug, canvasID string, n int) (canvas.Iteration, error) {
+	return db.getIteration(ctx, slug, canvasID, n, true)
+}
+
+func (db *DB) getIteration(ctx context.Context, slug, canvasID string, n int, rendered bool) (canvas.Iteration, error) {
 	r, _, c, err := db.readCanvas(ctx, slug, canvasID)
 	if err != nil {
 		return canvas.Iteration{}, err
 	}
 	var it canvas.Iteration
-	var snap, rendered string
-	err = r.queryRow(`SELECT i.number, i.message, i.author_id, COALESCE(p.name, i.author_id), i.created_at, i.snapshot, COALESCE(i.html, '{}')
+	var snap string
+	err = r.queryRow(`SELECT i.number, i.message, i.author_id, COALESCE(p.name, i.author_id), i.created_at, i.snapshot
 		FROM canvas_iterations i LEFT JOIN users p ON p.id = i.author_id WHERE i.canvas_id = $1 AND i.number = $2`, c.ID, n).
-		Scan(&it.Number, &it.Message, &it.AuthorID, &it.AuthorName, ts{&it.CreatedAt}, &snap, &rendered)
+		Scan(&it.Number, &it.Message, &it.AuthorID, &it.AuthorName, ts{&it.CreatedAt}, &snap)
 	if err != nil {
 		return canvas.Iteration{}, db.classify(notFound(err, "iteration %d not found", n))
 	}
-	html := map[string]string{}
-	if err := errors.Join(json.Unmarshal([]byte(snap), &it.Snapshot), json.Unmarshal([]byte(rendered), &html)); err != nil {
+	if err := json.Unmarshal([]byte(snap), &it.Snapshot); err != nil {
 		return canvas.Iteration{}, fmt.Errorf("iteration %d of canvas %s: stored snapshot: %w", n, c.ID, err)
 	}
-	for id, item := range it.Snapshot.Sections {
-		item.HTML = html[id]
-		it.Snapshot.Sections[id] = item
+	if !rendered {
+		return it, nil
 	}
-	return it, nil
+	rows, err := r.query(`SELECT section_id, html FROM canvas_iteration_html WHERE canvas_id = $1 AND number = $2`, c.ID, n)
+	if err != nil {
+		return canvas.Iteration{}, db.classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, html string
+		if err := rows.Scan(&id, &html); err != nil {
+			return canvas.Iteration{}, db.classify(err)
+		}
+		if item, ok := it.Snapshot.Sections[id]; ok {
+			item.HTML = html
+			it.Snapshot.Sections[id] = item
+		}
+	}
+	return it, db.classify(rows.Err())
+}
+
+// putIterationHTML stores the rendered sections of iteration n.
+func (tx *Tx) putIterationHTML(canvasID string, n int, sections map[string]string) error {
+	for id, html := range sections {
+		if _, err := tx.exec(`INSERT INTO canvas_iteration_html (canvas_id, number, section_id, html) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (canvas_id, number, section_id) DO NOTHING`, canvasID, n, id, html); err != nil {
+			return fmt.Errorf("store iteration html: %w", err)
+		}
+	}
+	return nil
 }

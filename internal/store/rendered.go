@@ -107,18 +107,18 @@ func (db *DB) renderRows(ctx context.Context, table string, key []string, src st
 // before they were stored.
 func (db *DB) renderIterations(ctx context.Context) error {
 	for {
-		rows, err := db.reader(ctx).query(fmt.Sprintf(`SELECT canvas_id, number, snapshot FROM canvas_iterations WHERE html IS NULL LIMIT %d`, renderBatch/10))
+		rows, err := db.reader(ctx).query(fmt.Sprintf(`SELECT canvas_id, number, snapshot FROM canvas_iterations WHERE NOT rendered LIMIT %d`, renderBatch/10))
 		if err != nil {
 			return err
 		}
 		type row struct {
 			canvasID string
 			number   int
-			html     string
+			html     map[string]string
 		}
 		var todo []row
 		for rows.Next() {
-			var r row
+			r := row{html: map[string]string{}}
 			var snap string
 			if err := rows.Scan(&r.canvasID, &r.number, &snap); err != nil {
 				rows.Close()
@@ -129,14 +129,11 @@ func (db *DB) renderIterations(ctx context.Context) error {
 				rows.Close()
 				return fmt.Errorf("iteration %d of canvas %s: stored snapshot: %w", r.number, r.canvasID, err)
 			}
-			html := map[string]string{}
 			for id, s := range sn.Sections {
 				if strings.TrimSpace(s.Content) != "" {
-					html[id] = string(canvas.RenderMarkdown(s.Content))
+					r.html[id] = string(canvas.RenderMarkdown(s.Content))
 				}
 			}
-			b, _ := json.Marshal(html)
-			r.html = string(b)
 			todo = append(todo, r)
 		}
 		rows.Close()
@@ -148,7 +145,10 @@ func (db *DB) renderIterations(ctx context.Context) error {
 		}
 		if err := db.update(ctx, func(tx *Tx) error {
 			for _, r := range todo {
-				if _, err := tx.exec(`UPDATE canvas_iterations SET html = $1 WHERE canvas_id = $2 AND number = $3 AND html IS NULL`, r.html, r.canvasID, r.number); err != nil {
+				if err := tx.putIterationHTML(r.canvasID, r.number, r.html); err != nil {
+					return err
+				}
+				if _, err := tx.exec(`UPDATE canvas_iterations SET rendered = TRUE WHERE canvas_id = $1 AND number = $2`, r.canvasID, r.number); err != nil {
 					return err
 				}
 			}

@@ -70,7 +70,7 @@ func TestReadsServeStoredHTML(t *testing.T) {
 					t.Fatalf("update %s: %v", table, err)
 				}
 			}
-			if _, err := db.write.ExecContext(ctx, `UPDATE canvas_iterations SET html = '{"`+canvas.Builtin()[0].SectionIDs()[0]+`": "`+marker+`"}'`); err != nil {
+			if _, err := db.write.ExecContext(ctx, `UPDATE canvas_iteration_html SET html = '`+marker+`'`); err != nil {
 				t.Fatalf("update iterations: %v", err)
 			}
 			id := canvas.Builtin()[0].SectionIDs()[0]
@@ -86,7 +86,7 @@ func TestReadsServeStoredHTML(t *testing.T) {
 			if err != nil || len(comments.Items) != 1 || comments.Items[0].HTML != marker {
 				t.Errorf("Comments = %+v, %v; want the stored HTML", comments.Items, err)
 			}
-			it, err := db.GetIteration(ctx, "credit", c.ID, 1)
+			it, err := db.GetRenderedIteration(ctx, "credit", c.ID, 1)
 			if err != nil || it.Snapshot.Sections[id].HTML != marker {
 				t.Errorf("GetIteration HTML = %q, %v; want the stored HTML", it.Snapshot.Sections[id].HTML, err)
 			}
@@ -105,7 +105,8 @@ func TestRenderStored(t *testing.T) {
 				`UPDATE canvas_sections SET html = NULL, content = '` + hostile + `'`,
 				`UPDATE canvas_section_revisions SET html = NULL`,
 				`UPDATE canvas_comments SET html = NULL`,
-				`UPDATE canvas_iterations SET html = NULL`,
+				`DELETE FROM canvas_iteration_html`,
+				`UPDATE canvas_iterations SET rendered = FALSE`,
 			} {
 				if _, err := db.write.ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
@@ -121,7 +122,7 @@ func TestRenderStored(t *testing.T) {
 			}
 			rev, _ := db.SectionRevision(ctx, "credit", c.ID, id, 1)
 			comments, _ := db.Comments(ctx, "credit", c.ID, id, atrium.PageRequest{Size: 10})
-			it, _ := db.GetIteration(ctx, "credit", c.ID, 1)
+			it, _ := db.GetRenderedIteration(ctx, "credit", c.ID, 1)
 			for what, html := range map[string]string{
 				"revision": rev.HTML, "comment": comments.Items[0].HTML, "iteration": it.Snapshot.Sections[id].HTML,
 			} {

@@ -58,7 +58,7 @@ func (s *Server) pageIteration(w http.ResponseWriter, r *http.Request) {
 	}
 	var it canvas.Iteration
 	if err == nil {
-		it, err = s.db.GetIteration(r.Context(), oc.uc.Slug, oc.c.ID, int(n))
+		it, err = s.db.GetRenderedIteration(r.Context(), oc.uc.Slug, oc.c.ID, int(n))
 	}
 	if err != nil {
 		s.fail(w, r, err)

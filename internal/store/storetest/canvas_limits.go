@@ -32,7 +32,7 @@ func testCanvasLimits(t *testing.T, open Opener) {
 		if _, err := w.db.PublishIteration(ec, "churn", c.ID, hc, "first"); err != nil {
 			t.Fatalf("PublishIteration: %v", err)
 		}
-		it, err := w.db.GetIteration(as(ctx, w.viewer), "churn", c.ID, 1)
+		it, err := w.db.GetRenderedIteration(as(ctx, w.viewer), "churn", c.ID, 1)
 		if err != nil {
 			t.Fatalf("GetIteration: %v", err)
 		}
