@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
 
 // openAPIMethods are the operation keys of an OpenAPI path item.
@@ -19,10 +21,10 @@ var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head",
 // openAPIBodies maps each operation that takes a JSON body to the Go type
 // its handler decodes.
 var openAPIBodies = map[string]any{
-	"createUseCase":     useCaseInput{},
-	"updateUseCase":     useCasePatch{},
-	"transitionUseCase": transitionInput{},
-	"putGrant":          grantInput{},
+	"createUseCase":     usecases.UseCaseInput{},
+	"updateUseCase":     usecases.UseCasePatch{},
+	"transitionUseCase": usecases.TransitionInput{},
+	"putGrant":          usecases.GrantInput{},
 	"createUser":        userInput{},
 	"updateUser":        userPatch{},
 	"createTeam":        teamInput{},

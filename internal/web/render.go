@@ -61,14 +61,8 @@ func webFuncs() template.FuncMap {
 // notices are the confirmations shown after a redirect. The query names one;
 // the text always comes from here, so a link cannot put words on the page.
 var notices = map[string]string{
-	"created":          "Use case created.",
 	"saved":            "Changes saved.",
 	"password-changed": "Password changed. Other browsers signed in to your account have been logged out.",
-	"moved":            "Stage changed.",
-	"archived":         "Use case archived. It no longer appears in the list unless you show archived use cases.",
-	"restored":         "Use case restored.",
-	"granted":          "Access updated.",
-	"revoked":          "Access removed.",
 	"token-gone":       "Token revoked. Scripts that use it will stop working.",
 	"user-created":     "User created.",
 	"user-saved":       "User updated.",

@@ -13,6 +13,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
+	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
 
 // Options configure a Server.
@@ -53,6 +54,8 @@ type Server struct {
 	// live panels beside canvas sections.
 	templates *canvas.Library
 	evidence  *canvas.Registry
+	// Features served from their own packages.
+	usecases *usecases.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -64,7 +67,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +79,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.usecases = &usecases.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates, Gate: opts.Gate}
 	s.evidence = canvas.NewRegistry()
 	s.registerEvidence()
 	if opts.RateLimit > 0 {

@@ -1,4 +1,4 @@
-package web
+package usecases
 
 import (
 	"net/http"
@@ -9,11 +9,13 @@ import (
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // useCaseListData is the use-case list with its filters.
 type useCaseListData struct {
-	frame
+	render.Frame
 	Items    []usecase.UseCase
 	Stage    usecase.Stage
 	Team     string
@@ -21,7 +23,7 @@ type useCaseListData struct {
 	Archived bool
 	Filtered bool
 	Teams    []identity.Team
-	Pager    pager
+	Pager    render.Pager
 	// Completeness is, by use case id, how far its canvases have come.
 	Completeness map[string]listCompleteness
 }
@@ -34,12 +36,12 @@ type listCompleteness struct {
 
 // completenessOf tallies the canvases of every listed use case with one
 // store call, so the list costs the same however long it is.
-func (s *Server) completenessOf(r *http.Request, items []usecase.UseCase) (map[string]listCompleteness, error) {
+func (h *Handlers) completenessOf(r *http.Request, items []usecase.UseCase) (map[string]listCompleteness, error) {
 	ids := make([]string, len(items))
 	for i, u := range items {
 		ids[i] = u.ID
 	}
-	sums, err := s.db.CanvasSummaries(r.Context(), ids)
+	sums, err := h.DB.CanvasSummaries(r.Context(), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +49,7 @@ func (s *Server) completenessOf(r *http.Request, items []usecase.UseCase) (map[s
 	for id, list := range sums {
 		var c listCompleteness
 		for _, sum := range list {
-			t, ok := s.templates.Get(sum.TemplateID)
+			t, ok := h.Templates.Get(sum.TemplateID)
 			if !ok {
 				continue
 			}
@@ -64,72 +66,76 @@ func (s *Server) completenessOf(r *http.Request, items []usecase.UseCase) (map[s
 	return out, nil
 }
 
-func (s *Server) pageUseCases(w http.ResponseWriter, r *http.Request) {
+// ListPage serves the use-case list with its filters.
+func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 	f, err := useCaseFilter(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	page, err := s.db.ListUseCases(r.Context(), f)
+	page, err := h.DB.ListUseCases(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	teams, err := s.teamsFor(r)
+	teams, err := h.teamsFor(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	done, err := s.completenessOf(r, page.Items)
+	done, err := h.completenessOf(r, page.Items)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "usecases", useCaseListData{Completeness: done,
-		frame: s.frame(r, "Use cases", "usecases"),
+	h.Render(w, r, http.StatusOK, "usecases", useCaseListData{Completeness: done,
+		Frame: h.Frame(r, "Use cases", "usecases"),
 		Items: page.Items, Stage: f.Stage, Team: f.Team, Query: f.Query, Archived: f.IncludeArchived,
 		Filtered: f.Stage != "" || f.Team != "" || f.Query != "" || f.IncludeArchived,
-		Teams:    teams, Pager: newPager(r, f.Page, page.Total, len(page.Items), page.NextPageToken),
+		Teams:    teams, Pager: render.NewPager(r, f.Page, page.Total, len(page.Items), page.NextPageToken),
 	})
 }
 
 // teamsFor lists the teams a person may pick: all of them for
 // administrators, their own for everyone else.
-func (s *Server) teamsFor(r *http.Request) ([]identity.Team, error) {
-	memberOf := actor(r).UserID
-	if actor(r).Admin {
+func (h *Handlers) teamsFor(r *http.Request) ([]identity.Team, error) {
+	memberOf := respond.Actor(r).UserID
+	if respond.Actor(r).Admin {
 		memberOf = ""
 	}
-	page, err := s.db.ListTeams(r.Context(), memberOf, atrium.PageRequest{Size: atrium.MaxPageSize})
+	page, err := h.DB.ListTeams(r.Context(), memberOf, atrium.PageRequest{Size: atrium.MaxPageSize})
 	return page.Items, err
 }
 
 // newUseCaseData is the form that creates a use case.
 type newUseCaseData struct {
-	frame
+	render.Frame
 	Name, Slug, Summary, Team string
 	Stage                     usecase.Stage
 	Teams                     []identity.Team
 	Error                     string
 }
 
-func (s *Server) pageNewUseCase(w http.ResponseWriter, r *http.Request) {
-	teams, err := s.teamsFor(r)
+// NewPage serves the form that creates a use case.
+func (h *Handlers) NewPage(w http.ResponseWriter, r *http.Request) {
+	teams, err := h.teamsFor(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "usecase_new", newUseCaseData{frame: s.frame(r, "New use case", "usecases"),
+	h.Render(w, r, http.StatusOK, "usecase_new", newUseCaseData{Frame: h.Frame(r, "New use case", "usecases"),
 		Team: r.URL.Query().Get("team"), Stage: usecase.Scoping, Teams: teams})
 }
 
-func (s *Server) pageNewUseCasePost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+// NewPost creates a use case from the form, or shows the form again
+// with what was wrong.
+func (h *Handlers) NewPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	f := r.PostForm
-	d := newUseCaseData{frame: s.frame(r, "New use case", "usecases"), Name: f.Get("name"), Slug: f.Get("slug"),
+	d := newUseCaseData{Frame: h.Frame(r, "New use case", "usecases"), Name: f.Get("name"), Slug: f.Get("slug"),
 		Summary: f.Get("summary"), Team: f.Get("team"), Stage: usecase.Stage(f.Get("stage"))}
 	var err error
 	if d.Team == "" {
@@ -137,59 +143,61 @@ func (s *Server) pageNewUseCasePost(w http.ResponseWriter, r *http.Request) {
 	}
 	var u usecase.UseCase
 	if err == nil {
-		u, err = s.db.CreateUseCase(r.Context(), usecase.UseCase{Name: d.Name, Slug: d.Slug, Summary: d.Summary, TeamSlug: d.Team, Stage: d.Stage})
+		u, err = h.DB.CreateUseCase(r.Context(), usecase.UseCase{Name: d.Name, Slug: d.Slug, Summary: d.Summary, TeamSlug: d.Team, Stage: d.Stage})
 	}
 	if err == nil {
-		http.Redirect(w, r, useCasePath(u.Slug)+"?notice=created", http.StatusSeeOther)
+		http.Redirect(w, r, render.UseCasePath(u.Slug)+"?notice=created", http.StatusSeeOther)
 		return
 	}
-	status, ok := formStatus(err)
+	status, ok := render.FormStatus(err)
 	if !ok {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	d.Error = atrium.MessageOf(err)
-	if d.Teams, err = s.teamsFor(r); err != nil {
-		s.fail(w, r, err)
+	if d.Teams, err = h.teamsFor(r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "usecase_new", d)
+	h.Render(w, r, status, "usecase_new", d)
 }
 
 // editData is the form that changes a use case's name and summary. Version
 // is the one the person started from, so a concurrent edit is caught.
 type editData struct {
-	frame
+	render.Frame
 	UseCase       usecase.UseCase
 	Name, Summary string
 	Version       int64
 	Error         string
 }
 
-func (s *Server) pageEditUseCase(w http.ResponseWriter, r *http.Request) {
-	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+// EditPage serves the form that edits a use case.
+func (h *Handlers) EditPage(w http.ResponseWriter, r *http.Request) {
+	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err == nil {
 		err = u.Role.Require(usecase.Editor, "editing a use case")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d := editData{frame: s.frame(r, "Edit "+u.Name, "usecases"), UseCase: u, Name: u.Name, Summary: u.Summary, Version: u.Version}
+	d := editData{Frame: h.Frame(r, "Edit "+u.Name, "usecases"), UseCase: u, Name: u.Name, Summary: u.Summary, Version: u.Version}
 	if u.Archived {
 		d.Error = "This use case is archived. Restore it before you edit it."
 	}
-	s.render(w, r, http.StatusOK, "usecase_edit", d)
+	h.Render(w, r, http.StatusOK, "usecase_edit", d)
 }
 
-func (s *Server) pageEditUseCasePost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+// EditPost saves the edit form, or shows it again with what was wrong.
+func (h *Handlers) EditPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	// A viewer's form is refused as such, whatever is wrong with it.
-	if _, err := s.authoriseUseCase(r, usecase.Editor, "editing a use case"); err != nil {
-		s.fail(w, r, err)
+	if _, err := h.authorise(r, usecase.Editor, "editing a use case"); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	slug, name, summary := r.PathValue("slug"), r.PostForm.Get("name"), r.PostForm.Get("summary")
@@ -197,23 +205,23 @@ func (s *Server) pageEditUseCasePost(w http.ResponseWriter, r *http.Request) {
 	if err != nil || version < 1 {
 		err = atrium.Errorf(atrium.Invalid, "the form lost track of which version you edited; reload the page and try again")
 	} else {
-		_, err = s.db.UpdateUseCase(r.Context(), slug, store.UseCasePatch{Name: &name, Summary: &summary, Version: version})
+		_, err = h.DB.UpdateUseCase(r.Context(), slug, store.UseCasePatch{Name: &name, Summary: &summary, Version: version})
 	}
 	if err == nil {
-		http.Redirect(w, r, useCasePath(slug)+"?notice=saved", http.StatusSeeOther)
+		http.Redirect(w, r, render.UseCasePath(slug)+"?notice=saved", http.StatusSeeOther)
 		return
 	}
-	status, ok := formStatus(err)
+	status, ok := render.FormStatus(err)
 	if !ok || status == http.StatusForbidden {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	// Read again: after a conflict the form shows the version now stored.
-	u, err2 := s.db.GetUseCase(r.Context(), slug)
+	u, err2 := h.DB.GetUseCase(r.Context(), slug)
 	if err2 != nil {
-		s.fail(w, r, err2)
+		h.Fail(w, r, err2)
 		return
 	}
-	s.render(w, r, status, "usecase_edit", editData{frame: s.frame(r, "Edit "+u.Name, "usecases"),
+	h.Render(w, r, status, "usecase_edit", editData{Frame: h.Frame(r, "Edit "+u.Name, "usecases"),
 		UseCase: u, Name: name, Summary: summary, Version: version, Error: atrium.MessageOf(err)})
 }
