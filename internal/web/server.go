@@ -11,6 +11,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/canvases"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
@@ -53,6 +54,8 @@ type Server struct {
 	// live panels beside canvas sections.
 	templates *canvas.Library
 	evidence  *canvas.Registry
+	// canvases serves the canvas pages and API.
+	canvases *canvases.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -64,7 +67,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), canvases.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +80,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.evidence = canvas.NewRegistry()
-	s.registerEvidence()
+	s.canvases = canvases.New(opts.DB, s.resp, views, s.templates, s.evidence, opts.Version)
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)
 	}
