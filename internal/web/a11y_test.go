@@ -12,6 +12,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 )
 
 // axeRules are the rule sets the pages must pass: WCAG 2.0 and 2.1, levels
@@ -148,7 +149,7 @@ func seedCanvasForA11y(t *testing.T, db *store.DB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	poster := canvasPath("credit-risk", c.ID)
+	poster := render.CanvasPath("credit-risk", c.ID)
 	text := "Officers spend two days on each application."
 	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, store.SectionEdit{SectionID: "problem-definition", Content: &text}); err != nil {
 		t.Fatal(err)

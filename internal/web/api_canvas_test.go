@@ -10,6 +10,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/canvases"
 )
 
 // decodeInto decodes a JSON answer, failing on anything but want.
@@ -29,7 +30,7 @@ func (f *fixture) canvasURL() string { return "/api/v1/usecases/alpha/canvases/"
 
 func TestTemplatesAPI(t *testing.T) {
 	f := newFixture(t)
-	var list struct{ Items []templateSummary }
+	var list struct{ Items []canvases.TemplateSummary }
 	decodeInto(t, f.do("viewer", "GET", "/api/v1/templates", "", nil), 200, &list)
 	if len(list.Items) != 2 {
 		t.Fatalf("templates = %+v, want the two built-in ones", list.Items)
@@ -39,7 +40,7 @@ func TestTemplatesAPI(t *testing.T) {
 		phases   int
 		sections int
 	}{{"human-centric-mlops", 5, 25}, {"mlops-canvas-v0.1", 5, 12}} {
-		var got *templateSummary
+		var got *canvases.TemplateSummary
 		for i := range list.Items {
 			if list.Items[i].ID == tc.id {
 				got = &list.Items[i]
@@ -61,7 +62,7 @@ func TestCreateAndReadCanvas(t *testing.T) {
 	f := newFixture(t)
 	rec := f.doJSON("owner", "POST", "/api/v1/usecases/alpha/canvases", map[string]any{
 		"template": "mlops-canvas-v0.1", "title": "Ops plan", "header": map[string]string{"iteration": "3", "date": "2026-11-27"}})
-	var c canvasView
+	var c canvases.CanvasView
 	decodeInto(t, rec, 201, &c)
 	if loc := rec.Header().Get("Location"); loc != "/api/v1/usecases/alpha/canvases/"+c.ID {
 		t.Errorf("Location = %q", loc)
@@ -84,12 +85,12 @@ func TestCreateAndReadCanvas(t *testing.T) {
 		}
 	}
 
-	var list struct{ Items []canvasView }
+	var list struct{ Items []canvases.CanvasView }
 	decodeInto(t, f.do("viewer", "GET", "/api/v1/usecases/alpha/canvases", "", nil), 200, &list)
 	if len(list.Items) != 2 {
 		t.Fatalf("%d canvases, want 2", len(list.Items))
 	}
-	var got canvasView
+	var got canvases.CanvasView
 	decodeInto(t, f.do("viewer", "GET", f.canvasURL(), "", nil), 200, &got)
 	pd := got.Sections["problem-definition"]
 	if pd.Version != 1 || pd.Status != canvas.Draft || !strings.Contains(pd.HTML, "<strong>cut</strong>") {
@@ -108,7 +109,7 @@ func TestCreateAndReadCanvas(t *testing.T) {
 
 func TestUpdateCanvasHeader(t *testing.T) {
 	f := newFixture(t)
-	var c canvasView
+	var c canvases.CanvasView
 	decodeInto(t, f.doJSON("owner", "PATCH", f.canvasURL(), map[string]any{"title": "Alpha, second try", "header": map[string]string{"canvas-date": "2026-12-01"}, "version": 1}), 200, &c)
 	if c.Title != "Alpha, second try" || c.Header["canvas-date"] != "2026-12-01" || c.Header["team-name"] != "Team A" || c.Version != 2 {
 		t.Fatalf("updated %+v, want the new title and date, the team kept, version 2", c)
@@ -117,7 +118,7 @@ func TestUpdateCanvasHeader(t *testing.T) {
 	if p := problem(t, rec); rec.Code != 409 || p.Code != "conflict" {
 		t.Fatalf("stale version = %d %+v, want 409 conflict", rec.Code, p)
 	}
-	var cleared canvasView
+	var cleared canvases.CanvasView
 	decodeInto(t, f.doJSON("owner", "PATCH", f.canvasURL(), map[string]any{"header": map[string]string{"team-name": ""}}), 200, &cleared)
 	if _, ok := cleared.Header["team-name"]; ok || cleared.Header["canvas-date"] != "2026-12-01" || cleared.Version != 3 {
 		t.Fatalf("clearing without a version = %v at version %d, want team-name gone at version 3", cleared.Header, cleared.Version)
@@ -130,7 +131,7 @@ func TestUpdateCanvasHeader(t *testing.T) {
 func TestSectionConflict(t *testing.T) {
 	f := newFixture(t)
 	url := f.canvasURL() + "/sections/problem-definition"
-	var sec sectionView
+	var sec canvases.SectionView
 	decodeInto(t, f.doJSON("owner", "PUT", url, map[string]any{"content": "We want to **halve** manual review time.", "base_version": 1}), 200, &sec)
 	if sec.Version != 2 || !strings.Contains(sec.HTML, "<strong>halve</strong>") {
 		t.Fatalf("saved %+v, want version 2 rendered", sec)
@@ -199,7 +200,7 @@ func TestReviewerSetsStatusOnly(t *testing.T) {
 	if rec := f.doJSON("viewer", "PUT", url, map[string]any{"content": "Reviewer text", "base_version": 1}); rec.Code != 403 {
 		t.Errorf("reviewer changing the text = %d, want 403", rec.Code)
 	}
-	var sec sectionView
+	var sec canvases.SectionView
 	decodeInto(t, f.doJSON("viewer", "PUT", url, map[string]any{"status": "in review", "base_version": 1}), 200, &sec)
 	if sec.Status != canvas.InReview || sec.Content != "We want to **cut** manual review time." {
 		t.Errorf("reviewed = %+v, want in review with the text unchanged", sec)
@@ -217,7 +218,7 @@ func TestSectionDetailAndComments(t *testing.T) {
 	if rec := f.doJSON("owner", "POST", f.canvasURL()+"/sections/nope/comments", map[string]any{"body": "x"}); rec.Code != 404 {
 		t.Errorf("comment on an unknown section = %d, want 404", rec.Code)
 	}
-	var d sectionDetail
+	var d canvases.SectionDetail
 	decodeInto(t, f.do("viewer", "GET", url, "", nil), 200, &d)
 	if d.Title != "Problem definition" || d.Phase != "scoping" || len(d.Prompts) == 0 || d.Comments != 1 || len(d.Thread) != 1 || d.Thread[0].AuthorName != "owner" {
 		t.Fatalf("section = %+v, want its title, phase, prompts and one comment", d)
@@ -251,7 +252,7 @@ func TestIterationsAndDiff(t *testing.T) {
 	if it.Snapshot.Sections["problem-definition"].Content != "We want to **cut** manual review time." {
 		t.Errorf("iteration 1 = %+v, want the first text", it.Snapshot)
 	}
-	var diff diffView
+	var diff canvases.DiffView
 	decodeInto(t, f.do("viewer", "GET", f.canvasURL()+"/diff?from=1&to=2", "", nil), 200, &diff)
 	var changed []string
 	for _, s := range diff.Sections {

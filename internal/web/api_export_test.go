@@ -2,11 +2,12 @@ package web
 
 import (
 	"encoding/json"
-	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"strings"
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/web/canvases"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 func TestExportAndImportRoundTrip(t *testing.T) {
@@ -23,13 +24,13 @@ func TestExportAndImportRoundTrip(t *testing.T) {
 
 	before := f.auditSize()
 	rec = f.do("owner", "POST", "/api/v1/usecases/alpha/canvases/import", "text/markdown; charset=utf-8", md)
-	var c canvasView
+	var c canvases.CanvasView
 	decodeInto(t, rec, 201, &c)
 	if c.ID == f.canvas.ID || c.Title != "Alpha plan" || c.Header["team-name"] != "Team A" {
 		t.Fatalf("imported %+v, want a new canvas with the same title and header", c)
 	}
 	orig := f.do("viewer", "GET", cv, "", nil)
-	var o canvasView
+	var o canvases.CanvasView
 	decodeInto(t, orig, 200, &o)
 	for id, want := range o.Sections {
 		got := c.Sections[id]
@@ -46,7 +47,7 @@ func TestExportAndImportRoundTrip(t *testing.T) {
 		t.Errorf("export of the import differs:\n%s\n---\n%s", again.Body, md)
 	}
 
-	var j canvasView
+	var j canvases.CanvasView
 	rec = f.do("viewer", "GET", cv+"/export?format=json", "", nil)
 	decodeInto(t, rec, 200, &j)
 	if j.ID != f.canvas.ID || !strings.HasSuffix(rec.Header().Get("Content-Disposition"), `.json"`) {
@@ -72,7 +73,7 @@ func TestImportRefusesBadDocuments(t *testing.T) {
 		{"not an export", "text/plain", "# Just notes\n", 400, "line 1"},
 		{"unknown template", "text/markdown", strings.Replace(md, fixtureTemplate, "no-such-template", 1), 400, "line 1"},
 		{"unknown section", "text/markdown", strings.Replace(md, `"id":"users"`, `"id":"no-such-section"`, 1), 400, "line "},
-		{"too large", "text/markdown", md + strings.Repeat("x", MaxImportBytes), 413, "larger"},
+		{"too large", "text/markdown", md + strings.Repeat("x", canvases.MaxImportBytes), 413, "larger"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := f.auditSize()
@@ -115,7 +116,7 @@ func TestXSSIsInertInTheAPI(t *testing.T) {
 			}
 		}
 	}
-	var sec sectionDetail
+	var sec canvases.SectionDetail
 	decodeInto(t, f.do("viewer", "GET", cv+"/sections/feasibility", "", nil), 200, &sec)
 	for _, bad := range []string{"<script", "<img", "href=\"javascript"} {
 		if strings.Contains(strings.ToLower(sec.HTML), bad) {

@@ -12,6 +12,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 )
 
 // TestBrowserCanvasFlow takes a canvas from empty to published twice in a
@@ -252,5 +253,5 @@ func seedMLOpsCanvas(t *testing.T, db *store.DB) string {
 			t.Fatal(err)
 		}
 	}
-	return canvasPath("credit-risk", c.ID)
+	return render.CanvasPath("credit-risk", c.ID)
 }

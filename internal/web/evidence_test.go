@@ -22,13 +22,6 @@ func (f *fixture) panelsOf(section string) map[string]canvas.Panel {
 	return m
 }
 
-func TestEvidenceRegistry(t *testing.T) {
-	f := newFixture(t)
-	if got := strings.Join(f.srv.evidence.Kinds(), ","); got != "completeness,decisions,objectives,stakeholders" {
-		t.Fatalf("registered kinds = %s", got)
-	}
-}
-
 func TestObjectivesPanel(t *testing.T) {
 	f := newFixture(t)
 	p := f.panelsOf("objective-setting")["objectives"]

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atrium-mlops/atrium/internal/web/canvases"
 	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
 
@@ -31,17 +32,17 @@ var openAPIBodies = map[string]any{
 	"addTeamMember":     memberInput{},
 	"createToken":       tokenInput{},
 	"updateMe":          mePatch{},
-	"createCanvas":      canvasInput{},
-	"updateCanvas":      canvasPatch{},
-	"saveSection":       sectionInput{},
-	"addComment":        commentInput{},
-	"publishIteration":  iterationInput{},
-	"createObjective":   objectiveInput{},
-	"updateObjective":   objectivePatch{},
-	"createStakeholder": stakeholderInput{},
-	"updateStakeholder": stakeholderPatch{},
-	"createDecision":    decisionInput{},
-	"updateDecision":    decisionPatch{},
+	"createCanvas":      canvases.CanvasInput{},
+	"updateCanvas":      canvases.CanvasPatch{},
+	"saveSection":       canvases.SectionInput{},
+	"addComment":        canvases.CommentInput{},
+	"publishIteration":  canvases.IterationInput{},
+	"createObjective":   canvases.ObjectiveInput{},
+	"updateObjective":   canvases.ObjectivePatch{},
+	"createStakeholder": canvases.StakeholderInput{},
+	"updateStakeholder": canvases.StakeholderPatch{},
+	"createDecision":    canvases.DecisionInput{},
+	"updateDecision":    canvases.DecisionPatch{},
 }
 
 // openAPIRawBodies maps each operation that reads a body other than JSON to

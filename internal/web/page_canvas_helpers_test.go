@@ -29,6 +29,7 @@ func newCanvasSite(t testing.TB) *canvasSite {
 	s := &canvasSite{site: newSite(t)}
 	// Errors the pages log (a template that fails, say) show in the test.
 	s.srv.log = slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s.srv.canvases.Log = s.srv.log
 	ctx := s.as(s.grace)
 	s.vera = s.user(ctx, "vera@example.org", "Vera Viewer", false)
 	s.rita = s.user(ctx, "rita@example.org", "Rita Reviewer", false)

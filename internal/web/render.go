@@ -2,11 +2,9 @@ package web
 
 import (
 	"embed"
-	"fmt"
 	"html/template"
 	"net/http"
 
-	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 )
 
@@ -33,29 +31,13 @@ var (
 
 // pages are the page templates this package serves.
 func pages() render.Pages {
-	return render.Pages{FS: files, Glob: "templates/pages/*.html", Partials: "templates/partials/*.html", Funcs: webFuncs(), Notices: notices}
+	return render.Pages{FS: files, Glob: "templates/pages/*.html", Funcs: webFuncs(), Notices: notices}
 }
 
 // webFuncs are the template functions of the pages this package serves,
 // on top of the shared ones.
 func webFuncs() template.FuncMap {
-	return template.FuncMap{
-		// Canvas pages.
-		"markdown":         markdown,
-		"statuses":         func() []canvas.Status { return canvas.Statuses },
-		"phaseClass":       func(i int) string { return fmt.Sprintf("phase-%d", i%6+1) },
-		"firstItems":       firstItems,
-		"initials":         initials,
-		"kindLabel":        kindLabel,
-		"comparators":      func() []canvas.Comparator { return canvas.Comparators },
-		"measuredAt":       func() []string { return canvas.MeasuredAt },
-		"kinds":            func() []stakeholderKind { return stakeholderKinds },
-		"decisionStatuses": func() []string { return canvas.DecisionStatuses },
-		"clip":             clip,
-		"errorLine":        errorLine,
-		"fieldsFor":        fieldsFor,
-		"part":             func(label, text string) decisionPart { return decisionPart{label, text} },
-	}
+	return template.FuncMap{}
 }
 
 // notices are the confirmations shown after a redirect. The query names one;
@@ -69,21 +51,6 @@ var notices = map[string]string{
 	"team-created":     "Team created.",
 	"member-added":     "Member added.",
 	"member-gone":      "Member removed.",
-	// Canvases, people and decisions.
-	"canvas-created":    "Canvas created. Start with any section; empty ones show questions to answer.",
-	"canvas-imported":   "Canvas imported from Markdown.",
-	"header-saved":      "Header saved.",
-	"section-saved":     "Section saved.",
-	"status-saved":      "Status changed.",
-	"comment-added":     "Comment added.",
-	"objective-added":   "Objective added.",
-	"objective-gone":    "Objective removed.",
-	"published":         "Iteration published. It is frozen; later edits go into the next one.",
-	"stakeholder-added": "Added to the register.",
-	"stakeholder-saved": "Register entry saved.",
-	"stakeholder-gone":  "Removed from the register.",
-	"decision-created":  "Decision recorded.",
-	"decision-saved":    "Decision updated.",
 }
 
 // frame fills the layout data for a page.

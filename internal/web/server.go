@@ -11,6 +11,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/canvases"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"github.com/atrium-mlops/atrium/internal/web/usecases"
@@ -56,6 +57,7 @@ type Server struct {
 	evidence  *canvas.Registry
 	// Features served from their own packages.
 	usecases *usecases.Handlers
+	canvases *canvases.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -67,7 +69,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +83,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.usecases = &usecases.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates, Gate: opts.Gate}
 	s.evidence = canvas.NewRegistry()
-	s.registerEvidence()
+	s.canvases = canvases.New(opts.DB, s.resp, views, s.templates, s.evidence, opts.Version)
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)
 	}

@@ -1,8 +1,6 @@
-package web
+package canvases
 
 import (
-	"github.com/atrium-mlops/atrium/internal/web/render"
-	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,14 +8,16 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // stakeholdersData is a use case's stakeholder register, grouped by kind,
 // with the form that adds an entry. When editing an entry failed, Editing
 // names it and its form comes back open with what was typed.
 type stakeholdersData struct {
-	frame
-	UseCase usecaseRef
+	render.Frame
+	UseCase render.UseCaseRef
 	Groups  []stakeholderGroup
 	Total   int
 	CanEdit bool
@@ -84,12 +84,12 @@ func readStakeholderForm(r *http.Request) stakeholderForm {
 		Notes: f.Get("notes"), Subjects: f.Get("subjects")}
 }
 
-func (s *Server) stakeholdersPage(r *http.Request) (stakeholdersData, error) {
-	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+func (h *Handlers) stakeholdersPage(r *http.Request) (stakeholdersData, error) {
+	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return stakeholdersData{}, err
 	}
-	list, err := s.db.Stakeholders(r.Context(), u.Slug)
+	list, err := h.DB.Stakeholders(r.Context(), u.Slug)
 	if err != nil {
 		return stakeholdersData{}, err
 	}
@@ -97,8 +97,8 @@ func (s *Server) stakeholdersPage(r *http.Request) (stakeholdersData, error) {
 	if kind == "" {
 		kind = canvas.DecisionMaker
 	}
-	d := stakeholdersData{frame: s.frame(r, "People · "+u.Name, "usecases"), UseCase: render.RefOf(u),
-		Total: len(list), CanEdit: canEdit(u), Add: stakeholderForm{Kind: kind}}
+	d := stakeholdersData{Frame: h.Frame(r, "People · "+u.Name, "usecases"), UseCase: render.RefOf(u),
+		Total: len(list), CanEdit: u.CanEdit(), Add: stakeholderForm{Kind: kind}}
 	for _, k := range stakeholderKinds {
 		g := stakeholderGroup{Kind: k}
 		for _, sh := range list {
@@ -111,88 +111,103 @@ func (s *Server) stakeholdersPage(r *http.Request) (stakeholdersData, error) {
 	return d, nil
 }
 
-func (s *Server) pageStakeholders(w http.ResponseWriter, r *http.Request) {
-	d, err := s.stakeholdersPage(r)
+// PageStakeholders serves GET /usecases/{slug}/stakeholders.
+func (h *Handlers) PageStakeholders(w http.ResponseWriter, r *http.Request) {
+	d, err := h.stakeholdersPage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "stakeholders", d)
+	h.Render(w, r, http.StatusOK, "stakeholders", d)
 }
 
 // stakeholdersFailed shows the register again with the failed form's input.
-func (s *Server) stakeholdersFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *stakeholdersData, msg string)) {
-	status, ok := formStatus(err)
+func (h *Handlers) stakeholdersFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *stakeholdersData, msg string)) {
+	status, ok := render.FormStatus(err)
 	if !ok || status == http.StatusForbidden {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d, err2 := s.stakeholdersPage(r)
+	d, err2 := h.stakeholdersPage(r)
 	if err2 != nil {
-		s.fail(w, r, err2)
+		h.Fail(w, r, err2)
 		return
 	}
 	keep(&d, atrium.MessageOf(err))
-	s.render(w, r, status, "stakeholders", d)
+	h.Render(w, r, status, "stakeholders", d)
 }
 
-func stakeholdersPath(slug string) string { return useCasePath(slug) + "/stakeholders" }
+func stakeholdersPath(slug string) string { return render.UseCasePath(slug) + "/stakeholders" }
 
-func (s *Server) pageStakeholdersPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+// PageStakeholdersPost serves POST /usecases/{slug}/stakeholders.
+func (h *Handlers) PageStakeholdersPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	in := readStakeholderForm(r)
-	sh, err := s.db.CreateStakeholder(r.Context(), r.PathValue("slug"), in.stakeholder())
+	sh, err := h.DB.CreateStakeholder(r.Context(), r.PathValue("slug"), in.stakeholder())
 	if err != nil {
-		s.stakeholdersFailed(w, r, err, func(d *stakeholdersData, msg string) { in.Error = msg; d.Add = in })
+		h.stakeholdersFailed(w, r, err, func(d *stakeholdersData, msg string) { in.Error = msg; d.Add = in })
 		return
 	}
 	http.Redirect(w, r, stakeholdersPath(r.PathValue("slug"))+"?notice=stakeholder-added#"+url.PathEscape(sh.Kind), http.StatusSeeOther)
 }
 
-// pageStakeholderPost saves an edited entry, refused when someone else
+// PageStakeholderPost saves an edited entry, refused when someone else
 // changed it since the form was opened.
-func (s *Server) pageStakeholderPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+func (h *Handlers) PageStakeholderPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	// Authorised before the id and version are read: a viewer's post is
 	// refused as such, whatever is wrong with it.
-	if _, err := s.authoriseUseCase(r, usecase.Editor, "changing a stakeholder"); err != nil {
-		s.fail(w, r, err)
+	if _, err := h.authoriseUseCase(r, usecase.Editor, "changing a stakeholder"); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	in := readStakeholderForm(r)
 	id, err := respond.PathInt(r, "id")
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in.ID = id
 	if in.Version, err = formVersion(r, "version"); err == nil {
-		_, err = s.db.UpdateStakeholder(r.Context(), r.PathValue("slug"), in.stakeholder())
+		_, err = h.DB.UpdateStakeholder(r.Context(), r.PathValue("slug"), in.stakeholder())
 	}
 	if err != nil {
-		s.stakeholdersFailed(w, r, err, func(d *stakeholdersData, msg string) { in.Error = msg; d.Editing = in })
+		h.stakeholdersFailed(w, r, err, func(d *stakeholdersData, msg string) { in.Error = msg; d.Editing = in })
 		return
 	}
 	http.Redirect(w, r, stakeholdersPath(r.PathValue("slug"))+"?notice=stakeholder-saved#"+url.PathEscape(in.Kind), http.StatusSeeOther)
 }
 
-func (s *Server) pageStakeholderDeletePost(w http.ResponseWriter, r *http.Request) {
-	_, err := s.authoriseUseCase(r, usecase.Editor, "removing a stakeholder")
+// authoriseUseCase loads the use case in the path and refuses a person
+// whose role on it is below min, before anything they sent is looked at:
+// someone who may not make a change learns that, not what was wrong with
+// the form.
+func (h *Handlers) authoriseUseCase(r *http.Request, min usecase.Role, what string) (usecase.UseCase, error) {
+	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
+	if err == nil {
+		err = u.Role.Require(min, what)
+	}
+	return u, err
+}
+
+// PageStakeholderDeletePost serves POST /usecases/{slug}/stakeholders/{id}/delete.
+func (h *Handlers) PageStakeholderDeletePost(w http.ResponseWriter, r *http.Request) {
+	_, err := h.authoriseUseCase(r, usecase.Editor, "removing a stakeholder")
 	var id int64
 	if err == nil {
 		id, err = respond.PathInt(r, "id")
 	}
 	if err == nil {
-		err = s.db.DeleteStakeholder(r.Context(), r.PathValue("slug"), id)
+		err = h.DB.DeleteStakeholder(r.Context(), r.PathValue("slug"), id)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, stakeholdersPath(r.PathValue("slug"))+"?notice=stakeholder-gone", http.StatusSeeOther)

@@ -1,8 +1,7 @@
-package web
+package canvases
 
 import (
 	"errors"
-	"github.com/atrium-mlops/atrium/internal/web/render"
 	"io"
 	"net/http"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 )
 
 // printData is the standalone print sheet: the whole poster with every text
@@ -25,84 +25,85 @@ type printData struct {
 	Release   string
 }
 
-// pageCanvasPrint renders the poster as its own document, without the
+// PageCanvasPrint renders the poster as its own document, without the
 // site's navigation, with a stylesheet for A3 landscape paper.
-func (s *Server) pageCanvasPrint(w http.ResponseWriter, r *http.Request) {
-	oc, err := s.openCanvas(r)
+func (h *Handlers) PageCanvasPrint(w http.ResponseWriter, r *http.Request) {
+	oc, err := h.openCanvas(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	people, err := s.db.Stakeholders(r.Context(), oc.uc.Slug)
+	people, err := h.DB.Stakeholders(r.Context(), oc.uc.Slug)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	p := buildPoster(oc.uc, oc.t, oc.c.Title, canvasPath(oc.uc.Slug, oc.c.ID),
+	p := buildPoster(oc.uc, oc.t, oc.c.Title, render.CanvasPath(oc.uc.Slug, oc.c.ID),
 		posterOptions{Sections: liveStates(oc.c), Header: oc.c.Header, People: people, Full: true})
-	s.renderRoot(w, r, http.StatusOK, "print", "print", printData{Title: oc.c.Title + " · " + oc.uc.Name, Poster: p,
-		Canvas: oc.c, Iteration: oc.c.Iterations, Printed: time.Now(), Release: s.opts.Version})
+	h.RenderRoot(w, r, http.StatusOK, "print", "print", printData{Title: oc.c.Title + " · " + oc.uc.Name, Poster: p,
+		Canvas: oc.c, Iteration: oc.c.Iterations, Printed: time.Now(), Release: h.Release})
 }
 
-// pageCanvasExport downloads the canvas as Markdown. It is served as
+// PageCanvasExport downloads the canvas as Markdown. It is served as
 // text/markdown with nosniff, so a browser never treats it as a page.
-func (s *Server) pageCanvasExport(w http.ResponseWriter, r *http.Request) {
-	oc, err := s.openCanvas(r)
+func (h *Handlers) PageCanvasExport(w http.ResponseWriter, r *http.Request) {
+	oc, err := h.openCanvas(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/markdown; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+exportName(oc, ".md")+`"`)
-	h.Set("Cache-Control", "no-store")
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/markdown; charset=utf-8")
+	hdr.Set("Content-Disposition", `attachment; filename="`+exportName(oc, ".md")+`"`)
+	hdr.Set("Cache-Control", "no-store")
 	w.Write(canvas.ExportMarkdown(oc.t, oc.c))
 }
 
 // importData is the form that makes a canvas from exported Markdown.
 type importData struct {
-	frame
-	UseCase  usecaseRef
+	render.Frame
+	UseCase  render.UseCaseRef
 	Markdown string
 	Error    string
 }
 
-func (s *Server) pageImportCanvas(w http.ResponseWriter, r *http.Request) {
-	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+// PageImportCanvas serves GET /usecases/{slug}/canvases/import.
+func (h *Handlers) PageImportCanvas(w http.ResponseWriter, r *http.Request) {
+	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "import", importData{frame: s.frame(r, "Import a canvas · "+u.Name, "usecases"), UseCase: render.RefOf(u)})
+	h.Render(w, r, http.StatusOK, "import", importData{Frame: h.Frame(r, "Import a canvas · "+u.Name, "usecases"), UseCase: render.RefOf(u)})
 }
 
-// pageImportCanvasPost reads Markdown from the text area or an uploaded
+// PageImportCanvasPost reads Markdown from the text area or an uploaded
 // file and creates a new canvas from it, section by section, so the import
 // leaves the same history as typing it in.
-func (s *Server) pageImportCanvasPost(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) PageImportCanvasPost(w http.ResponseWriter, r *http.Request) {
 	src, err := importSource(w, r)
 	var c canvas.Canvas
 	if err == nil {
-		c, err = s.importCanvas(r, src)
+		c, err = h.importCanvas(r, src)
 	}
 	if err == nil {
-		http.Redirect(w, r, canvasPath(c.UseCaseSlug, c.ID)+"?notice=canvas-imported", http.StatusSeeOther)
+		http.Redirect(w, r, render.CanvasPath(c.UseCaseSlug, c.ID)+"?notice=canvas-imported", http.StatusSeeOther)
 		return
 	}
-	status, ok := formStatus(err)
+	status, ok := render.FormStatus(err)
 	if !ok || status == http.StatusForbidden {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	u, err2 := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+	u, err2 := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err2 != nil {
-		s.fail(w, r, err2)
+		h.Fail(w, r, err2)
 		return
 	}
 	if status == http.StatusUnprocessableEntity {
 		status = http.StatusBadRequest // the document, not a field, is at fault
 	}
-	s.render(w, r, status, "import", importData{frame: s.frame(r, "Import a canvas · "+u.Name, "usecases"),
+	h.Render(w, r, status, "import", importData{Frame: h.Frame(r, "Import a canvas · "+u.Name, "usecases"),
 		UseCase: render.RefOf(u), Markdown: src, Error: atrium.MessageOf(err)})
 }
 
@@ -143,16 +144,16 @@ func importSource(w http.ResponseWriter, r *http.Request) (string, error) {
 
 // importCanvas creates the canvas and saves each section that has content
 // or a status.
-func (s *Server) importCanvas(r *http.Request, src string) (canvas.Canvas, error) {
-	imp, err := canvas.ImportMarkdown(s.templates, []byte(src))
+func (h *Handlers) importCanvas(r *http.Request, src string) (canvas.Canvas, error) {
+	imp, err := canvas.ImportMarkdown(h.Templates, []byte(src))
 	if err != nil {
 		return canvas.Canvas{}, err
 	}
-	t, err := s.template(imp.TemplateID)
+	t, err := h.template(imp.TemplateID)
 	if err != nil {
 		return canvas.Canvas{}, atrium.Errorf(atrium.Invalid, "template: %s", atrium.MessageOf(err))
 	}
-	return s.db.ImportCanvas(r.Context(), r.PathValue("slug"), t, imp.Title, imp.Header, imp.Sections)
+	return h.DB.ImportCanvas(r.Context(), r.PathValue("slug"), t, imp.Title, imp.Header, imp.Sections)
 }
 
 // sourceLine is one line of a document that failed to import.

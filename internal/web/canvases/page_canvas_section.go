@@ -1,9 +1,7 @@
-package web
+package canvases
 
 import (
 	"errors"
-	"github.com/atrium-mlops/atrium/internal/web/render"
-	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -13,13 +11,15 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // sectionData is the editor of one section: its questions, its text, its
 // evidence, its objectives where it has them, and its discussion.
 type sectionData struct {
-	frame
-	UseCase    usecaseRef
+	render.Frame
+	UseCase    render.UseCaseRef
 	Canvas     canvas.Canvas
 	Template   *canvas.Template
 	Def        canvas.SectionDef
@@ -31,7 +31,7 @@ type sectionData struct {
 	Comments   []commentView
 	// CommentTotal counts the whole thread; Comments holds one page of it.
 	CommentTotal int
-	CommentPager pager
+	CommentPager render.Pager
 	Objectives   []canvas.Objective
 	Owners       []ownerOption
 	CanEdit      bool
@@ -43,10 +43,6 @@ type sectionData struct {
 	Comment      commentForm
 	Objective    objectiveForm
 }
-
-// usecaseRef is what a canvas page needs of its use case: its name for the
-// breadcrumbs and its address.
-type usecaseRef = render.UseCaseRef
 
 // sectionForm is the editor's form as typed.
 type sectionForm struct {
@@ -87,29 +83,29 @@ type objectiveForm struct {
 	Error                                                                   string
 }
 
-func (s *Server) sectionPage(r *http.Request) (sectionData, error) {
-	sc, err := s.openSection(r)
+func (h *Handlers) sectionPage(r *http.Request) (sectionData, error) {
+	sc, err := h.openSection(r)
 	if err != nil {
 		return sectionData{}, err
 	}
 	ctx := r.Context()
 	sec := sectionOf(sc.c, sc.def.ID)
-	base := canvasPath(sc.uc.Slug, sc.c.ID)
-	d := sectionData{frame: s.frame(r, sc.def.Title+" · "+sc.c.Title, "usecases"), UseCase: render.RefOf(sc.uc),
+	base := render.CanvasPath(sc.uc.Slug, sc.c.ID)
+	d := sectionData{Frame: h.Frame(r, sc.def.Title+" · "+sc.c.Title, "usecases"), UseCase: render.RefOf(sc.uc),
 		Canvas: sc.c, Template: sc.t, Def: sc.def, Phase: sc.phase, State: sec, HTML: stored(sec.HTML),
-		CanEdit: canEdit(sc.uc), CanReview: canReview(sc.uc), Base: base, Href: base + "/sections/" + url.PathEscape(sc.def.ID),
+		CanEdit: sc.uc.CanEdit(), CanReview: sc.uc.CanReview(), Base: base, Href: base + "/sections/" + url.PathEscape(sc.def.ID),
 		Edit:      sectionForm{Content: sec.Content, Status: sec.Status, OwnerID: sec.OwnerID, BaseVersion: sec.Version, BaseStatus: sec.Status},
 		Objective: objectiveForm{Comparator: ">=", MeasuredAt: canvas.AtEvaluation},
 	}
-	if d.Panels, err = s.panels(r, sc); err != nil {
-		s.log.Error("evidence", "request_id", atrium.RequestIDFrom(ctx), "canvas", sc.c.ID, "section", sc.def.ID, "err", err)
+	if d.Panels, err = h.panels(r, sc); err != nil {
+		h.Log.Error("evidence", "request_id", atrium.RequestIDFrom(ctx), "canvas", sc.c.ID, "section", sc.def.ID, "err", err)
 		d.PanelError = true
 	}
-	pr, err := pageRequest(r)
+	pr, err := respond.PageOf(r)
 	if err != nil {
 		return d, err
 	}
-	comments, err := s.db.Comments(ctx, sc.uc.Slug, sc.c.ID, sc.def.ID, pr)
+	comments, err := h.DB.Comments(ctx, sc.uc.Slug, sc.c.ID, sc.def.ID, pr)
 	if err != nil {
 		return d, err
 	}
@@ -117,10 +113,10 @@ func (s *Server) sectionPage(r *http.Request) (sectionData, error) {
 		d.Comments = append(d.Comments, commentView{Comment: c, HTML: stored(c.HTML)})
 	}
 	d.CommentTotal = comments.Total
-	d.CommentPager = newPager(r, pr, comments.Total, len(comments.Items), comments.NextPageToken)
+	d.CommentPager = render.NewPager(r, pr, comments.Total, len(comments.Items), comments.NextPageToken)
 	d.CommentPager.Anchor("comments")
 	if sc.def.Objectives {
-		all, err := s.db.Objectives(ctx, sc.uc.Slug, sc.c.ID)
+		all, err := h.DB.Objectives(ctx, sc.uc.Slug, sc.c.ID)
 		if err != nil {
 			return d, err
 		}
@@ -131,14 +127,14 @@ func (s *Server) sectionPage(r *http.Request) (sectionData, error) {
 		}
 	}
 	if d.CanEdit {
-		d.Owners, err = s.ownerOptions(r, sc.uc.TeamSlug, sec)
+		d.Owners, err = h.ownerOptions(r, sc.uc.TeamSlug, sec)
 	}
 	return d, err
 }
 
 // ownerOptions are the people who may own a section: the owning team's
 // members and everyone granted a role, plus the current owner.
-func (s *Server) ownerOptions(r *http.Request, team string, sec canvas.Section) ([]ownerOption, error) {
+func (h *Handlers) ownerOptions(r *http.Request, team string, sec canvas.Section) ([]ownerOption, error) {
 	seen := map[string]bool{}
 	var out []ownerOption
 	add := func(id, name, email string) {
@@ -147,14 +143,14 @@ func (s *Server) ownerOptions(r *http.Request, team string, sec canvas.Section) 
 			out = append(out, ownerOption{ID: id, Name: name, Email: email})
 		}
 	}
-	t, err := s.db.GetTeam(r.Context(), team)
+	t, err := h.DB.GetTeam(r.Context(), team)
 	if err != nil && atrium.KindOf(err) != atrium.NotFound {
 		return nil, err
 	}
 	for _, m := range t.Members {
 		add(m.ID, m.Name, m.Email)
 	}
-	grants, err := s.db.Grants(r.Context(), r.PathValue("slug"))
+	grants, err := h.DB.Grants(r.Context(), r.PathValue("slug"))
 	if err != nil && atrium.KindOf(err) != atrium.Forbidden {
 		return nil, err
 	}
@@ -165,38 +161,39 @@ func (s *Server) ownerOptions(r *http.Request, team string, sec canvas.Section) 
 	return out, nil
 }
 
-func (s *Server) pageSection(w http.ResponseWriter, r *http.Request) {
-	d, err := s.sectionPage(r)
+// PageSection serves GET /usecases/{slug}/canvases/{canvas}/sections/{section}.
+func (h *Handlers) PageSection(w http.ResponseWriter, r *http.Request) {
+	d, err := h.sectionPage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "section", d)
+	h.Render(w, r, http.StatusOK, "section", d)
 }
 
 // sectionFormFailed shows the editor again after one of its forms failed,
 // keeping what the person typed.
-func (s *Server) sectionFormFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *sectionData, msg string)) {
-	status, ok := formStatus(err)
+func (h *Handlers) sectionFormFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *sectionData, msg string)) {
+	status, ok := render.FormStatus(err)
 	if !ok || status == http.StatusForbidden {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d, err2 := s.sectionPage(r)
+	d, err2 := h.sectionPage(r)
 	if err2 != nil {
-		s.fail(w, r, err2)
+		h.Fail(w, r, err2)
 		return
 	}
 	keep(&d, atrium.MessageOf(err))
-	s.render(w, r, status, "section", d)
+	h.Render(w, r, status, "section", d)
 }
 
-// pageSectionPost saves an editor's change to the text, status and owner.
+// PageSectionPost saves an editor's change to the text, status and owner.
 // An edit made from an older version is refused; the page comes back with
 // the saved text, what changed, and the person's own text still in the box.
-func (s *Server) pageSectionPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+func (h *Handlers) PageSectionPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	in := sectionForm{Content: r.PostForm.Get("content"), OwnerID: strings.TrimSpace(r.PostForm.Get("owner_id"))}
@@ -211,11 +208,11 @@ func (s *Server) pageSectionPost(w http.ResponseWriter, r *http.Request) {
 		e.BaseVersion = in.BaseVersion
 	}
 	if err == nil {
-		err = s.saveSection(r, e)
+		err = h.saveSection(r, e)
 	}
 	var conflict *canvas.EditConflict
 	if errors.As(err, &conflict) {
-		s.sectionFormFailed(w, r, err, func(d *sectionData, _ string) {
+		h.sectionFormFailed(w, r, err, func(d *sectionData, _ string) {
 			d.Conflict = &conflictView{Current: conflict.Current, HTML: stored(conflict.Current.HTML),
 				Changes: canvas.DiffWords(conflict.Base.Content, conflict.Current.Content), BaseSeen: in.BaseVersion}
 			// Saving again is now a deliberate choice made with both
@@ -226,27 +223,27 @@ func (s *Server) pageSectionPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { in.Error = msg; d.Edit = in })
+		h.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { in.Error = msg; d.Edit = in })
 		return
 	}
 	http.Redirect(w, r, sectionPath(r)+"?notice=section-saved", http.StatusSeeOther)
 }
 
 // saveSection finds the section's template and saves the edit.
-func (s *Server) saveSection(r *http.Request, e store.SectionEdit) error {
-	sc, err := s.openSection(r)
+func (h *Handlers) saveSection(r *http.Request, e store.SectionEdit) error {
+	sc, err := h.openSection(r)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.SaveSection(r.Context(), sc.uc.Slug, sc.c.ID, sc.t, e)
+	_, err = h.DB.SaveSection(r.Context(), sc.uc.Slug, sc.c.ID, sc.t, e)
 	return err
 }
 
-// pageSectionStatusPost lets reviewers move a section through review
+// PageSectionStatusPost lets reviewers move a section through review
 // without touching its text.
-func (s *Server) pageSectionStatusPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+func (h *Handlers) PageSectionStatusPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	st, err := canvas.ParseStatus(r.PostForm.Get("status"))
@@ -255,24 +252,24 @@ func (s *Server) pageSectionStatusPost(w http.ResponseWriter, r *http.Request) {
 		base, err = formVersion(r, "base_version")
 	}
 	if err == nil {
-		err = s.saveSection(r, store.SectionEdit{SectionID: r.PathValue("section"), Status: &st, BaseVersion: base})
+		err = h.saveSection(r, store.SectionEdit{SectionID: r.PathValue("section"), Status: &st, BaseVersion: base})
 	}
 	if err != nil {
-		s.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { d.StatusErr = msg })
+		h.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { d.StatusErr = msg })
 		return
 	}
 	http.Redirect(w, r, sectionPath(r)+"?notice=status-saved", http.StatusSeeOther)
 }
 
-// pageCommentPost adds a comment to the section's thread.
-func (s *Server) pageCommentPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+// PageCommentPost adds a comment to the section's thread.
+func (h *Handlers) PageCommentPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	body := r.PostForm.Get("body")
-	if _, err := s.db.AddComment(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), r.PathValue("section"), body); err != nil {
-		s.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { d.Comment = commentForm{Body: body, Error: msg} })
+	if _, err := h.DB.AddComment(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), r.PathValue("section"), body); err != nil {
+		h.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { d.Comment = commentForm{Body: body, Error: msg} })
 		return
 	}
 	http.Redirect(w, r, sectionPath(r)+"?notice=comment-added#comments", http.StatusSeeOther)
@@ -280,14 +277,14 @@ func (s *Server) pageCommentPost(w http.ResponseWriter, r *http.Request) {
 
 // sectionPath is the editor's address for the section named in the path.
 func sectionPath(r *http.Request) string {
-	return canvasPath(r.PathValue("slug"), r.PathValue("canvas")) + "/sections/" + url.PathEscape(r.PathValue("section"))
+	return render.CanvasPath(r.PathValue("slug"), r.PathValue("canvas")) + "/sections/" + url.PathEscape(r.PathValue("section"))
 }
 
-// pageObjectivePost adds a measurable objective to an objective section;
+// PageObjectivePost adds a measurable objective to an objective section;
 // the section travels in the form, as the route names only the canvas.
-func (s *Server) pageObjectivePost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+func (h *Handlers) PageObjectivePost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	f := r.PostForm
@@ -297,13 +294,13 @@ func (s *Server) pageObjectivePost(w http.ResponseWriter, r *http.Request) {
 	o, err := in.objective(f.Get("section"))
 	var oc openedCanvas
 	if err == nil {
-		oc, err = s.openCanvas(r)
+		oc, err = h.openCanvas(r)
 	}
 	if err == nil {
-		_, err = s.db.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, o)
+		_, err = h.DB.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, o)
 	}
 	if err != nil {
-		s.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { in.Error = msg; d.Objective = in })
+		h.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { in.Error = msg; d.Objective = in })
 		return
 	}
 	http.Redirect(w, r, sectionPath(r)+"?notice=objective-added#objectives", http.StatusSeeOther)
@@ -326,21 +323,21 @@ func (in objectiveForm) objective(section string) (canvas.Objective, error) {
 	return o, nil
 }
 
-// pageObjectiveDeletePost removes an objective and returns to its section.
-func (s *Server) pageObjectiveDeletePost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+// PageObjectiveDeletePost removes an objective and returns to its section.
+func (h *Handlers) PageObjectiveDeletePost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	id, err := respond.PathInt(r, "id")
 	if err == nil {
-		err = s.db.DeleteObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), id)
+		err = h.DB.DeleteObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), id)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	back := canvasPath(r.PathValue("slug"), r.PathValue("canvas")) + "?notice=objective-gone"
+	back := render.CanvasPath(r.PathValue("slug"), r.PathValue("canvas")) + "?notice=objective-gone"
 	if section := r.PostForm.Get("section"); section != "" {
 		r.SetPathValue("section", section)
 		back = sectionPath(r) + "?notice=objective-gone#objectives"

@@ -1,8 +1,7 @@
-package web
+package canvases
 
 import (
 	"errors"
-	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"maps"
 	"net/http"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // openedSection is one section of an opened canvas with its definition.
@@ -20,8 +20,8 @@ type openedSection struct {
 }
 
 // openSection loads the canvas and finds the section named in the path.
-func (s *Server) openSection(r *http.Request) (openedSection, error) {
-	oc, err := s.openCanvas(r)
+func (h *Handlers) openSection(r *http.Request) (openedSection, error) {
+	oc, err := h.openCanvas(r)
 	if err != nil {
 		return openedSection{}, err
 	}
@@ -34,15 +34,15 @@ func (s *Server) openSection(r *http.Request) (openedSection, error) {
 }
 
 // panels asks the evidence registry for the section's live panels.
-func (s *Server) panels(r *http.Request, sc openedSection) ([]canvas.Panel, error) {
-	panels, err := s.evidence.Panels(r.Context(), canvas.EvidenceRequest{UseCase: sc.uc, Canvas: sc.c, Template: sc.t, Section: sc.def})
-	return nonNil(panels), err
+func (h *Handlers) panels(r *http.Request, sc openedSection) ([]canvas.Panel, error) {
+	panels, err := h.Evidence.Panels(r.Context(), canvas.EvidenceRequest{UseCase: sc.uc, Canvas: sc.c, Template: sc.t, Section: sc.def})
+	return respond.Items(panels), err
 }
 
-// sectionDetail is GET …/sections/{section}: the section with what helps to
+// SectionDetail is GET …/sections/{section}: the section with what helps to
 // write it — its prompts, its evidence and its discussion.
-type sectionDetail struct {
-	sectionView
+type SectionDetail struct {
+	SectionView
 	Title    string          `json:"title"`
 	Phase    string          `json:"phase"`
 	Prompts  []string        `json:"prompts"`
@@ -53,40 +53,41 @@ type sectionDetail struct {
 	Thread []canvas.Comment `json:"thread"`
 }
 
-func (s *Server) apiGetSection(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.openSection(r)
+// APIGetSection serves GET /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}.
+func (h *Handlers) APIGetSection(w http.ResponseWriter, r *http.Request) {
+	sc, err := h.openSection(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	panels, err := s.panels(r, sc)
+	panels, err := h.panels(r, sc)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	comments, err := s.db.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, atrium.PageRequest{Size: atrium.DefaultPageSize})
+	comments, err := h.DB.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, atrium.PageRequest{Size: atrium.DefaultPageSize})
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	sec := sectionOf(sc.c, sc.def.ID)
-	respond.JSON(w, http.StatusOK, sectionDetail{
-		sectionView: sectionView{Section: sec, HTML: sec.HTML},
-		Title:       sc.def.Title, Phase: sc.phase.ID, Prompts: nonNil(sc.def.Prompts), Moments: sc.def.Moments,
+	respond.JSON(w, http.StatusOK, SectionDetail{
+		SectionView: SectionView{Section: sec, HTML: sec.HTML},
+		Title:       sc.def.Title, Phase: sc.phase.ID, Prompts: respond.Items(sc.def.Prompts), Moments: sc.def.Moments,
 		Evidence: panels, Thread: comments.Items,
 	})
 }
 
-// sectionInput is the body of PUT …/sections/{section}. base_version is the
+// SectionInput is the body of PUT …/sections/{section}. base_version is the
 // section version the edit starts from; 0 means "I saw it never saved".
-type sectionInput struct {
+type SectionInput struct {
 	Content     *string `json:"content"`
 	Status      *string `json:"status"`
 	OwnerID     *string `json:"owner_id"`
 	BaseVersion int64   `json:"base_version"`
 }
 
-func (in sectionInput) edit(id string) (store.SectionEdit, error) {
+func (in SectionInput) edit(id string) (store.SectionEdit, error) {
 	e := store.SectionEdit{SectionID: id, Content: in.Content, OwnerID: in.OwnerID, BaseVersion: in.BaseVersion}
 	if in.Status != nil {
 		st, err := canvas.ParseStatus(*in.Status)
@@ -95,162 +96,167 @@ func (in sectionInput) edit(id string) (store.SectionEdit, error) {
 		}
 		e.Status = &st
 	}
-	return e, checkVersion("base_version", in.BaseVersion)
+	return e, respond.CheckVersion("base_version", in.BaseVersion)
 }
 
-// apiSaveSection saves content, status or owner of a section. An edit made
+// APISaveSection saves content, status or owner of a section. An edit made
 // from an older version is refused with 409 and a problem document that
 // carries both versions, the text sent and what changed in between.
-func (s *Server) apiSaveSection(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[sectionInput](w, r)
+func (h *Handlers) APISaveSection(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[SectionInput](w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	e, err := in.edit(r.PathValue("section"))
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	sc, err := s.openSection(r)
+	sc, err := h.openSection(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	sec, err := s.db.SaveSection(r.Context(), sc.uc.Slug, sc.c.ID, sc.t, e)
+	sec, err := h.DB.SaveSection(r.Context(), sc.uc.Slug, sc.c.ID, sc.t, e)
 	var conflict *canvas.EditConflict
 	if errors.As(err, &conflict) {
 		err = respond.WithDetails(err, map[string]any{"base": conflict.Base, "current": conflict.Current, "yours": in.Content,
 			"changes": canvas.DiffWords(conflict.Base.Content, conflict.Current.Content)})
 	}
-	s.reply(w, r, http.StatusOK, sectionView{Section: sec, HTML: sec.HTML}, err)
+	h.Reply(w, r, http.StatusOK, SectionView{Section: sec, HTML: sec.HTML}, err)
 }
 
-func (s *Server) apiSectionEvidence(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.openSection(r)
+// APISectionEvidence serves GET /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/evidence.
+func (h *Handlers) APISectionEvidence(w http.ResponseWriter, r *http.Request) {
+	sc, err := h.openSection(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	panels, err := s.panels(r, sc)
-	s.reply(w, r, http.StatusOK, map[string]any{"items": panels}, err)
+	panels, err := h.panels(r, sc)
+	h.Reply(w, r, http.StatusOK, map[string]any{"items": panels}, err)
 }
 
-// apiListComments lists a section's thread. The section is looked up in
+// APIListComments lists a section's thread. The section is looked up in
 // the canvas's template first: the store can check section ids only of the
 // built-in templates.
-func (s *Server) apiListComments(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.openSection(r)
+func (h *Handlers) APIListComments(w http.ResponseWriter, r *http.Request) {
+	sc, err := h.openSection(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	p, err := pageRequest(r)
+	p, err := respond.PageOf(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	list, err := s.db.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, p)
-	s.reply(w, r, http.StatusOK, list, err)
+	list, err := h.DB.Comments(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, p)
+	h.Reply(w, r, http.StatusOK, list, err)
 }
 
-// commentInput is the body of POST …/sections/{section}/comments.
-type commentInput struct {
+// CommentInput is the body of POST …/sections/{section}/comments.
+type CommentInput struct {
 	Body string `json:"body"`
 }
 
-func (s *Server) apiAddComment(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[commentInput](w, r)
+// APIAddComment serves POST /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/comments.
+func (h *Handlers) APIAddComment(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[CommentInput](w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	sc, err := s.openSection(r)
+	sc, err := h.openSection(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	c, err := s.db.AddComment(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, in.Body)
-	s.reply(w, r, http.StatusCreated, c, err)
+	c, err := h.DB.AddComment(r.Context(), sc.uc.Slug, sc.c.ID, sc.def.ID, in.Body)
+	h.Reply(w, r, http.StatusCreated, c, err)
 }
 
-func (s *Server) apiListIterations(w http.ResponseWriter, r *http.Request) {
-	list, err := s.db.Iterations(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
-	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
+// APIListIterations serves GET /api/v1/usecases/{slug}/canvases/{canvas}/iterations.
+func (h *Handlers) APIListIterations(w http.ResponseWriter, r *http.Request) {
+	list, err := h.DB.Iterations(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
+	h.Reply(w, r, http.StatusOK, map[string]any{"items": respond.Items(list)}, err)
 }
 
-// iterationInput is the body of POST …/canvases/{canvas}/iterations.
-type iterationInput struct {
+// IterationInput is the body of POST …/canvases/{canvas}/iterations.
+type IterationInput struct {
 	Message string `json:"message"`
 }
 
-func (s *Server) apiPublishIteration(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[iterationInput](w, r)
+// APIPublishIteration serves POST /api/v1/usecases/{slug}/canvases/{canvas}/iterations.
+func (h *Handlers) APIPublishIteration(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[IterationInput](w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	oc, err := s.openCanvas(r)
+	oc, err := h.openCanvas(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	it, err := s.db.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, in.Message)
+	it, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, in.Message)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/usecases/"+oc.uc.Slug+"/canvases/"+oc.c.ID+"/iterations/"+strconv.Itoa(it.Number))
 	respond.JSON(w, http.StatusCreated, it)
 }
 
-func (s *Server) apiGetIteration(w http.ResponseWriter, r *http.Request) {
+// APIGetIteration serves GET /api/v1/usecases/{slug}/canvases/{canvas}/iterations/{n}.
+func (h *Handlers) APIGetIteration(w http.ResponseWriter, r *http.Request) {
 	n, err := respond.PathInt(r, "n")
 	if err == nil && n > 1<<30 {
 		err = atrium.Errorf(atrium.NotFound, "iteration %d not found", n)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	it, err := s.db.GetIteration(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), int(n))
-	s.reply(w, r, http.StatusOK, it, err)
+	it, err := h.DB.GetIteration(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), int(n))
+	h.Reply(w, r, http.StatusOK, it, err)
 }
 
-// diffView is GET …/diff: what changed between two iterations, or between
+// DiffView is GET …/diff: what changed between two iterations, or between
 // an iteration and the canvas as it is now.
-type diffView struct {
+type DiffView struct {
 	From     int                  `json:"from"`
 	To       string               `json:"to"`
 	Header   []canvas.HeaderDiff  `json:"header"`
 	Sections []canvas.SectionDiff `json:"sections"`
 }
 
-// apiDiffIterations compares iteration ?from=N with ?to=M, or with the live
+// APIDiffIterations compares iteration ?from=N with ?to=M, or with the live
 // canvas when to is "current" (the default).
-func (s *Server) apiDiffIterations(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) APIDiffIterations(w http.ResponseWriter, r *http.Request) {
 	from, to, err := diffRange(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	oc, err := s.openCanvas(r)
+	oc, err := h.openCanvas(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	a, err := s.snapshot(r, oc, strconv.Itoa(from))
+	a, err := h.snapshot(r, oc, strconv.Itoa(from))
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	b, err := s.snapshot(r, oc, to)
+	b, err := h.snapshot(r, oc, to)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	header, sections := canvas.DiffSnapshots(oc.t, a, b)
-	respond.JSON(w, http.StatusOK, diffView{From: from, To: to, Header: nonNil(header), Sections: nonNil(sections)})
+	respond.JSON(w, http.StatusOK, DiffView{From: from, To: to, Header: respond.Items(header), Sections: respond.Items(sections)})
 }
 
 // diffRange reads ?from and ?to: iteration numbers from 1, or "current".
@@ -271,12 +277,12 @@ func diffRange(r *http.Request) (int, string, error) {
 }
 
 // snapshot is iteration which's frozen content, or the live canvas for "current".
-func (s *Server) snapshot(r *http.Request, oc openedCanvas, which string) (canvas.Snapshot, error) {
+func (h *Handlers) snapshot(r *http.Request, oc openedCanvas, which string) (canvas.Snapshot, error) {
 	if which == "current" {
 		return snapshotOf(oc.c), nil
 	}
 	n, _ := strconv.Atoi(which)
-	it, err := s.db.GetIteration(r.Context(), oc.uc.Slug, oc.c.ID, n)
+	it, err := h.DB.GetIteration(r.Context(), oc.uc.Slug, oc.c.ID, n)
 	return it.Snapshot, err
 }
 

@@ -1,4 +1,4 @@
-package web
+package canvases
 
 import (
 	"net/http"
@@ -8,12 +8,13 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 )
 
 // canvasesData lists the canvases of a use case with the form that starts
 // a new one.
 type canvasesData struct {
-	frame
+	render.Frame
 	UseCase   usecase.UseCase
 	Items     []canvasItem
 	Templates []*canvas.Template
@@ -34,19 +35,12 @@ type newCanvasForm struct {
 	Template, Title, Error string
 }
 
-// canEdit is whether a person may change a use case's canvases: editors,
-// and only while the use case is not archived.
-func canEdit(u usecase.UseCase) bool { return u.CanEdit() }
-
-// canReview is whether a person may comment and set review statuses.
-func canReview(u usecase.UseCase) bool { return u.CanReview() }
-
 // canvasItems tallies each canvas against its template.
-func (s *Server) canvasItems(list []canvas.Canvas) []canvasItem {
+func (h *Handlers) canvasItems(list []canvas.Canvas) []canvasItem {
 	out := make([]canvasItem, 0, len(list))
 	for _, c := range list {
 		it := canvasItem{Canvas: c, TemplateName: c.TemplateID}
-		if t, ok := s.templates.Get(c.TemplateID); ok {
+		if t, ok := h.Templates.Get(c.TemplateID); ok {
 			comp := canvas.CompletenessOf(t, c)
 			it.TemplateName, it.Tally, it.Phases, it.Known = t.Name, comp.Overall, comp.Phases, true
 		}
@@ -55,40 +49,41 @@ func (s *Server) canvasItems(list []canvas.Canvas) []canvasItem {
 	return out
 }
 
-func (s *Server) canvasesPage(r *http.Request, form newCanvasForm) (canvasesData, error) {
-	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+func (h *Handlers) canvasesPage(r *http.Request, form newCanvasForm) (canvasesData, error) {
+	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return canvasesData{}, err
 	}
-	list, err := s.db.ListCanvases(r.Context(), u.Slug)
+	list, err := h.DB.ListCanvases(r.Context(), u.Slug)
 	if err != nil {
 		return canvasesData{}, err
 	}
-	if form.Template == "" && len(s.templates.List()) > 0 {
-		form.Template = s.templates.List()[0].ID
+	if form.Template == "" && len(h.Templates.List()) > 0 {
+		form.Template = h.Templates.List()[0].ID
 	}
-	return canvasesData{frame: s.frame(r, "Canvases · "+u.Name, "usecases"), UseCase: u, Items: s.canvasItems(list),
-		Templates: s.templates.List(), CanEdit: canEdit(u), Form: form}, nil
+	return canvasesData{Frame: h.Frame(r, "Canvases · "+u.Name, "usecases"), UseCase: u, Items: h.canvasItems(list),
+		Templates: h.Templates.List(), CanEdit: u.CanEdit(), Form: form}, nil
 }
 
-func (s *Server) pageCanvases(w http.ResponseWriter, r *http.Request) {
-	d, err := s.canvasesPage(r, newCanvasForm{})
+// PageCanvases serves GET /usecases/{slug}/canvases.
+func (h *Handlers) PageCanvases(w http.ResponseWriter, r *http.Request) {
+	d, err := h.canvasesPage(r, newCanvasForm{})
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "canvases", d)
+	h.Render(w, r, http.StatusOK, "canvases", d)
 }
 
-// pageCanvasesPost starts a canvas from a template; without a title it is
+// PageCanvasesPost starts a canvas from a template; without a title it is
 // named after the template.
-func (s *Server) pageCanvasesPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+func (h *Handlers) PageCanvasesPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	form := newCanvasForm{Template: r.PostForm.Get("template"), Title: strings.TrimSpace(r.PostForm.Get("title"))}
-	t, err := s.template(form.Template)
+	t, err := h.template(form.Template)
 	if err != nil {
 		err = atrium.Errorf(atrium.Invalid, "choose one of the templates on offer")
 	}
@@ -98,29 +93,29 @@ func (s *Server) pageCanvasesPost(w http.ResponseWriter, r *http.Request) {
 			title = t.Name
 		}
 		var c canvas.Canvas
-		if c, err = s.db.CreateCanvas(r.Context(), r.PathValue("slug"), t, title, nil); err == nil {
-			http.Redirect(w, r, canvasPath(c.UseCaseSlug, c.ID)+"?notice=canvas-created", http.StatusSeeOther)
+		if c, err = h.DB.CreateCanvas(r.Context(), r.PathValue("slug"), t, title, nil); err == nil {
+			http.Redirect(w, r, render.CanvasPath(c.UseCaseSlug, c.ID)+"?notice=canvas-created", http.StatusSeeOther)
 			return
 		}
 	}
-	status, ok := formStatus(err)
+	status, ok := render.FormStatus(err)
 	if !ok || status == http.StatusForbidden {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	form.Error = atrium.MessageOf(err)
-	d, err := s.canvasesPage(r, form)
+	d, err := h.canvasesPage(r, form)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "canvases", d)
+	h.Render(w, r, status, "canvases", d)
 }
 
 // canvasData is the poster of a live canvas with its two forms: the header
 // and "publish iteration".
 type canvasData struct {
-	frame
+	render.Frame
 	Poster    poster
 	Canvas    canvas.Canvas
 	CanEdit   bool
@@ -142,58 +137,59 @@ type publishForm struct {
 	Message, Error string
 }
 
-func (s *Server) canvasPage(r *http.Request) (canvasData, error) {
-	oc, err := s.openCanvas(r)
+func (h *Handlers) canvasPage(r *http.Request) (canvasData, error) {
+	oc, err := h.openCanvas(r)
 	if err != nil {
 		return canvasData{}, err
 	}
-	p, err := s.livePoster(r.Context(), oc.uc, oc.c, oc.t)
+	p, err := h.livePoster(r.Context(), oc.uc, oc.c, oc.t)
 	if err != nil {
 		return canvasData{}, err
 	}
-	d := canvasData{frame: s.frame(r, oc.c.Title+" · "+oc.uc.Name, "usecases"), Poster: p, Canvas: oc.c, CanEdit: canEdit(oc.uc),
+	d := canvasData{Frame: h.Frame(r, oc.c.Title+" · "+oc.uc.Name, "usecases"), Poster: p, Canvas: oc.c, CanEdit: oc.uc.CanEdit(),
 		HeaderBox: headerForm{Title: oc.c.Title, Values: oc.c.Header, Version: oc.c.Version}}
 	d.Wide = true
 	return d, nil
 }
 
-func (s *Server) pageCanvas(w http.ResponseWriter, r *http.Request) {
-	d, err := s.canvasPage(r)
+// PageCanvas serves GET /usecases/{slug}/canvases/{canvas}.
+func (h *Handlers) PageCanvas(w http.ResponseWriter, r *http.Request) {
+	d, err := h.canvasPage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "canvas", d)
+	h.Render(w, r, http.StatusOK, "canvas", d)
 }
 
 // canvasFormFailed shows the poster again after one of its forms failed,
 // with what the person typed kept in place by keep.
-func (s *Server) canvasFormFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *canvasData, msg string)) {
-	status, ok := formStatus(err)
+func (h *Handlers) canvasFormFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *canvasData, msg string)) {
+	status, ok := render.FormStatus(err)
 	if !ok || status == http.StatusForbidden {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d, err2 := s.canvasPage(r)
+	d, err2 := h.canvasPage(r)
 	if err2 != nil {
-		s.fail(w, r, err2)
+		h.Fail(w, r, err2)
 		return
 	}
 	keep(&d, atrium.MessageOf(err))
-	s.render(w, r, status, "canvas", d)
+	h.Render(w, r, status, "canvas", d)
 }
 
-// pageCanvasHeaderPost saves the title and header fields. The version the
+// PageCanvasHeaderPost saves the title and header fields. The version the
 // person started from travels with the form, so a concurrent change is
 // refused instead of overwritten.
-func (s *Server) pageCanvasHeaderPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+func (h *Handlers) PageCanvasHeaderPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
-	oc, err := s.openCanvas(r)
+	oc, err := h.openCanvas(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in := headerForm{Title: r.PostForm.Get("title"), Values: map[string]string{}, Open: true}
@@ -202,32 +198,32 @@ func (s *Server) pageCanvasHeaderPost(w http.ResponseWriter, r *http.Request) {
 	}
 	in.Version, err = formVersion(r, "version")
 	if err == nil {
-		_, err = s.db.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, &in.Title, in.Values, in.Version)
+		_, err = h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, &in.Title, in.Values, in.Version)
 	}
 	if err != nil {
-		s.canvasFormFailed(w, r, err, func(d *canvasData, msg string) { in.Error = msg; d.HeaderBox = in })
+		h.canvasFormFailed(w, r, err, func(d *canvasData, msg string) { in.Error = msg; d.HeaderBox = in })
 		return
 	}
-	http.Redirect(w, r, canvasPath(oc.uc.Slug, oc.c.ID)+"?notice=header-saved", http.StatusSeeOther)
+	http.Redirect(w, r, render.CanvasPath(oc.uc.Slug, oc.c.ID)+"?notice=header-saved", http.StatusSeeOther)
 }
 
-// pagePublishPost freezes the canvas as the next iteration.
-func (s *Server) pagePublishPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+// PagePublishPost freezes the canvas as the next iteration.
+func (h *Handlers) PagePublishPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
-	oc, err := s.openCanvas(r)
+	oc, err := h.openCanvas(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	msg := r.PostForm.Get("message")
-	if _, err := s.db.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, msg); err != nil {
-		s.canvasFormFailed(w, r, err, func(d *canvasData, m string) { d.Publish = publishForm{Message: msg, Error: m} })
+	if _, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, msg); err != nil {
+		h.canvasFormFailed(w, r, err, func(d *canvasData, m string) { d.Publish = publishForm{Message: msg, Error: m} })
 		return
 	}
-	http.Redirect(w, r, canvasPath(oc.uc.Slug, oc.c.ID)+"?notice=published", http.StatusSeeOther)
+	http.Redirect(w, r, render.CanvasPath(oc.uc.Slug, oc.c.ID)+"?notice=published", http.StatusSeeOther)
 }
 
 // formVersion reads an optimistic-locking version from a form.

@@ -1,12 +1,12 @@
-package web
+package canvases
 
 import (
-	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"strconv"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // This file serves the structured records beside a canvas's prose: the
@@ -14,17 +14,14 @@ import (
 // decision log of a use case. The store validates and permission-checks
 // them; the handlers only translate between JSON and the canvas types.
 
-// checkVersion refuses a negative optimistic-locking version before the
-// store sees it.
-func checkVersion(name string, v int64) error { return respond.CheckVersion(name, v) }
-
-func (s *Server) apiListObjectives(w http.ResponseWriter, r *http.Request) {
-	list, err := s.db.Objectives(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
-	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
+// APIListObjectives serves GET /api/v1/usecases/{slug}/canvases/{canvas}/objectives.
+func (h *Handlers) APIListObjectives(w http.ResponseWriter, r *http.Request) {
+	list, err := h.DB.Objectives(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
+	h.Reply(w, r, http.StatusOK, map[string]any{"items": respond.Items(list)}, err)
 }
 
-// objectiveInput is the body of POST …/canvases/{canvas}/objectives.
-type objectiveInput struct {
+// ObjectiveInput is the body of POST …/canvases/{canvas}/objectives.
+type ObjectiveInput struct {
 	Section    string  `json:"section"`
 	Metric     string  `json:"metric"`
 	Comparator string  `json:"comparator"`
@@ -36,26 +33,27 @@ type objectiveInput struct {
 	Notes      string  `json:"notes"`
 }
 
-func (s *Server) apiCreateObjective(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[objectiveInput](w, r)
+// APICreateObjective serves POST /api/v1/usecases/{slug}/canvases/{canvas}/objectives.
+func (h *Handlers) APICreateObjective(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[ObjectiveInput](w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	oc, err := s.openCanvas(r)
+	oc, err := h.openCanvas(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	o, err := s.db.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, canvas.Objective{
+	o, err := h.DB.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, canvas.Objective{
 		SectionID: in.Section, Metric: in.Metric, Comparator: canvas.Comparator(in.Comparator), Target: in.Target,
 		Unit: in.Unit, MeasuredAt: in.MeasuredAt, Window: in.Window, MinSamples: in.MinSamples, Notes: in.Notes})
-	s.reply(w, r, http.StatusCreated, o, err)
+	h.Reply(w, r, http.StatusCreated, o, err)
 }
 
-// objectivePatch is the body of PATCH …/objectives/{id}. The section an
+// ObjectivePatch is the body of PATCH …/objectives/{id}. The section an
 // objective belongs to is fixed: to move one, delete it and create it anew.
-type objectivePatch struct {
+type ObjectivePatch struct {
 	Metric     *string  `json:"metric"`
 	Comparator *string  `json:"comparator"`
 	Target     *float64 `json:"target"`
@@ -66,7 +64,7 @@ type objectivePatch struct {
 	Notes      *string  `json:"notes"`
 }
 
-func (p objectivePatch) apply(o *canvas.Objective) {
+func (p ObjectivePatch) apply(o *canvas.Objective) {
 	set(&o.Metric, p.Metric)
 	if p.Comparator != nil {
 		o.Comparator = canvas.Comparator(*p.Comparator)
@@ -79,32 +77,33 @@ func (p objectivePatch) apply(o *canvas.Objective) {
 	set(&o.Notes, p.Notes)
 }
 
-func (s *Server) apiUpdateObjective(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[objectivePatch](w, r)
+// APIUpdateObjective serves PATCH /api/v1/usecases/{slug}/canvases/{canvas}/objectives/{id}.
+func (h *Handlers) APIUpdateObjective(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[ObjectivePatch](w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	o, err := s.objective(r)
+	o, err := h.objective(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in.apply(&o)
-	if o, err = s.db.UpdateObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), o); err != nil {
-		s.fail(w, r, err)
+	if o, err = h.DB.UpdateObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), o); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	respond.JSON(w, http.StatusOK, o)
 }
 
 // objective finds the objective named in the path among its canvas's.
-func (s *Server) objective(r *http.Request) (canvas.Objective, error) {
+func (h *Handlers) objective(r *http.Request) (canvas.Objective, error) {
 	id, err := respond.PathInt(r, "id")
 	if err != nil {
 		return canvas.Objective{}, err
 	}
-	list, err := s.db.Objectives(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
+	list, err := h.DB.Objectives(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
 	if err != nil {
 		return canvas.Objective{}, err
 	}
@@ -116,25 +115,27 @@ func (s *Server) objective(r *http.Request) (canvas.Objective, error) {
 	return canvas.Objective{}, atrium.Errorf(atrium.NotFound, "objective %d not found on this canvas", id)
 }
 
-func (s *Server) apiDeleteObjective(w http.ResponseWriter, r *http.Request) {
+// APIDeleteObjective serves DELETE /api/v1/usecases/{slug}/canvases/{canvas}/objectives/{id}.
+func (h *Handlers) APIDeleteObjective(w http.ResponseWriter, r *http.Request) {
 	id, err := respond.PathInt(r, "id")
 	if err == nil {
-		err = s.db.DeleteObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), id)
+		err = h.DB.DeleteObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), id)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiListStakeholders(w http.ResponseWriter, r *http.Request) {
-	list, err := s.db.Stakeholders(r.Context(), r.PathValue("slug"))
-	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
+// APIListStakeholders serves GET /api/v1/usecases/{slug}/stakeholders.
+func (h *Handlers) APIListStakeholders(w http.ResponseWriter, r *http.Request) {
+	list, err := h.DB.Stakeholders(r.Context(), r.PathValue("slug"))
+	h.Reply(w, r, http.StatusOK, map[string]any{"items": respond.Items(list)}, err)
 }
 
-// stakeholderInput is the body of POST /api/v1/usecases/{slug}/stakeholders.
-type stakeholderInput struct {
+// StakeholderInput is the body of POST /api/v1/usecases/{slug}/stakeholders.
+type StakeholderInput struct {
 	Kind     string   `json:"kind"`
 	Name     string   `json:"name"`
 	Role     string   `json:"role"`
@@ -147,20 +148,21 @@ type stakeholderInput struct {
 	Subjects []string `json:"subjects"`
 }
 
-func (s *Server) apiCreateStakeholder(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[stakeholderInput](w, r)
+// APICreateStakeholder serves POST /api/v1/usecases/{slug}/stakeholders.
+func (h *Handlers) APICreateStakeholder(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[StakeholderInput](w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	sh, err := s.db.CreateStakeholder(r.Context(), r.PathValue("slug"), canvas.Stakeholder{
+	sh, err := h.DB.CreateStakeholder(r.Context(), r.PathValue("slug"), canvas.Stakeholder{
 		Kind: in.Kind, Name: in.Name, Role: in.Role, Contact: in.Contact, Concerns: in.Concerns,
 		Before: in.Before, During: in.During, After: in.After, Notes: in.Notes, Subjects: in.Subjects})
-	s.reply(w, r, http.StatusCreated, sh, err)
+	h.Reply(w, r, http.StatusCreated, sh, err)
 }
 
-// stakeholderPatch is the body of PATCH …/stakeholders/{id}.
-type stakeholderPatch struct {
+// StakeholderPatch is the body of PATCH …/stakeholders/{id}.
+type StakeholderPatch struct {
 	Kind     *string   `json:"kind"`
 	Name     *string   `json:"name"`
 	Role     *string   `json:"role"`
@@ -174,7 +176,7 @@ type stakeholderPatch struct {
 	Version  int64     `json:"version"`
 }
 
-func (p stakeholderPatch) apply(sh *canvas.Stakeholder) {
+func (p StakeholderPatch) apply(sh *canvas.Stakeholder) {
 	for dst, v := range map[*string]*string{&sh.Kind: p.Kind, &sh.Name: p.Name, &sh.Role: p.Role, &sh.Contact: p.Contact,
 		&sh.Concerns: p.Concerns, &sh.Before: p.Before, &sh.During: p.During, &sh.After: p.After, &sh.Notes: p.Notes} {
 		set(dst, v)
@@ -185,35 +187,36 @@ func (p stakeholderPatch) apply(sh *canvas.Stakeholder) {
 	}
 }
 
-func (s *Server) apiUpdateStakeholder(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[stakeholderPatch](w, r)
+// APIUpdateStakeholder serves PATCH /api/v1/usecases/{slug}/stakeholders/{id}.
+func (h *Handlers) APIUpdateStakeholder(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[StakeholderPatch](w, r)
 	if err == nil {
-		err = checkVersion("version", in.Version)
+		err = respond.CheckVersion("version", in.Version)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	sh, err := s.stakeholder(r)
+	sh, err := h.stakeholder(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in.apply(&sh)
-	if sh, err = s.db.UpdateStakeholder(r.Context(), r.PathValue("slug"), sh); err != nil {
-		s.fail(w, r, err)
+	if sh, err = h.DB.UpdateStakeholder(r.Context(), r.PathValue("slug"), sh); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	respond.JSON(w, http.StatusOK, sh)
 }
 
 // stakeholder finds the register entry named in the path.
-func (s *Server) stakeholder(r *http.Request) (canvas.Stakeholder, error) {
+func (h *Handlers) stakeholder(r *http.Request) (canvas.Stakeholder, error) {
 	id, err := respond.PathInt(r, "id")
 	if err != nil {
 		return canvas.Stakeholder{}, err
 	}
-	list, err := s.db.Stakeholders(r.Context(), r.PathValue("slug"))
+	list, err := h.DB.Stakeholders(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return canvas.Stakeholder{}, err
 	}
@@ -225,31 +228,33 @@ func (s *Server) stakeholder(r *http.Request) (canvas.Stakeholder, error) {
 	return canvas.Stakeholder{}, atrium.Errorf(atrium.NotFound, "stakeholder %d not found in this use case's register", id)
 }
 
-func (s *Server) apiDeleteStakeholder(w http.ResponseWriter, r *http.Request) {
+// APIDeleteStakeholder serves DELETE /api/v1/usecases/{slug}/stakeholders/{id}.
+func (h *Handlers) APIDeleteStakeholder(w http.ResponseWriter, r *http.Request) {
 	id, err := respond.PathInt(r, "id")
 	if err == nil {
-		err = s.db.DeleteStakeholder(r.Context(), r.PathValue("slug"), id)
+		err = h.DB.DeleteStakeholder(r.Context(), r.PathValue("slug"), id)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiListDecisions(w http.ResponseWriter, r *http.Request) {
-	list, err := s.db.Decisions(r.Context(), r.PathValue("slug"))
-	s.reply(w, r, http.StatusOK, map[string]any{"items": nonNil(list)}, err)
+// APIListDecisions serves GET /api/v1/usecases/{slug}/decisions.
+func (h *Handlers) APIListDecisions(w http.ResponseWriter, r *http.Request) {
+	list, err := h.DB.Decisions(r.Context(), r.PathValue("slug"))
+	h.Reply(w, r, http.StatusOK, map[string]any{"items": respond.Items(list)}, err)
 }
 
-// linkInput is one link of a decision record.
-type linkInput struct {
+// LinkInput is one link of a decision record.
+type LinkInput struct {
 	Kind   string `json:"kind"`
 	Target string `json:"target"`
 	Label  string `json:"label"`
 }
 
-func links(in []linkInput) []canvas.Link {
+func links(in []LinkInput) []canvas.Link {
 	out := make([]canvas.Link, len(in))
 	for i, l := range in {
 		out[i] = canvas.Link(l)
@@ -257,8 +262,8 @@ func links(in []linkInput) []canvas.Link {
 	return out
 }
 
-// decisionInput is the body of POST /api/v1/usecases/{slug}/decisions.
-type decisionInput struct {
+// DecisionInput is the body of POST /api/v1/usecases/{slug}/decisions.
+type DecisionInput struct {
 	Title        string      `json:"title"`
 	Context      string      `json:"context"`
 	Options      string      `json:"options"`
@@ -269,39 +274,41 @@ type decisionInput struct {
 	DecidedBy    string      `json:"decided_by"`
 	DecidedAt    string      `json:"decided_at"`
 	Supersedes   int         `json:"supersedes"`
-	Links        []linkInput `json:"links"`
+	Links        []LinkInput `json:"links"`
 }
 
-func (s *Server) apiCreateDecision(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[decisionInput](w, r)
+// APICreateDecision serves POST /api/v1/usecases/{slug}/decisions.
+func (h *Handlers) APICreateDecision(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[DecisionInput](w, r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d, err := s.db.CreateDecision(r.Context(), r.PathValue("slug"), canvas.Decision{
+	d, err := h.DB.CreateDecision(r.Context(), r.PathValue("slug"), canvas.Decision{
 		Title: in.Title, Context: in.Context, Options: in.Options, Decision: in.Decision, Rationale: in.Rationale,
 		Consequences: in.Consequences, Status: in.Status, DecidedBy: in.DecidedBy, DecidedAt: in.DecidedAt,
 		Supersedes: in.Supersedes, Links: links(in.Links)})
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/usecases/"+r.PathValue("slug")+"/decisions/"+strconv.Itoa(d.Number))
 	respond.JSON(w, http.StatusCreated, d)
 }
 
-func (s *Server) apiGetDecision(w http.ResponseWriter, r *http.Request) {
+// APIGetDecision serves GET /api/v1/usecases/{slug}/decisions/{number}.
+func (h *Handlers) APIGetDecision(w http.ResponseWriter, r *http.Request) {
 	n, err := respond.PathInt(r, "number")
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d, err := s.db.GetDecision(r.Context(), r.PathValue("slug"), int(n))
-	s.reply(w, r, http.StatusOK, d, err)
+	d, err := h.DB.GetDecision(r.Context(), r.PathValue("slug"), int(n))
+	h.Reply(w, r, http.StatusOK, d, err)
 }
 
-// decisionPatch is the body of PATCH …/decisions/{number}.
-type decisionPatch struct {
+// DecisionPatch is the body of PATCH …/decisions/{number}.
+type DecisionPatch struct {
 	Title        *string      `json:"title"`
 	Context      *string      `json:"context"`
 	Options      *string      `json:"options"`
@@ -312,11 +319,11 @@ type decisionPatch struct {
 	DecidedBy    *string      `json:"decided_by"`
 	DecidedAt    *string      `json:"decided_at"`
 	Supersedes   *int         `json:"supersedes"`
-	Links        *[]linkInput `json:"links"`
+	Links        *[]LinkInput `json:"links"`
 	Version      int64        `json:"version"`
 }
 
-func (p decisionPatch) apply(d *canvas.Decision) {
+func (p DecisionPatch) apply(d *canvas.Decision) {
 	for dst, v := range map[*string]*string{&d.Title: p.Title, &d.Context: p.Context, &d.Options: p.Options,
 		&d.Decision: p.Decision, &d.Rationale: p.Rationale, &d.Consequences: p.Consequences, &d.Status: p.Status,
 		&d.DecidedBy: p.DecidedBy, &d.DecidedAt: p.DecidedAt} {
@@ -331,27 +338,28 @@ func (p decisionPatch) apply(d *canvas.Decision) {
 	}
 }
 
-func (s *Server) apiUpdateDecision(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[decisionPatch](w, r)
+// APIUpdateDecision serves PATCH /api/v1/usecases/{slug}/decisions/{number}.
+func (h *Handlers) APIUpdateDecision(w http.ResponseWriter, r *http.Request) {
+	in, err := respond.Decode[DecisionPatch](w, r)
 	if err == nil {
-		err = checkVersion("version", in.Version)
+		err = respond.CheckVersion("version", in.Version)
 	}
 	var n int64
 	if err == nil {
 		n, err = respond.PathInt(r, "number")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d, err := s.db.GetDecision(r.Context(), r.PathValue("slug"), int(n))
+	d, err := h.DB.GetDecision(r.Context(), r.PathValue("slug"), int(n))
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in.apply(&d)
-	if d, err = s.db.UpdateDecision(r.Context(), r.PathValue("slug"), d); err != nil {
-		s.fail(w, r, err)
+	if d, err = h.DB.UpdateDecision(r.Context(), r.PathValue("slug"), d); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	respond.JSON(w, http.StatusOK, d)
@@ -363,6 +371,3 @@ func set[T any](dst *T, v *T) {
 		*dst = *v
 	}
 }
-
-// nonNil makes an empty list encode as [] rather than null.
-func nonNil[T any](list []T) []T { return respond.Items(list) }

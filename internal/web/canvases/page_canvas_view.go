@@ -1,8 +1,7 @@
-package web
+package canvases
 
 import (
 	"context"
-	"github.com/atrium-mlops/atrium/internal/web/render"
 	"html/template"
 	"net/url"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 )
 
 // poster is a canvas laid out the way the paper original is: phases side by
@@ -104,9 +104,6 @@ func markdown(src string) template.HTML { return canvas.RenderMarkdown(src) }
 // saved as safe to insert.
 func stored(html string) template.HTML { return template.HTML(html) }
 
-// canvasPath is the address of a canvas's poster.
-var canvasPath = render.CanvasPath
-
 // sectionState is what a poster needs of one section, live or frozen.
 type sectionState struct {
 	Content, HTML, OwnerName string
@@ -190,7 +187,7 @@ func momentHeads(ms []canvas.Moment) []momentHead {
 	for _, m := range ms {
 		title := m.Title
 		if title == "" {
-			title = capitalise(m.ID) + " deployment"
+			title = render.Capitalise(m.ID) + " deployment"
 		}
 		out = append(out, momentHead{ID: m.ID, Title: title})
 	}
@@ -252,19 +249,19 @@ func frozenStates(sn canvas.Snapshot) map[string]sectionState {
 
 // livePoster lays out the current state of a canvas with its evidence and
 // the stakeholder register.
-func (s *Server) livePoster(ctx context.Context, u usecase.UseCase, c canvas.Canvas, t *canvas.Template) (poster, error) {
-	people, err := s.db.Stakeholders(ctx, u.Slug)
+func (h *Handlers) livePoster(ctx context.Context, u usecase.UseCase, c canvas.Canvas, t *canvas.Template) (poster, error) {
+	people, err := h.DB.Stakeholders(ctx, u.Slug)
 	if err != nil {
 		return poster{}, err
 	}
 	evidence := func(def canvas.SectionDef) ([]canvas.Panel, error) {
-		panels, err := s.evidence.Panels(ctx, canvas.EvidenceRequest{UseCase: u, Canvas: c, Template: t, Section: def})
+		panels, err := h.Evidence.Panels(ctx, canvas.EvidenceRequest{UseCase: u, Canvas: c, Template: t, Section: def})
 		if err != nil {
-			s.log.Error("evidence", "request_id", atrium.RequestIDFrom(ctx), "canvas", c.ID, "section", def.ID, "err", err)
+			h.Log.Error("evidence", "request_id", atrium.RequestIDFrom(ctx), "canvas", c.ID, "section", def.ID, "err", err)
 		}
 		return panels, err
 	}
-	return buildPoster(u, t, c.Title, canvasPath(u.Slug, c.ID), posterOptions{
+	return buildPoster(u, t, c.Title, render.CanvasPath(u.Slug, c.ID), posterOptions{
 		Sections: liveStates(c), Header: c.Header, People: people, Evidence: evidence,
 	}), nil
 }

@@ -1,9 +1,7 @@
-package web
+package canvases
 
 import (
 	"fmt"
-	"github.com/atrium-mlops/atrium/internal/web/render"
-	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,39 +10,42 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // decisionsData is a use case's decision log.
 type decisionsData struct {
-	frame
-	UseCase usecaseRef
+	render.Frame
+	UseCase render.UseCaseRef
 	Items   []canvas.Decision
 	CanEdit bool
 }
 
-func decisionsPath(slug string) string { return useCasePath(slug) + "/decisions" }
+func decisionsPath(slug string) string { return render.UseCasePath(slug) + "/decisions" }
 
 func decisionPath(slug string, n int) string { return decisionsPath(slug) + "/" + strconv.Itoa(n) }
 
-func (s *Server) pageDecisions(w http.ResponseWriter, r *http.Request) {
-	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+// PageDecisions serves GET /usecases/{slug}/decisions.
+func (h *Handlers) PageDecisions(w http.ResponseWriter, r *http.Request) {
+	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	items, err := s.db.Decisions(r.Context(), u.Slug)
+	items, err := h.DB.Decisions(r.Context(), u.Slug)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "decisions", decisionsData{frame: s.frame(r, "Decisions · "+u.Name, "usecases"),
-		UseCase: render.RefOf(u), Items: items, CanEdit: canEdit(u)})
+	h.Render(w, r, http.StatusOK, "decisions", decisionsData{Frame: h.Frame(r, "Decisions · "+u.Name, "usecases"),
+		UseCase: render.RefOf(u), Items: items, CanEdit: u.CanEdit()})
 }
 
 // decisionData is one decision record with its links resolved to pages.
 type decisionData struct {
-	frame
-	UseCase      usecaseRef
+	render.Frame
+	UseCase      render.UseCaseRef
 	Decision     canvas.Decision
 	Links        []linkView
 	Supersedes   *canvas.Decision
@@ -60,20 +61,20 @@ type linkView struct {
 	Kind, Text, Href string
 }
 
-// pageDecision shows a record; its prose is Markdown.
-func (s *Server) pageDecision(w http.ResponseWriter, r *http.Request) {
-	u, d, all, err := s.openDecision(r)
+// PageDecision shows a record; its prose is Markdown.
+func (h *Handlers) PageDecision(w http.ResponseWriter, r *http.Request) {
+	u, d, all, err := h.openDecision(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	links, err := s.linkViews(r, u.Slug, d.Links)
+	links, err := h.linkViews(r, u.Slug, d.Links)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	data := decisionData{frame: s.frame(r, fmt.Sprintf("Decision %d · %s", d.Number, u.Name), "usecases"),
-		UseCase: render.RefOf(u), Decision: d, Links: links, CanEdit: canEdit(u)}
+	data := decisionData{Frame: h.Frame(r, fmt.Sprintf("Decision %d · %s", d.Number, u.Name), "usecases"),
+		UseCase: render.RefOf(u), Decision: d, Links: links, CanEdit: u.CanEdit()}
 	for i, o := range all {
 		if o.Number == d.Supersedes && d.Supersedes > 0 {
 			data.Supersedes = &all[i]
@@ -82,13 +83,13 @@ func (s *Server) pageDecision(w http.ResponseWriter, r *http.Request) {
 			data.SupersededBy = append(data.SupersededBy, o)
 		}
 	}
-	s.render(w, r, http.StatusOK, "decision", data)
+	h.Render(w, r, http.StatusOK, "decision", data)
 }
 
 // openDecision loads the use case, the decision in the path and the whole
 // log (for what supersedes what).
-func (s *Server) openDecision(r *http.Request) (usecase.UseCase, canvas.Decision, []canvas.Decision, error) {
-	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+func (h *Handlers) openDecision(r *http.Request) (usecase.UseCase, canvas.Decision, []canvas.Decision, error) {
+	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return u, canvas.Decision{}, nil, err
 	}
@@ -96,18 +97,18 @@ func (s *Server) openDecision(r *http.Request) (usecase.UseCase, canvas.Decision
 	if err != nil || n > 1<<30 {
 		return u, canvas.Decision{}, nil, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number"))
 	}
-	d, err := s.db.GetDecision(r.Context(), u.Slug, int(n))
+	d, err := h.DB.GetDecision(r.Context(), u.Slug, int(n))
 	if err != nil {
 		return u, d, nil, err
 	}
-	all, err := s.db.Decisions(r.Context(), u.Slug)
+	all, err := h.DB.Decisions(r.Context(), u.Slug)
 	return u, d, all, err
 }
 
 // linkViews resolves section links to the editor of the first canvas that
 // has the section (or the canvas the link names) and decision links to
 // their record.
-func (s *Server) linkViews(r *http.Request, slug string, links []canvas.Link) ([]linkView, error) {
+func (h *Handlers) linkViews(r *http.Request, slug string, links []canvas.Link) ([]linkView, error) {
 	var canvases []canvas.Canvas
 	out := make([]linkView, 0, len(links))
 	for _, l := range links {
@@ -126,11 +127,11 @@ func (s *Server) linkViews(r *http.Request, slug string, links []canvas.Link) ([
 		case "section":
 			if canvases == nil {
 				var err error
-				if canvases, err = s.db.ListCanvases(r.Context(), slug); err != nil {
+				if canvases, err = h.DB.ListCanvases(r.Context(), slug); err != nil {
 					return nil, err
 				}
 			}
-			v.Href, v.Text = s.sectionLink(slug, canvases, l)
+			v.Href, v.Text = h.sectionLink(slug, canvases, l)
 		}
 		out = append(out, v)
 	}
@@ -138,14 +139,14 @@ func (s *Server) linkViews(r *http.Request, slug string, links []canvas.Link) ([
 }
 
 // sectionLink finds where a section link points and names it by its title.
-func (s *Server) sectionLink(slug string, canvases []canvas.Canvas, l canvas.Link) (href, text string) {
+func (h *Handlers) sectionLink(slug string, canvases []canvas.Canvas, l canvas.Link) (href, text string) {
 	canvasID, section, found := strings.Cut(l.Target, "/")
 	if !found {
 		canvasID, section = "", canvasID
 	}
 	text = l.Target
 	for _, c := range canvases {
-		t, ok := s.templates.Get(c.TemplateID)
+		t, ok := h.Templates.Get(c.TemplateID)
 		if !ok || (canvasID != "" && c.ID != canvasID) {
 			continue
 		}
@@ -155,7 +156,7 @@ func (s *Server) sectionLink(slug string, canvases []canvas.Canvas, l canvas.Lin
 			} else {
 				text = l.Label
 			}
-			return canvasPath(slug, c.ID) + "/sections/" + url.PathEscape(section), text
+			return render.CanvasPath(slug, c.ID) + "/sections/" + url.PathEscape(section), text
 		}
 	}
 	return "", text
@@ -163,8 +164,8 @@ func (s *Server) sectionLink(slug string, canvases []canvas.Canvas, l canvas.Lin
 
 // decisionFormData is the form for a new or changed decision record.
 type decisionFormData struct {
-	frame
-	UseCase usecaseRef
+	render.Frame
+	UseCase render.UseCaseRef
 	Form    decisionForm
 	Earlier []canvas.Decision // what it may supersede
 	New     bool
@@ -222,15 +223,15 @@ func (f decisionForm) decision() (canvas.Decision, error) {
 	return d, nil
 }
 
-func (s *Server) decisionFormPage(r *http.Request, form decisionForm, isNew bool) (decisionFormData, error) {
-	u, err := s.db.GetUseCase(r.Context(), r.PathValue("slug"))
+func (h *Handlers) decisionFormPage(r *http.Request, form decisionForm, isNew bool) (decisionFormData, error) {
+	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return decisionFormData{}, err
 	}
 	if err := u.Role.Require(usecase.Editor, "recording decisions"); err != nil {
 		return decisionFormData{}, err
 	}
-	all, err := s.db.Decisions(r.Context(), u.Slug)
+	all, err := h.DB.Decisions(r.Context(), u.Slug)
 	if err != nil {
 		return decisionFormData{}, err
 	}
@@ -238,7 +239,7 @@ func (s *Server) decisionFormPage(r *http.Request, form decisionForm, isNew bool
 	if !isNew {
 		title = fmt.Sprintf("Edit decision %d · %s", form.Number, u.Name)
 	}
-	d := decisionFormData{frame: s.frame(r, title, "usecases"), UseCase: render.RefOf(u), Form: form, New: isNew}
+	d := decisionFormData{Frame: h.Frame(r, title, "usecases"), UseCase: render.RefOf(u), Form: form, New: isNew}
 	for _, o := range all {
 		if isNew || o.Number < form.Number {
 			d.Earlier = append(d.Earlier, o)
@@ -247,55 +248,59 @@ func (s *Server) decisionFormPage(r *http.Request, form decisionForm, isNew bool
 	return d, nil
 }
 
-func (s *Server) pageNewDecision(w http.ResponseWriter, r *http.Request) {
-	d, err := s.decisionFormPage(r, decisionForm{Status: canvas.Proposed, Links: r.URL.Query().Get("link")}, true)
+// PageNewDecision serves GET /usecases/{slug}/decisions/new.
+func (h *Handlers) PageNewDecision(w http.ResponseWriter, r *http.Request) {
+	d, err := h.decisionFormPage(r, decisionForm{Status: canvas.Proposed, Links: r.URL.Query().Get("link")}, true)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "decision_form", d)
+	h.Render(w, r, http.StatusOK, "decision_form", d)
 }
 
-func (s *Server) pageNewDecisionPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+// PageNewDecisionPost serves POST /usecases/{slug}/decisions/new.
+func (h *Handlers) PageNewDecisionPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	in := readDecisionForm(r)
 	rec, err := in.decision()
 	if err == nil {
-		rec, err = s.db.CreateDecision(r.Context(), r.PathValue("slug"), rec)
+		rec, err = h.DB.CreateDecision(r.Context(), r.PathValue("slug"), rec)
 	}
 	if err != nil {
-		s.decisionFormFailed(w, r, err, in, true)
+		h.decisionFormFailed(w, r, err, in, true)
 		return
 	}
 	http.Redirect(w, r, decisionPath(r.PathValue("slug"), rec.Number)+"?notice=decision-created", http.StatusSeeOther)
 }
 
-func (s *Server) pageEditDecision(w http.ResponseWriter, r *http.Request) {
-	_, rec, _, err := s.openDecision(r)
+// PageEditDecision serves GET /usecases/{slug}/decisions/{number}/edit.
+func (h *Handlers) PageEditDecision(w http.ResponseWriter, r *http.Request) {
+	_, rec, _, err := h.openDecision(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d, err := s.decisionFormPage(r, formOfDecision(rec), false)
+	d, err := h.decisionFormPage(r, formOfDecision(rec), false)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "decision_form", d)
+	h.Render(w, r, http.StatusOK, "decision_form", d)
 }
 
-func (s *Server) pageEditDecisionPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+// PageEditDecisionPost serves POST /usecases/{slug}/decisions/{number}/edit.
+func (h *Handlers) PageEditDecisionPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	in := readDecisionForm(r)
 	n, err := respond.PathInt(r, "number")
 	if err != nil || n > 1<<30 {
-		s.fail(w, r, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number")))
+		h.Fail(w, r, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number")))
 		return
 	}
 	in.Number = int(n)
@@ -305,27 +310,27 @@ func (s *Server) pageEditDecisionPost(w http.ResponseWriter, r *http.Request) {
 		rec, err = in.decision()
 	}
 	if err == nil {
-		_, err = s.db.UpdateDecision(r.Context(), r.PathValue("slug"), rec)
+		_, err = h.DB.UpdateDecision(r.Context(), r.PathValue("slug"), rec)
 	}
 	if err != nil {
-		s.decisionFormFailed(w, r, err, in, false)
+		h.decisionFormFailed(w, r, err, in, false)
 		return
 	}
 	http.Redirect(w, r, decisionPath(r.PathValue("slug"), in.Number)+"?notice=decision-saved", http.StatusSeeOther)
 }
 
 // decisionFormFailed shows the form again with the input and the reason.
-func (s *Server) decisionFormFailed(w http.ResponseWriter, r *http.Request, err error, in decisionForm, isNew bool) {
-	status, ok := formStatus(err)
+func (h *Handlers) decisionFormFailed(w http.ResponseWriter, r *http.Request, err error, in decisionForm, isNew bool) {
+	status, ok := render.FormStatus(err)
 	if !ok || status == http.StatusForbidden {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in.Error = atrium.MessageOf(err)
-	d, err := s.decisionFormPage(r, in, isNew)
+	d, err := h.decisionFormPage(r, in, isNew)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "decision_form", d)
+	h.Render(w, r, status, "decision_form", d)
 }

@@ -1,4 +1,4 @@
-package web
+package canvases
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 // registerEvidence adds the providers this package knows to the registry:
 // the records of the canvas feature itself. Later features register their
 // own kinds (registry, feedback, monitoring, roll-out) beside these.
-func (s *Server) registerEvidence() {
-	s.evidence.Register("objectives", canvas.ProviderFunc(s.objectivesPanel))
-	s.evidence.Register("stakeholders", canvas.ProviderFunc(s.stakeholdersPanel))
-	s.evidence.Register("decisions", canvas.ProviderFunc(s.decisionsPanel))
-	s.evidence.Register("completeness", canvas.ProviderFunc(s.completenessPanel))
+func (h *Handlers) registerEvidence() {
+	h.Evidence.Register("objectives", canvas.ProviderFunc(h.objectivesPanel))
+	h.Evidence.Register("stakeholders", canvas.ProviderFunc(h.stakeholdersPanel))
+	h.Evidence.Register("decisions", canvas.ProviderFunc(h.decisionsPanel))
+	h.Evidence.Register("completeness", canvas.ProviderFunc(h.completenessPanel))
 }
 
 func panelUseCaseHref(req canvas.EvidenceRequest) string {
@@ -30,10 +30,10 @@ func panelSectionHref(req canvas.EvidenceRequest) string {
 
 // objectivesPanel lists the section's measurable objectives. Nothing is
 // measured yet, so each says where and how it will be measured.
-func (s *Server) objectivesPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+func (h *Handlers) objectivesPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
 	p := canvas.Panel{Title: "Measurable objectives", Items: []canvas.PanelItem{}, Href: panelSectionHref(req) + "#objectives",
 		Empty: "No measurable objective yet. Add one with a metric, a target and where it is measured."}
-	all, err := s.db.Objectives(ctx, req.UseCase.Slug, req.Canvas.ID)
+	all, err := h.DB.Objectives(ctx, req.UseCase.Slug, req.Canvas.ID)
 	if err != nil {
 		return p, err
 	}
@@ -84,9 +84,9 @@ var stakeholderKindLabels = map[string]string{
 // people grid), with their before/during/after notes where the section asks
 // for those moments; a section without a kind shows how many of each kind
 // the register holds.
-func (s *Server) stakeholdersPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
 	p := canvas.Panel{Title: "Stakeholders", Items: []canvas.PanelItem{}, Href: panelUseCaseHref(req) + "/stakeholders"}
-	all, err := s.db.Stakeholders(ctx, req.UseCase.Slug)
+	all, err := h.DB.Stakeholders(ctx, req.UseCase.Slug)
 	if err != nil {
 		return p, err
 	}
@@ -150,10 +150,10 @@ var decisionTones = map[string]string{canvas.Accepted: "good", canvas.Proposed: 
 // decisionsPanel lists the decisions that link to this section, either of
 // any canvas of the use case ("<section>") or of this canvas only
 // ("<canvas>/<section>").
-func (s *Server) decisionsPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
 	p := canvas.Panel{Title: "Decisions", Items: []canvas.PanelItem{}, Href: panelUseCaseHref(req) + "/decisions",
 		Empty: "No decision links to this section yet."}
-	all, err := s.db.Decisions(ctx, req.UseCase.Slug)
+	all, err := h.DB.Decisions(ctx, req.UseCase.Slug)
 	if err != nil {
 		return p, err
 	}
@@ -184,7 +184,7 @@ func linksTo(d canvas.Decision, canvasID, sectionID string) bool {
 }
 
 // completenessPanel shows how far each phase of the canvas has come.
-func (s *Server) completenessPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+func (h *Handlers) completenessPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
 	c := canvas.CompletenessOf(req.Template, req.Canvas)
 	p := canvas.Panel{Title: "Completeness", Items: []canvas.PanelItem{}, Data: c,
 		Href: panelUseCaseHref(req) + "/canvases/" + url.PathEscape(req.Canvas.ID)}

@@ -1,0 +1,16 @@
+package canvases
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/canvas"
+)
+
+func TestEvidenceRegistry(t *testing.T) {
+	reg := canvas.NewRegistry()
+	New(nil, nil, nil, nil, reg, "")
+	if got := strings.Join(reg.Kinds(), ","); got != "completeness,decisions,objectives,stakeholders" {
+		t.Fatalf("registered kinds = %s", got)
+	}
+}
