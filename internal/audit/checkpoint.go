@@ -56,7 +56,7 @@ func OpenCheckpoint(text string, v note.Verifier) (Checkpoint, error) {
 		if errors.As(err, &unverified) {
 			return Checkpoint{}, fmt.Errorf("checkpoint is not signed by key %q", v.Name())
 		}
-		return Checkpoint{}, fmt.Errorf("checkpoint signature: %v", err)
+		return Checkpoint{}, fmt.Errorf("checkpoint signature: %w", err)
 	}
 	lines := strings.SplitN(n.Text, "\n", 4)
 	if len(lines) < 4 {

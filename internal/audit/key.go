@@ -48,18 +48,18 @@ func LoadOrCreateKey(path, origin string) (note.Signer, note.Verifier, error) {
 
 	signer, err := note.NewSigner(skey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: key file %s: %v", path, err)
+		return nil, nil, fmt.Errorf("audit: key file %s: %w", path, err)
 	}
 	if signer.Name() != origin {
 		return nil, nil, fmt.Errorf("audit: key file %s holds a key named %q, want %q", path, signer.Name(), origin)
 	}
 	vkey, err := verifierKeyFor(skey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: key file %s: %v", path, err)
+		return nil, nil, fmt.Errorf("audit: key file %s: %w", path, err)
 	}
 	verifier, err := note.NewVerifier(vkey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: key file %s: %v", path, err)
+		return nil, nil, fmt.Errorf("audit: key file %s: %w", path, err)
 	}
 	if err := ensurePublicKey(path+".pub", vkey); err != nil {
 		return nil, nil, err
@@ -76,7 +76,7 @@ func LoadVerifier(pubPath string) (note.Verifier, error) {
 	}
 	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
 	if err != nil {
-		return nil, fmt.Errorf("audit: public key %s: %v", pubPath, err)
+		return nil, fmt.Errorf("audit: public key %s: %w", pubPath, err)
 	}
 	return v, nil
 }
