@@ -10,6 +10,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 func actor(r *http.Request) atrium.Actor { return respond.Actor(r) }
@@ -70,12 +71,12 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, p store.P
 		_, err := s.db.UpdateProfile(r.Context(), p) // no password is checked
 		return err
 	}
-	attempt, wait, ok := s.logins.begin(accountKey(actor(r).Email), clientIP(r), false)
+	attempt, wait, ok := s.logins.Begin(throttle.AccountKey(actor(r).Email), throttle.ClientIP(r), false)
 	if !ok {
-		return atrium.Errorf(atrium.RateLimited, "too many password attempts; try again in %d seconds", retryAfter(w, wait))
+		return atrium.Errorf(atrium.RateLimited, "too many password attempts; try again in %d seconds", throttle.RetryAfter(w, wait))
 	}
 	_, err := s.db.UpdateProfile(r.Context(), p)
-	attempt.settle(err)
+	attempt.Settle(err)
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 // Options configure a Server.
@@ -45,9 +46,9 @@ type Server struct {
 	views   *render.Views
 	resp    *respond.Responder
 	metrics *metrics
-	limiter *limiter
+	limiter *throttle.Limiter
 	// logins throttles password checks whatever RateLimit says.
-	logins  *loginThrottle
+	logins  *throttle.Logins
 	handler http.Handler
 	// templates are the canvas templates on offer; evidence renders the
 	// live panels beside canvas sections.
@@ -69,7 +70,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: opts.DB, log: opts.Log, opts: opts, views: views, metrics: newMetrics(), templates: opts.Templates,
-		logins: newLoginThrottle()}
+		logins: throttle.NewLogins()}
 	s.resp = &respond.Responder{Log: opts.Log, Page: views.Error}
 	if s.templates == nil {
 		if s.templates, err = canvas.LoadLibrary(""); err != nil {
@@ -79,7 +80,7 @@ func New(opts Options) (*Server, error) {
 	s.evidence = canvas.NewRegistry()
 	s.registerEvidence()
 	if opts.RateLimit > 0 {
-		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)
+		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
 	}
 	cop := http.NewCrossOriginProtection()
 	for _, o := range opts.TrustedOrigins {
