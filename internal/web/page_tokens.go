@@ -100,7 +100,7 @@ func (s *Server) createToken(r *http.Request, name, expires string) (identity.To
 	if !slices.Contains(tokenExpiries, expires) {
 		return identity.Token{}, "", atrium.Errorf(atrium.Invalid, "choose when the token expires")
 	}
-	ttl, err := ParseTTL(expires)
+	ttl, err := identity.ParseTTL(expires)
 	if err != nil {
 		return identity.Token{}, "", err
 	}
