@@ -3,17 +3,12 @@ package web
 import (
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
-	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
-
-func actor(r *http.Request) atrium.Actor { return respond.Actor(r) }
-
-func pageRequest(r *http.Request) (atrium.PageRequest, error) { return respond.PageOf(r) }
 
 // meView is the body of GET /api/v1/me.
 type meView struct {
@@ -278,33 +273,6 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
 		t, err = s.db.RevokeToken(r.Context(), t.ID)
 	}
 	s.reply(w, r, http.StatusOK, t, err)
-}
-
-// auditFilter reads the audit filters shared by the API and the page.
-func auditFilter(r *http.Request) (store.AuditFilter, error) {
-	q := r.URL.Query()
-	p, err := atrium.ParsePage(q.Get("page_size"), q.Get("page_token"))
-	if err != nil {
-		return store.AuditFilter{}, err
-	}
-	f := store.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), ActorID: q.Get("actor"), Page: p}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if v := q.Get(name); v != "" {
-			t, err := parseWhen(v)
-			if err != nil {
-				return f, atrium.Errorf(atrium.Invalid, "%s must be a date (2026-01-31) or an RFC 3339 time", name)
-			}
-			*dst = t
-		}
-	}
-	return f, nil
-}
-
-func parseWhen(v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	return time.Parse("2006-01-02", v)
 }
 
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
