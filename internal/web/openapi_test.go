@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 )
 
 // openAPIMethods are the operation keys of an OpenAPI path item.
@@ -23,10 +25,10 @@ var openAPIBodies = map[string]any{
 	"updateUseCase":     useCasePatch{},
 	"transitionUseCase": transitionInput{},
 	"putGrant":          grantInput{},
-	"createUser":        userInput{},
-	"updateUser":        userPatch{},
-	"createTeam":        teamInput{},
-	"addTeamMember":     memberInput{},
+	"createUser":        webadmin.UserInput{},
+	"updateUser":        webadmin.UserPatch{},
+	"createTeam":        webadmin.TeamInput{},
+	"addTeamMember":     webadmin.MemberInput{},
 	"createToken":       tokenInput{},
 	"updateMe":          mePatch{},
 	"createCanvas":      canvasInput{},

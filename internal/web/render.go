@@ -70,11 +70,6 @@ var notices = map[string]string{
 	"granted":          "Access updated.",
 	"revoked":          "Access removed.",
 	"token-gone":       "Token revoked. Scripts that use it will stop working.",
-	"user-created":     "User created.",
-	"user-saved":       "User updated.",
-	"team-created":     "Team created.",
-	"member-added":     "Member added.",
-	"member-gone":      "Member removed.",
 	// Canvases, people and decisions.
 	"canvas-created":    "Canvas created. Start with any section; empty ones show questions to answer.",
 	"canvas-imported":   "Canvas imported from Markdown.",

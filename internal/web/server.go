@@ -11,6 +11,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
@@ -54,6 +55,8 @@ type Server struct {
 	// live panels beside canvas sections.
 	templates *canvas.Library
 	evidence  *canvas.Registry
+	// The features served from packages of their own.
+	admin *webadmin.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -65,7 +68,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), webadmin.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +82,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.evidence = canvas.NewRegistry()
 	s.registerEvidence()
+	s.admin = &webadmin.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
 	}
