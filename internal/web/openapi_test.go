@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 )
 
@@ -29,8 +30,8 @@ var openAPIBodies = map[string]any{
 	"updateUser":        webadmin.UserPatch{},
 	"createTeam":        webadmin.TeamInput{},
 	"addTeamMember":     webadmin.MemberInput{},
-	"createToken":       tokenInput{},
-	"updateMe":          mePatch{},
+	"createToken":       account.TokenInput{},
+	"updateMe":          account.MePatch{},
 	"createCanvas":      canvasInput{},
 	"updateCanvas":      canvasPatch{},
 	"saveSection":       sectionInput{},

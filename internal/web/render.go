@@ -61,15 +61,13 @@ func webFuncs() template.FuncMap {
 // notices are the confirmations shown after a redirect. The query names one;
 // the text always comes from here, so a link cannot put words on the page.
 var notices = map[string]string{
-	"created":          "Use case created.",
-	"saved":            "Changes saved.",
-	"password-changed": "Password changed. Other browsers signed in to your account have been logged out.",
-	"moved":            "Stage changed.",
-	"archived":         "Use case archived. It no longer appears in the list unless you show archived use cases.",
-	"restored":         "Use case restored.",
-	"granted":          "Access updated.",
-	"revoked":          "Access removed.",
-	"token-gone":       "Token revoked. Scripts that use it will stop working.",
+	"created":  "Use case created.",
+	"saved":    "Changes saved.",
+	"moved":    "Stage changed.",
+	"archived": "Use case archived. It no longer appears in the list unless you show archived use cases.",
+	"restored": "Use case restored.",
+	"granted":  "Access updated.",
+	"revoked":  "Access removed.",
 	// Canvases, people and decisions.
 	"canvas-created":    "Canvas created. Start with any section; empty ones show questions to answer.",
 	"canvas-imported":   "Canvas imported from Markdown.",

@@ -40,8 +40,8 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/static/{hash}/{file}", access: public, h: s.static},
 
 		// API: the caller.
-		{method: "GET", pattern: "/api/v1/me", access: user, h: s.apiMe},
-		{method: "PATCH", pattern: "/api/v1/me", access: user, self: true, h: s.apiUpdateMe},
+		{method: "GET", pattern: "/api/v1/me", access: user, h: s.account.APIMe},
+		{method: "PATCH", pattern: "/api/v1/me", access: user, self: true, h: s.account.APIUpdateMe},
 
 		// API: use cases.
 		{method: "GET", pattern: "/api/v1/usecases", access: user, h: s.apiListUseCases},
@@ -67,9 +67,9 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/api/v1/teams/{team}", access: user, h: s.admin.APIGetTeam},
 		{method: "POST", pattern: "/api/v1/teams/{team}/members", access: admin, h: s.admin.APIAddTeamMember},
 		{method: "DELETE", pattern: "/api/v1/teams/{team}/members/{id}", access: admin, h: s.admin.APIRemoveTeamMember},
-		{method: "GET", pattern: "/api/v1/tokens", access: user, h: s.apiListTokens},
-		{method: "POST", pattern: "/api/v1/tokens", access: user, self: true, h: s.apiCreateToken},
-		{method: "DELETE", pattern: "/api/v1/tokens/{id}", access: user, self: true, h: s.apiRevokeToken},
+		{method: "GET", pattern: "/api/v1/tokens", access: user, h: s.account.APIListTokens},
+		{method: "POST", pattern: "/api/v1/tokens", access: user, self: true, h: s.account.APICreateToken},
+		{method: "DELETE", pattern: "/api/v1/tokens/{id}", access: user, self: true, h: s.account.APIRevokeToken},
 		{method: "GET", pattern: "/api/v1/audit", access: admin, h: s.admin.APIAudit},
 
 		// API: canvases, templates, people, decisions, search.
@@ -120,12 +120,12 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/usecases/{slug}/archive", access: user, role: usecase.Owner, h: s.pageArchivePost},
 		{method: "POST", pattern: "/usecases/{slug}/grants", access: user, role: usecase.Owner, h: s.pageGrantPost},
 		{method: "POST", pattern: "/usecases/{slug}/grants/{id}/delete", access: user, role: usecase.Owner, h: s.pageGrantDeletePost},
-		{method: "GET", pattern: "/account", access: user, h: s.pageAccount},
-		{method: "POST", pattern: "/account", access: user, h: s.pageAccountPost},
-		{method: "POST", pattern: "/account/password", access: user, h: s.pageAccountPasswordPost},
-		{method: "GET", pattern: "/tokens", access: user, h: s.pageTokens},
-		{method: "POST", pattern: "/tokens", access: user, h: s.pageTokensPost},
-		{method: "POST", pattern: "/tokens/{id}/revoke", access: user, h: s.pageTokenRevokePost},
+		{method: "GET", pattern: "/account", access: user, h: s.account.PageAccount},
+		{method: "POST", pattern: "/account", access: user, h: s.account.PageAccountPost},
+		{method: "POST", pattern: "/account/password", access: user, h: s.account.PageAccountPasswordPost},
+		{method: "GET", pattern: "/tokens", access: user, h: s.account.PageTokens},
+		{method: "POST", pattern: "/tokens", access: user, h: s.account.PageTokensPost},
+		{method: "POST", pattern: "/tokens/{id}/revoke", access: user, h: s.account.PageTokenRevokePost},
 		{method: "GET", pattern: "/admin/users", access: admin, h: s.admin.PageUsers},
 		{method: "POST", pattern: "/admin/users", access: admin, h: s.admin.PageUsersPost},
 		{method: "POST", pattern: "/admin/users/{id}", access: admin, h: s.admin.PageUserPost},

@@ -11,6 +11,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -56,7 +57,8 @@ type Server struct {
 	templates *canvas.Library
 	evidence  *canvas.Registry
 	// The features served from packages of their own.
-	admin *webadmin.Handlers
+	admin   *webadmin.Handlers
+	account *account.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -68,7 +70,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), webadmin.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), webadmin.Pages(), account.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +85,8 @@ func New(opts Options) (*Server, error) {
 	s.evidence = canvas.NewRegistry()
 	s.registerEvidence()
 	s.admin = &webadmin.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
+	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,
+		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
 	}
