@@ -75,7 +75,7 @@ func (s *Server) routes() []route {
 		// API: canvases, templates, people, decisions, search.
 		{method: "GET", pattern: "/api/v1/templates", access: user, h: s.apiListTemplates},
 		{method: "GET", pattern: "/api/v1/templates/{id}", access: user, h: s.apiGetTemplate},
-		{method: "GET", pattern: "/api/v1/search", access: user, h: s.apiSearch},
+		{method: "GET", pattern: "/api/v1/search", access: user, h: s.search.APISearch},
 		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases", access: user, role: usecase.Viewer, h: s.apiListCanvases},
 		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases", access: user, role: usecase.Editor, h: s.apiCreateCanvas},
 		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/import", access: user, role: usecase.Editor, h: s.apiImportCanvas},
@@ -135,7 +135,7 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/admin/teams/{team}/members", access: admin, h: s.admin.PageTeamMemberPost},
 		{method: "POST", pattern: "/admin/teams/{team}/members/{id}/delete", access: admin, h: s.admin.PageTeamMemberDeletePost},
 		{method: "GET", pattern: "/audit", access: admin, h: s.admin.PageAudit},
-		{method: "GET", pattern: "/search", access: user, h: s.pageSearch},
+		{method: "GET", pattern: "/search", access: user, h: s.search.PageSearch},
 		{method: "GET", pattern: "/usecases/{slug}/canvases", access: user, role: usecase.Viewer, h: s.pageCanvases},
 		{method: "POST", pattern: "/usecases/{slug}/canvases", access: user, role: usecase.Editor, h: s.pageCanvasesPost},
 		{method: "GET", pattern: "/usecases/{slug}/canvases/import", access: user, role: usecase.Editor, h: s.pageImportCanvas},

@@ -15,6 +15,7 @@ import (
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
+	"github.com/atrium-mlops/atrium/internal/web/search"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
@@ -59,6 +60,7 @@ type Server struct {
 	// The features served from packages of their own.
 	admin   *webadmin.Handlers
 	account *account.Handlers
+	search  *search.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -70,7 +72,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), webadmin.Pages(), account.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), webadmin.Pages(), account.Pages(), search.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +89,7 @@ func New(opts Options) (*Server, error) {
 	s.admin = &webadmin.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
 	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
+	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
 	}
