@@ -10,7 +10,6 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store"
-	"github.com/atrium-mlops/atrium/internal/web"
 )
 
 // openDB opens and migrates the configured database, acting as the system.
@@ -98,7 +97,7 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	if *email == "" || *name == "" {
 		return fmt.Errorf("--user and --name are required")
 	}
-	ttl, err := web.ParseTTL(*expires)
+	ttl, err := identity.ParseTTL(*expires)
 	if err != nil {
 		return err
 	}

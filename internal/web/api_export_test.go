@@ -8,6 +8,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
+	"github.com/atrium-mlops/atrium/internal/web/search"
 )
 
 func TestExportAndImportRoundTrip(t *testing.T) {
@@ -134,7 +135,7 @@ func TestXSSIsInertInTheAPI(t *testing.T) {
 func TestSearchAPI(t *testing.T) {
 	f := newFixture(t)
 	var page struct {
-		Items []searchHit
+		Items []search.Hit
 		Total int
 	}
 	decodeInto(t, f.do("viewer", "GET", "/api/v1/search?q=review", "", nil), 200, &page)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 // passwordChecks is how many argon2id computations the process has run:
@@ -29,7 +30,7 @@ func passwordChecks() int64 {
 // while a test runs, however slow the machine.
 func stopClock(srv *Server) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	srv.logins.setClock(func() time.Time { return now })
+	srv.logins.SetClock(func() time.Time { return now })
 }
 
 // postLogin signs in through srv as a browser at addr would.
@@ -93,10 +94,10 @@ func TestLoginThrottleUnderConcurrentGuessing(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			if got := passwordChecks() - before; got != loginAccountBurst {
-				t.Errorf("passwords checked = %d, want %d (the account's allowance)", got, loginAccountBurst)
+			if got := passwordChecks() - before; got != throttle.AccountBurst {
+				t.Errorf("passwords checked = %d, want %d (the account's allowance)", got, throttle.AccountBurst)
 			}
-			want := map[int]int{http.StatusUnauthorized: loginAccountBurst, http.StatusTooManyRequests: workers*each - loginAccountBurst}
+			want := map[int]int{http.StatusUnauthorized: throttle.AccountBurst, http.StatusTooManyRequests: workers*each - throttle.AccountBurst}
 			if !maps.Equal(statuses, want) {
 				t.Errorf("statuses = %v, want %v", statuses, want)
 			}
@@ -115,18 +116,18 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 	// The first unknown account makes the store's dummy hash, once per process.
 	postLogin(srv, "198.51.100.99", "warm-up@example.org", testPassword)
 	before := passwordChecks()
-	for i := range loginAddrBurst + 5 {
+	for i := range throttle.AddrBurst + 5 {
 		rec := postLogin(srv, "198.51.100.7", fmt.Sprintf("person%d@example.org", i), testPassword)
 		want := http.StatusUnauthorized
-		if i >= loginAddrBurst {
+		if i >= throttle.AddrBurst {
 			want = http.StatusTooManyRequests
 		}
 		if rec.Code != want {
 			t.Fatalf("attempt %d: status=%d, want %d", i+1, rec.Code, want)
 		}
 	}
-	if got := passwordChecks() - before; got != loginAddrBurst {
-		t.Errorf("passwords checked = %d, want %d (the address's allowance)", got, loginAddrBurst)
+	if got := passwordChecks() - before; got != throttle.AddrBurst {
+		t.Errorf("passwords checked = %d, want %d (the address's allowance)", got, throttle.AddrBurst)
 	}
 	if rec := postLogin(srv, "198.51.100.8", "person0@example.org", testPassword); rec.Code != http.StatusUnauthorized {
 		t.Errorf("another address: status=%d, want 401", rec.Code)
@@ -141,9 +142,9 @@ func TestLoginLockoutSparesKnownAddresses(t *testing.T) {
 	stopClock(s.srv)
 	const home, attacker, cafe = "203.0.113.5", "198.51.100.7", "192.0.2.44"
 	expectRedirect(t, postLogin(s.srv, home, "ada@example.org", testPassword), "/usecases")
-	for i := range 2 * loginAccountBurst {
+	for i := range 2 * throttle.AccountBurst {
 		want := http.StatusUnauthorized
-		if i >= loginAccountBurst {
+		if i >= throttle.AccountBurst {
 			want = http.StatusTooManyRequests
 		}
 		if rec := postLogin(s.srv, attacker, "ada@example.org", "guess guess guess"); rec.Code != want {
@@ -161,7 +162,7 @@ func TestLoginLockoutSparesKnownAddresses(t *testing.T) {
 func TestLoginSuccessIsNotCharged(t *testing.T) {
 	s := newSite(t)
 	stopClock(s.srv)
-	for i := range loginAddrBurst + 2 {
+	for i := range throttle.AddrBurst + 2 {
 		if rec := postLogin(s.srv, "203.0.113.5", "ada@example.org", testPassword); rec.Code != http.StatusSeeOther {
 			t.Fatalf("sign-in %d: status=%d, want 303", i+1, rec.Code)
 		}
@@ -193,7 +194,7 @@ func TestPasswordChangeIsThrottled(t *testing.T) {
 				}
 			}
 			before := passwordChecks()
-			for i := range loginAccountBurst {
+			for i := range throttle.AccountBurst {
 				if rec := guess(s, token); rec.Code != http.StatusForbidden {
 					t.Fatalf("guess %d: status=%d, want 403; body:\n%.300s", i+1, rec.Code, rec.Body)
 				}
@@ -209,8 +210,8 @@ func TestPasswordChangeIsThrottled(t *testing.T) {
 			} else {
 				expect(t, rec, http.StatusTooManyRequests, "password attempts; try again in 10 seconds")
 			}
-			if got := passwordChecks() - before; got != loginAccountBurst {
-				t.Errorf("passwords checked = %d, want %d (the account's allowance)", got, loginAccountBurst)
+			if got := passwordChecks() - before; got != throttle.AccountBurst {
+				t.Errorf("passwords checked = %d, want %d (the account's allowance)", got, throttle.AccountBurst)
 			}
 			expect(t, postLogin(s.srv, "192.0.2.44", "ada@example.org", testPassword), http.StatusTooManyRequests, "Too many sign-in attempts")
 		})

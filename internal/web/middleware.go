@@ -16,6 +16,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 var (
@@ -98,7 +99,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		s.metrics.observe(route, r.Method, sw.status, d)
 		s.log.Info("request", "request_id", atrium.RequestIDFrom(r.Context()), "method", r.Method, "path", r.URL.Path,
-			"route", route, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000, "remote", clientIP(r))
+			"route", route, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000, "remote", throttle.ClientIP(r))
 	})
 }
 
@@ -167,8 +168,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			if a.TokenID != "" {
 				key = "token:" + a.TokenID
 			}
-			if wait, ok := s.limiter.allow(key); !ok {
-				s.fail(w, r, atrium.Errorf(atrium.RateLimited, "too many requests; retry in %d seconds", retryAfter(w, wait)))
+			if wait, ok := s.limiter.Allow(key); !ok {
+				s.fail(w, r, atrium.Errorf(atrium.RateLimited, "too many requests; retry in %d seconds", throttle.RetryAfter(w, wait)))
 				return
 			}
 		}
@@ -231,13 +232,4 @@ func (s *Server) requireRole(r *http.Request, min usecase.Role) error {
 		what = "this page"
 	}
 	return u.Role.Require(min, what)
-}
-
-// clientIP is the peer address; proxies are not trusted for it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atrium-mlops/atrium/internal/web/account"
+	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
 	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
@@ -26,12 +28,12 @@ var openAPIBodies = map[string]any{
 	"updateUseCase":     usecases.UseCasePatch{},
 	"transitionUseCase": usecases.TransitionInput{},
 	"putGrant":          usecases.GrantInput{},
-	"createUser":        userInput{},
-	"updateUser":        userPatch{},
-	"createTeam":        teamInput{},
-	"addTeamMember":     memberInput{},
-	"createToken":       tokenInput{},
-	"updateMe":          mePatch{},
+	"createUser":        webadmin.UserInput{},
+	"updateUser":        webadmin.UserPatch{},
+	"createTeam":        webadmin.TeamInput{},
+	"addTeamMember":     webadmin.MemberInput{},
+	"createToken":       account.TokenInput{},
+	"updateMe":          account.MePatch{},
 	"createCanvas":      canvases.CanvasInput{},
 	"updateCanvas":      canvases.CanvasPatch{},
 	"saveSection":       canvases.SectionInput{},

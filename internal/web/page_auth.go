@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 // loginData is the login page.
@@ -35,14 +36,14 @@ func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := loginData{frame: s.frame(r, "Log in", "login"), Email: r.PostForm.Get("email"), Next: localPath(r.PostForm.Get("next"))}
-	attempt, wait, ok := s.logins.begin(accountKey(d.Email), clientIP(r), true)
+	attempt, wait, ok := s.logins.Begin(throttle.AccountKey(d.Email), throttle.ClientIP(r), true)
 	if !ok {
-		d.Error = fmt.Sprintf("Too many sign-in attempts; try again in %d seconds.", retryAfter(w, wait))
+		d.Error = fmt.Sprintf("Too many sign-in attempts; try again in %d seconds.", throttle.RetryAfter(w, wait))
 		s.render(w, r, http.StatusTooManyRequests, "login", d)
 		return
 	}
 	u, err := s.db.Authenticate(r.Context(), d.Email, r.PostForm.Get("password"))
-	attempt.settle(err)
+	attempt.Settle(err)
 	if atrium.KindOf(err) == atrium.Unauthenticated {
 		d.Error = "E-mail or password is not right."
 		s.render(w, r, http.StatusUnauthorized, "login", d)

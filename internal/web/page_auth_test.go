@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 // sessionFrom returns the session cookie a response sets.
@@ -74,15 +75,15 @@ func TestLoginFailureKeepsTheEmail(t *testing.T) {
 func TestLoginIsThrottled(t *testing.T) {
 	s := newSite(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	s.srv.logins.setClock(func() time.Time { return now })
+	s.srv.logins.SetClock(func() time.Time { return now })
 	bad := url.Values{"email": {"ada@example.org"}, "password": {"guess guess guess"}}
-	for i := range loginAccountBurst {
+	for i := range throttle.AccountBurst {
 		if rec := s.post(identity.User{}, "/login", bad); rec.Code != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: status=%d, want 401", i+1, rec.Code)
 		}
 	}
 	// This address never signed in to the account, so even the right
-	// password waits (see loginThrottle).
+	// password waits (see throttle.Logins).
 	rec := s.post(identity.User{}, "/login", url.Values{"email": {"ada@example.org"}, "password": {testPassword}})
 	expect(t, rec, http.StatusTooManyRequests, "Too many sign-in attempts; try again in 10 seconds.")
 	if got := rec.Header().Get("Retry-After"); got != "10" {

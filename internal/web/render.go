@@ -43,14 +43,7 @@ func webFuncs() template.FuncMap {
 // notices are the confirmations shown after a redirect. The query names one;
 // the text always comes from here, so a link cannot put words on the page.
 var notices = map[string]string{
-	"saved":            "Changes saved.",
-	"password-changed": "Password changed. Other browsers signed in to your account have been logged out.",
-	"token-gone":       "Token revoked. Scripts that use it will stop working.",
-	"user-created":     "User created.",
-	"user-saved":       "User updated.",
-	"team-created":     "Team created.",
-	"member-added":     "Member added.",
-	"member-gone":      "Member removed.",
+	"saved": "Changes saved.",
 }
 
 // frame fills the layout data for a page.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/web/search"
 )
 
 // hostileSearches are queries a person might type or an attacker craft,
@@ -67,7 +68,7 @@ func TestSearchHostileQueriesAPI(t *testing.T) {
 		}
 	}
 	var page struct {
-		Items []searchHit
+		Items []search.Hit
 		Total int
 	}
 	decodeInto(t, f.do("viewer", "GET", "/api/v1/search?q=a+a+a+a&page_size=1", "", nil), 200, &page)

@@ -11,9 +11,13 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/account"
+	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
+	"github.com/atrium-mlops/atrium/internal/web/search"
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
 
@@ -47,9 +51,9 @@ type Server struct {
 	views   *render.Views
 	resp    *respond.Responder
 	metrics *metrics
-	limiter *limiter
+	limiter *throttle.Limiter
 	// logins throttles password checks whatever RateLimit says.
-	logins  *loginThrottle
+	logins  *throttle.Logins
 	handler http.Handler
 	// templates are the canvas templates on offer; evidence renders the
 	// live panels beside canvas sections.
@@ -58,6 +62,9 @@ type Server struct {
 	// Features served from their own packages.
 	usecases *usecases.Handlers
 	canvases *canvases.Handlers
+	admin    *webadmin.Handlers
+	account  *account.Handlers
+	search   *search.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -69,12 +76,12 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages())
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{db: opts.DB, log: opts.Log, opts: opts, views: views, metrics: newMetrics(), templates: opts.Templates,
-		logins: newLoginThrottle()}
+		logins: throttle.NewLogins()}
 	s.resp = &respond.Responder{Log: opts.Log, Page: views.Error}
 	if s.templates == nil {
 		if s.templates, err = canvas.LoadLibrary(""); err != nil {
@@ -84,8 +91,12 @@ func New(opts Options) (*Server, error) {
 	s.usecases = &usecases.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates, Gate: opts.Gate}
 	s.evidence = canvas.NewRegistry()
 	s.canvases = canvases.New(opts.DB, s.resp, views, s.templates, s.evidence, opts.Version)
+	s.admin = &webadmin.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
+	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,
+		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
+	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	if opts.RateLimit > 0 {
-		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)
+		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
 	}
 	cop := http.NewCrossOriginProtection()
 	for _, o := range opts.TrustedOrigins {

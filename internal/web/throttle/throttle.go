@@ -1,7 +1,12 @@
-package web
+// Package throttle slows down callers who ask too often: a token bucket per
+// API token or session for the general rate limit, and the login throttle
+// that bounds password checks by client address and by account. Both live
+// in memory: with several replicas each enforces its own share.
+package throttle
 
 import (
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -11,9 +16,8 @@ import (
 	"github.com/atrium-mlops/atrium/internal/identity"
 )
 
-// limiter is a token bucket per key (an API token or a session's user). It
-// lives in memory: with several replicas each enforces its own share.
-type limiter struct {
+// Limiter is a token bucket per key (an API token or a session's user).
+type Limiter struct {
 	mu      sync.Mutex
 	rate    float64
 	burst   float64
@@ -27,16 +31,18 @@ type bucket struct {
 	last   time.Time
 }
 
-func newLimiter(rate float64, burst int) *limiter {
+// NewLimiter allows rate requests a second per key, with burst of headroom
+// (rate+1 when burst is below one).
+func NewLimiter(rate float64, burst int) *Limiter {
 	if burst < 1 {
 		burst = int(rate) + 1
 	}
-	return &limiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}, now: time.Now}
+	return &Limiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}, now: time.Now}
 }
 
-// allow takes one token for key; when none is left it reports how long until
+// Allow takes one token for key; when none is left it reports how long until
 // one will be.
-func (l *limiter) allow(key string) (time.Duration, bool) {
+func (l *Limiter) Allow(key string) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -63,9 +69,9 @@ func (l *limiter) allow(key string) (time.Duration, bool) {
 	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
 }
 
-// give returns a token taken by allow, when the request it paid for turned
+// Give returns a token taken by Allow, when the request it paid for turned
 // out not to count.
-func (l *limiter) give(key string) {
+func (l *Limiter) Give(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if b, ok := l.buckets[key]; ok {
@@ -77,68 +83,71 @@ func (l *limiter) give(key string) {
 // check costs an argon2id computation (19 MiB, tens of milliseconds) and
 // guessing must stay slow even on a server run without a general limit.
 const (
-	// An address may try 20 passwords, then one every 3 seconds.
-	loginAddrBurst = 20
-	loginAddrRate  = 1.0 / 3
-	// An account may be tried 5 times, then once every 10 seconds.
-	loginAccountBurst = 5
-	loginAccountRate  = 1.0 / 10
+	// AddrBurst and AddrRate: an address may try 20 passwords, then one
+	// every 3 seconds.
+	AddrBurst = 20
+	AddrRate  = 1.0 / 3
+	// AccountBurst and AccountRate: an account may be tried 5 times, then
+	// once every 10 seconds.
+	AccountBurst = 5
+	AccountRate  = 1.0 / 10
 	// An address that signed in to an account is remembered this long and
-	// gets an allowance of its own for that account (see loginThrottle).
-	loginKnownFor = 30 * 24 * time.Hour
-	loginKnownMax = 10000
+	// gets an allowance of its own for that account (see Logins).
+	knownFor = 30 * 24 * time.Hour
+	knownMax = 10000
 )
 
-// loginThrottle limits password checks: sign-ins per client address and per
+// Logins limits password checks: sign-ins per client address and per
 // account, and password changes per account. Every attempt is charged before
 // the password is checked, so concurrent guesses cannot overshoot the limit,
 // and refunded when the password was right: only failures count.
 //
 // The account allowance is shared by every address that has not signed in to
-// the account before. An address that has (in the last loginKnownFor) has an
+// the account before. An address that has (in the last knownFor) has an
 // allowance of its own, so someone guessing from elsewhere slows sign-in from
 // new places but cannot lock the owner out of their usual one; existing
-// sessions and API tokens are never affected. Like limiter, this lives in
+// sessions and API tokens are never affected. Like Limiter, this lives in
 // memory, per replica, and forgets known addresses on restart.
-type loginThrottle struct {
-	addrs    *limiter
-	accounts *limiter
+type Logins struct {
+	addrs    *Limiter
+	accounts *Limiter
 	mu       sync.Mutex
 	known    map[string]time.Time // account + "\x00" + address → last sign-in
 	now      func() time.Time
 }
 
-func newLoginThrottle() *loginThrottle {
-	return &loginThrottle{
-		addrs:    newLimiter(loginAddrRate, loginAddrBurst),
-		accounts: newLimiter(loginAccountRate, loginAccountBurst),
+// NewLogins makes a login throttle with nothing charged yet.
+func NewLogins() *Logins {
+	return &Logins{
+		addrs:    NewLimiter(AddrRate, AddrBurst),
+		accounts: NewLimiter(AccountRate, AccountBurst),
 		known:    map[string]time.Time{},
 		now:      time.Now,
 	}
 }
 
-// setClock replaces the clock of the throttle and its limiters, for tests.
-func (t *loginThrottle) setClock(now func() time.Time) {
+// SetClock replaces the clock of the throttle and its limiters, for tests.
+func (t *Logins) SetClock(now func() time.Time) {
 	t.now, t.addrs.now, t.accounts.now = now, now, now
 }
 
-// loginAttempt is one charge against the throttle, settled by its outcome.
-type loginAttempt struct {
-	t        *loginThrottle
+// Attempt is one charge against the throttle, settled by its outcome.
+type Attempt struct {
+	t        *Logins
 	account  string // the account's bucket key; "" when none was charged
 	addr     string // the address's bucket key; "" when none was charged
 	known    string // the known-address key to remember on success
 	refunded bool
 }
 
-// begin charges one password check about account from addr; byAddress also
+// Begin charges one password check about account from addr; byAddress also
 // charges the address (sign-in, where the caller is anonymous). account is
 // the normalised e-mail, or "" when the input is not an address, which is
 // refused without a check. When refused, begin reports how long to wait.
-func (t *loginThrottle) begin(account, addr string, byAddress bool) (*loginAttempt, time.Duration, bool) {
-	a := &loginAttempt{t: t}
+func (t *Logins) Begin(account, addr string, byAddress bool) (*Attempt, time.Duration, bool) {
+	a := &Attempt{t: t}
 	if byAddress {
-		if wait, ok := t.addrs.allow(addr); !ok {
+		if wait, ok := t.addrs.Allow(addr); !ok {
 			return nil, wait, false
 		}
 		a.addr = addr
@@ -147,11 +156,11 @@ func (t *loginThrottle) begin(account, addr string, byAddress bool) (*loginAttem
 		a.known = account + "\x00" + addr
 		a.account = account
 		t.mu.Lock()
-		if at, ok := t.known[a.known]; ok && t.now().Sub(at) < loginKnownFor {
+		if at, ok := t.known[a.known]; ok && t.now().Sub(at) < knownFor {
 			a.account = a.known
 		}
 		t.mu.Unlock()
-		if wait, ok := t.accounts.allow(a.account); !ok {
+		if wait, ok := t.accounts.Allow(a.account); !ok {
 			a.account = "" // nothing taken there
 			a.refund()
 			return nil, wait, false
@@ -160,11 +169,11 @@ func (t *loginThrottle) begin(account, addr string, byAddress bool) (*loginAttem
 	return a, 0, true
 }
 
-// settle records the outcome of the check: a wrong password
+// Settle records the outcome of the check: a wrong password
 // (Unauthenticated from sign-in, Forbidden from a password change) keeps
 // its charge; a right one is refunded and its address remembered; any other
 // failure checked nothing and is refunded.
-func (a *loginAttempt) settle(err error) {
+func (a *Attempt) Settle(err error) {
 	switch atrium.KindOf(err) {
 	case atrium.Unauthenticated, atrium.Forbidden:
 		return
@@ -177,14 +186,14 @@ func (a *loginAttempt) settle(err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	if len(t.known) >= loginKnownMax {
+	if len(t.known) >= knownMax {
 		for k, at := range t.known {
-			if now.Sub(at) >= loginKnownFor {
+			if now.Sub(at) >= knownFor {
 				delete(t.known, k)
 			}
 		}
 		for k := range t.known {
-			if len(t.known) < loginKnownMax {
+			if len(t.known) < knownMax {
 				break
 			}
 			delete(t.known, k) // still full: forget some, so memory stays bounded
@@ -193,22 +202,22 @@ func (a *loginAttempt) settle(err error) {
 	t.known[a.known] = now
 }
 
-func (a *loginAttempt) refund() {
+func (a *Attempt) refund() {
 	if a.refunded {
 		return
 	}
 	a.refunded = true
 	if a.addr != "" {
-		a.t.addrs.give(a.addr)
+		a.t.addrs.Give(a.addr)
 	}
 	if a.account != "" {
-		a.t.accounts.give(a.account)
+		a.t.accounts.Give(a.account)
 	}
 }
 
-// accountKey is the throttle's name for the account an e-mail names, or ""
+// AccountKey is the throttle's name for the account an e-mail names, or ""
 // when it is not an address (such input is refused before any check).
-func accountKey(email string) string {
+func AccountKey(email string) string {
 	v, err := identity.NormalizeEmail(email)
 	if err != nil {
 		return ""
@@ -216,10 +225,20 @@ func accountKey(email string) string {
 	return v
 }
 
-// retryAfter sets Retry-After for a wait and returns it in whole seconds,
+// RetryAfter sets Retry-After for a wait and returns it in whole seconds,
 // rounded up and at least one.
-func retryAfter(w http.ResponseWriter, wait time.Duration) int {
+func RetryAfter(w http.ResponseWriter, wait time.Duration) int {
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return secs
+}
+
+// ClientIP is the address a request is counted against: the peer address;
+// proxies are not trusted for it.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

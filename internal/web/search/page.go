@@ -1,4 +1,4 @@
-package web
+package search
 
 import (
 	"html/template"
@@ -7,57 +7,58 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 )
 
 // searchData is the search page: the query, its results and the pager.
 type searchData struct {
-	frame
+	render.Frame
 	Hits  []searchResult
-	Pager pager
+	Pager render.Pager
 	Error string
 }
 
 // searchResult is a hit with its snippet ready to show.
 type searchResult struct {
-	searchHit
+	Hit
 	Excerpt template.HTML
 }
 
-// pageSearch searches the section texts and decision records the person
+// PageSearch searches the section texts and decision records the person
 // can see. An empty query shows the form with a hint, not an error.
-func (s *Server) pageSearch(w http.ResponseWriter, r *http.Request) {
-	d := searchData{frame: s.frame(r, "Search", "search")}
+func (h *Handlers) PageSearch(w http.ResponseWriter, r *http.Request) {
+	d := searchData{Frame: h.Frame(r, "Search", "search")}
 	d.Query = r.URL.Query().Get("q")
 	if d.Title = "Search"; strings.TrimSpace(d.Query) != "" {
 		d.Title = "Search: " + d.Query
 	}
 	if strings.TrimSpace(d.Query) == "" {
-		s.render(w, r, http.StatusOK, "search", d)
+		h.Render(w, r, http.StatusOK, "search", d)
 		return
 	}
 	q, p, err := searchQuery(r)
 	if err != nil {
 		d.Error = atrium.MessageOf(err)
-		s.render(w, r, http.StatusBadRequest, "search", d)
+		h.Render(w, r, http.StatusBadRequest, "search", d)
 		return
 	}
-	page, err := s.db.Search(r.Context(), q, p)
+	page, err := h.DB.Search(r.Context(), q, p)
 	if err != nil {
 		if atrium.KindOf(err) == atrium.Invalid {
 			d.Error = atrium.MessageOf(err)
-			s.render(w, r, http.StatusBadRequest, "search", d)
+			h.Render(w, r, http.StatusBadRequest, "search", d)
 			return
 		}
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	// The API's hits carry plain snippets; the page highlights the matches
 	// from the store's marked ones, which come in the same order.
-	for i, h := range s.searchHits(page.Items) {
-		d.Hits = append(d.Hits, searchResult{searchHit: h, Excerpt: highlight(page.Items[i].Snippet)})
+	for i, hit := range h.hits(page.Items) {
+		d.Hits = append(d.Hits, searchResult{Hit: hit, Excerpt: highlight(page.Items[i].Snippet)})
 	}
-	d.Pager = newPager(r, p, page.Total, len(page.Items), page.NextPageToken)
-	s.render(w, r, http.StatusOK, "search", d)
+	d.Pager = render.NewPager(r, p, page.Total, len(page.Items), page.NextPageToken)
+	h.Render(w, r, http.StatusOK, "search", d)
 }
 
 // highlight escapes a snippet and turns the store's match marks into

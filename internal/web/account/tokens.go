@@ -1,4 +1,4 @@
-package web
+package account
 
 import (
 	"net/http"
@@ -7,15 +7,17 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // tokensData is the list of a person's API tokens with the form for a new
 // one. Secret is set only on the answer to that form: the one time the
 // token can be seen.
 type tokensData struct {
-	frame
+	render.Frame
 	Tokens  []tokenRow
-	Pager   pager
+	Pager   render.Pager
 	Name    string
 	Expires string
 	Error   string
@@ -32,17 +34,17 @@ type tokenRow struct {
 // tokenExpiries are the choices the form offers.
 var tokenExpiries = []string{"30d", "90d", "365d", "never"}
 
-func (s *Server) tokensPage(r *http.Request) (tokensData, error) {
-	p, err := pageRequest(r)
+func (h *Handlers) tokensPage(r *http.Request) (tokensData, error) {
+	p, err := respond.PageOf(r)
 	if err != nil {
 		return tokensData{}, err
 	}
-	page, err := s.db.ListTokens(r.Context(), actor(r).UserID, p)
+	page, err := h.DB.ListTokens(r.Context(), respond.Actor(r).UserID, p)
 	if err != nil {
 		return tokensData{}, err
 	}
-	d := tokensData{frame: s.frame(r, "API tokens", "tokens"), Expires: "90d",
-		Pager: newPager(r, p, page.Total, len(page.Items), page.NextPageToken)}
+	d := tokensData{Frame: h.Frame(r, "API tokens", "tokens"), Expires: "90d",
+		Pager: render.NewPager(r, p, page.Total, len(page.Items), page.NextPageToken)}
 	now := time.Now()
 	for _, t := range page.Items {
 		row := tokenRow{Token: t, Status: "active"}
@@ -57,35 +59,36 @@ func (s *Server) tokensPage(r *http.Request) (tokensData, error) {
 	return d, nil
 }
 
-func (s *Server) pageTokens(w http.ResponseWriter, r *http.Request) {
-	d, err := s.tokensPage(r)
+// PageTokens lists the person's API tokens, with the form for a new one.
+func (h *Handlers) PageTokens(w http.ResponseWriter, r *http.Request) {
+	d, err := h.tokensPage(r)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "tokens", d)
+	h.Render(w, r, http.StatusOK, "tokens", d)
 }
 
-// pageTokensPost creates a token and shows its secret right away instead of
+// PageTokensPost creates a token and shows its secret right away instead of
 // redirecting: the secret is never stored, so it cannot be shown later.
-func (s *Server) pageTokensPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
+func (h *Handlers) PageTokensPost(w http.ResponseWriter, r *http.Request) {
+	if err := render.ParseForm(w, r); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	name, expires := r.PostForm.Get("name"), r.PostForm.Get("expires")
-	t, secret, err := s.createToken(r, name, expires)
+	t, secret, err := h.createToken(r, name, expires)
 	status := http.StatusOK
 	if err != nil {
 		var ok bool
-		if status, ok = formStatus(err); !ok {
-			s.fail(w, r, err)
+		if status, ok = render.FormStatus(err); !ok {
+			h.Fail(w, r, err)
 			return
 		}
 	}
-	d, err2 := s.tokensPage(r)
+	d, err2 := h.tokensPage(r)
 	if err2 != nil {
-		s.fail(w, r, err2)
+		h.Fail(w, r, err2)
 		return
 	}
 	if err != nil {
@@ -93,32 +96,32 @@ func (s *Server) pageTokensPost(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Created, d.Secret = t, secret
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, status, "tokens", d)
+	h.Render(w, r, status, "tokens", d)
 }
 
-func (s *Server) createToken(r *http.Request, name, expires string) (identity.Token, string, error) {
+func (h *Handlers) createToken(r *http.Request, name, expires string) (identity.Token, string, error) {
 	if !slices.Contains(tokenExpiries, expires) {
 		return identity.Token{}, "", atrium.Errorf(atrium.Invalid, "choose when the token expires")
 	}
-	ttl, err := ParseTTL(expires)
+	ttl, err := identity.ParseTTL(expires)
 	if err != nil {
 		return identity.Token{}, "", err
 	}
-	return s.db.CreateToken(r.Context(), actor(r).UserID, name, ttl)
+	return h.DB.CreateToken(r.Context(), respond.Actor(r).UserID, name, ttl)
 }
 
-// pageTokenRevokePost revokes one of the person's tokens (any token, for
+// PageTokenRevokePost revokes one of the person's tokens (any token, for
 // administrators); someone else's token looks like a missing one.
-func (s *Server) pageTokenRevokePost(w http.ResponseWriter, r *http.Request) {
-	t, err := s.db.GetToken(r.Context(), r.PathValue("id"))
-	if err == nil && t.UserID != actor(r).UserID && !actor(r).Admin {
+func (h *Handlers) PageTokenRevokePost(w http.ResponseWriter, r *http.Request) {
+	t, err := h.DB.GetToken(r.Context(), r.PathValue("id"))
+	if err == nil && t.UserID != respond.Actor(r).UserID && !respond.Actor(r).Admin {
 		err = atrium.Errorf(atrium.NotFound, "no token with id %q", r.PathValue("id"))
 	}
 	if err == nil {
-		_, err = s.db.RevokeToken(r.Context(), t.ID)
+		_, err = h.DB.RevokeToken(r.Context(), t.ID)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/tokens?notice=token-gone", http.StatusSeeOther)

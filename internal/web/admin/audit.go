@@ -1,17 +1,19 @@
-package web
+package admin
 
 import (
 	"net/http"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/web/render"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // auditData is the audit trail with its filters as typed.
 type auditData struct {
-	frame
+	render.Frame
 	Entries                                   []store.AuditRecord
-	Pager                                     pager
+	Pager                                     render.Pager
 	ObjectType, ObjectID, Actor, Since, Until string
 	Types                                     []string
 	Filtered                                  bool
@@ -21,22 +23,23 @@ type auditData struct {
 // auditObjectTypes are the kinds of object the filter offers.
 var auditObjectTypes = []string{"usecase", "canvas", "objective", "stakeholder", "decision", "user", "team", "token"}
 
-func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) {
+// PageAudit shows the audit trail, filtered as the query says.
+func (h *Handlers) PageAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := auditData{frame: s.frame(r, "Audit trail", "audit"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"),
+	d := auditData{Frame: h.Frame(r, "Audit trail", "audit"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"),
 		Actor: q.Get("actor"), Since: q.Get("since"), Until: q.Get("until"), Types: auditObjectTypes}
 	d.Filtered = d.ObjectType != "" || d.ObjectID != "" || d.Actor != "" || d.Since != "" || d.Until != ""
-	f, err := auditFilter(r)
+	f, err := respond.AuditFilter(r)
 	if err != nil {
 		d.Error = atrium.MessageOf(err)
-		s.render(w, r, http.StatusBadRequest, "audit", d)
+		h.Render(w, r, http.StatusBadRequest, "audit", d)
 		return
 	}
-	page, err := s.db.AuditEntries(r.Context(), f)
+	page, err := h.DB.AuditEntries(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d.Entries, d.Pager = page.Items, newPager(r, f.Page, page.Total, len(page.Items), page.NextPageToken)
-	s.render(w, r, http.StatusOK, "audit", d)
+	d.Entries, d.Pager = page.Items, render.NewPager(r, f.Page, page.Total, len(page.Items), page.NextPageToken)
+	h.Render(w, r, http.StatusOK, "audit", d)
 }
