@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 	"net/http"
 	"strings"
 
@@ -31,7 +32,7 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := render.ParseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
