@@ -53,7 +53,7 @@ func ParseStatus(s string) (Status, error) {
 			return st, nil
 		}
 	}
-	return "", invalid("status %q is not one of empty, draft, in review, agreed", truncate(s, 40))
+	return "", invalid("status %q is not one of empty, draft, in review, agreed", atrium.Truncate(s, 40))
 }
 
 // Label is the status as shown to people: "In review".
@@ -68,7 +68,7 @@ func (s Status) Label() string {
 // written, spaces and blank lines included; only line endings are unified
 // (CRLF and lone CR become LF) so that exports, diffs and imports agree.
 func NormalizeContent(s string) (string, error) {
-	s = normalizeNewlines(s)
+	s = atrium.NormalizeNewlines(s)
 	if err := checkMultiline("the content", s, MaxContent); err != nil {
 		return "", err
 	}
@@ -78,7 +78,7 @@ func NormalizeContent(s string) (string, error) {
 // NormalizeComment checks a comment: required, at most 10,000 characters,
 // surrounding space trimmed.
 func NormalizeComment(s string) (string, error) {
-	return atrium.CheckText("the comment", normalizeNewlines(s), MaxComment, true, true)
+	return atrium.CheckText("the comment", atrium.NormalizeNewlines(s), MaxComment, true, true)
 }
 
 // NormalizeTitle checks a canvas title: required, one line, at most 200
@@ -95,7 +95,7 @@ func NormalizeHeader(t *Template, h map[string]string) (map[string]string, error
 	for id, v := range h {
 		f, ok := t.Field(id)
 		if !ok {
-			return nil, invalid("the %s template has no header field %q", t.Name, truncate(id, 70))
+			return nil, invalid("the %s template has no header field %q", t.Name, atrium.Truncate(id, 70))
 		}
 		v, err := normalizeField(f, v)
 		if err != nil {
@@ -115,13 +115,13 @@ func normalizeField(f Field, v string) (string, error) {
 	}
 	switch f.Kind {
 	case "date":
-		if err := checkDate(f.Label, v); err != nil {
+		if err := atrium.CheckDate(f.Label, v); err != nil {
 			return "", err
 		}
 	case "number":
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 || n > maxHeaderNum || strings.HasPrefix(v, "+") {
-			return "", invalid("%s must be a whole number from 0 to 1,000,000,000 (got %q)", f.Label, truncate(v, 40))
+			return "", invalid("%s must be a whole number from 0 to 1,000,000,000 (got %q)", f.Label, atrium.Truncate(v, 40))
 		}
 		v = strconv.FormatInt(n, 10)
 	}
@@ -136,7 +136,7 @@ func (o *Objective) Normalize() error {
 	}
 	o.Comparator = Comparator(strings.TrimSpace(string(o.Comparator)))
 	if !o.Comparator.valid() {
-		return invalid("comparator %q is not one of >=, >, <=, <, ==", truncate(string(o.Comparator), 10))
+		return invalid("comparator %q is not one of >=, >, <=, <, ==", atrium.Truncate(string(o.Comparator), 10))
 	}
 	if math.IsNaN(o.Target) || math.IsInf(o.Target, 0) {
 		return invalid("the target must be a finite number")
@@ -146,7 +146,7 @@ func (o *Objective) Normalize() error {
 	}
 	o.MeasuredAt = strings.ToLower(strings.TrimSpace(o.MeasuredAt))
 	if !contains(MeasuredAt, o.MeasuredAt) {
-		return invalid("where it is measured (%q) must be one of %s", truncate(o.MeasuredAt, 40), oneOf(MeasuredAt))
+		return invalid("where it is measured (%q) must be one of %s", atrium.Truncate(o.MeasuredAt, 40), oneOf(MeasuredAt))
 	}
 	o.Window = strings.ToLower(strings.TrimSpace(o.Window))
 	if _, err := ParseWindow(o.Window); err != nil {
@@ -155,7 +155,7 @@ func (o *Objective) Normalize() error {
 	if o.MinSamples < 0 || o.MinSamples > 1_000_000_000_000 {
 		return invalid("the minimum sample size must be from 0 to 1,000,000,000,000")
 	}
-	o.Notes, err = atrium.CheckText("the notes", normalizeNewlines(o.Notes), 2000, false, true)
+	o.Notes, err = atrium.CheckText("the notes", atrium.NormalizeNewlines(o.Notes), 2000, false, true)
 	return err
 }
 
@@ -196,7 +196,7 @@ func ParseWindow(s string) (time.Duration, error) {
 	}
 	m := windowRE.FindStringSubmatch(s)
 	if m == nil {
-		return 0, invalid("the window %q must be a number followed by m, h, d or w, such as 30d", truncate(s, 20))
+		return 0, invalid("the window %q must be a number followed by m, h, d or w, such as 30d", atrium.Truncate(s, 20))
 	}
 	n, _ := strconv.ParseInt(m[1], 10, 64)
 	unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
@@ -211,7 +211,7 @@ func ParseWindow(s string) (time.Duration, error) {
 func (s *Stakeholder) Normalize() error {
 	s.Kind = strings.TrimSpace(s.Kind)
 	if !contains(StakeholderKinds, s.Kind) {
-		return invalid("kind %q is not one of %s", truncate(s.Kind, 40), oneOf(StakeholderKinds))
+		return invalid("kind %q is not one of %s", atrium.Truncate(s.Kind, 40), oneOf(StakeholderKinds))
 	}
 	var err error
 	for _, f := range []struct {
@@ -230,7 +230,7 @@ func (s *Stakeholder) Normalize() error {
 		{"the notes for after deployment", &s.After, 4000, false, true},
 		{"the notes", &s.Notes, 4000, false, true},
 	} {
-		if *f.v, err = atrium.CheckText(f.name, normalizeNewlines(*f.v), f.max, f.req, f.multi); err != nil {
+		if *f.v, err = atrium.CheckText(f.name, atrium.NormalizeNewlines(*f.v), f.max, f.req, f.multi); err != nil {
 			return err
 		}
 	}
@@ -256,11 +256,11 @@ func normalizeSubjects(in []string) ([]string, error) {
 			continue
 		}
 		if n := utf8.RuneCountInString(v); n > 254 {
-			return nil, invalid("subject %q is too long (%d characters, at most 254)", truncate(v, 40), n)
+			return nil, invalid("subject %q is too long (%d characters, at most 254)", atrium.Truncate(v, 40), n)
 		}
 		for _, r := range v {
 			if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
-				return nil, invalid("subject %q must not contain spaces or control characters", truncate(v, 40))
+				return nil, invalid("subject %q must not contain spaces or control characters", atrium.Truncate(v, 40))
 			}
 		}
 		seen[v] = true
@@ -286,7 +286,7 @@ func (d *Decision) Normalize() error {
 		{"the context", &d.Context}, {"the options considered", &d.Options}, {"the decision", &d.Decision},
 		{"the rationale", &d.Rationale}, {"the consequences", &d.Consequences},
 	} {
-		if *f.v, err = atrium.CheckText(f.name, normalizeNewlines(*f.v), MaxComment, false, true); err != nil {
+		if *f.v, err = atrium.CheckText(f.name, atrium.NormalizeNewlines(*f.v), MaxComment, false, true); err != nil {
 			return err
 		}
 	}
@@ -295,14 +295,14 @@ func (d *Decision) Normalize() error {
 		d.Status = Proposed
 	}
 	if !contains(DecisionStatuses, d.Status) {
-		return invalid("status %q is not one of %s", truncate(d.Status, 40), oneOf(DecisionStatuses))
+		return invalid("status %q is not one of %s", atrium.Truncate(d.Status, 40), oneOf(DecisionStatuses))
 	}
 	if d.DecidedBy, err = atrium.CheckText("who decided", d.DecidedBy, MaxTitle, false, false); err != nil {
 		return err
 	}
 	d.DecidedAt = strings.TrimSpace(d.DecidedAt)
 	if d.DecidedAt != "" {
-		if err := checkDate("the decision date", d.DecidedAt); err != nil {
+		if err := atrium.CheckDate("the decision date", d.DecidedAt); err != nil {
 			return err
 		}
 	}
@@ -327,7 +327,7 @@ func (l *Link) normalize(n int) error {
 	var err error
 	l.Kind = strings.ToLower(strings.TrimSpace(l.Kind))
 	if !contains(LinkKinds, l.Kind) {
-		return invalid("link %d: kind %q is not one of %s", n, truncate(l.Kind, 40), oneOf(LinkKinds))
+		return invalid("link %d: kind %q is not one of %s", n, atrium.Truncate(l.Kind, 40), oneOf(LinkKinds))
 	}
 	if l.Target, err = atrium.CheckText(fmt.Sprintf("link %d: the target", n), l.Target, 500, true, false); err != nil {
 		return err
@@ -339,27 +339,20 @@ func (l *Link) normalize(n int) error {
 	case "url":
 		u, err := url.Parse(l.Target)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return invalid("link %d: %q is not an absolute http or https address", n, truncate(l.Target, 70))
+			return invalid("link %d: %q is not an absolute http or https address", n, atrium.Truncate(l.Target, 70))
 		}
 	case "decision":
 		if v, err := strconv.Atoi(l.Target); err != nil || v <= 0 {
-			return invalid("link %d: a decision link needs the decision's number, such as 3 (got %q)", n, truncate(l.Target, 40))
+			return invalid("link %d: a decision link needs the decision's number, such as 3 (got %q)", n, atrium.Truncate(l.Target, 40))
 		}
 	case "section":
 		canvasID, section, found := strings.Cut(l.Target, "/")
 		if !found {
 			section, canvasID = canvasID, ""
 		}
-		if !isSlug(section) || (found && !isSlug(canvasID)) {
-			return invalid("link %d: a section link is a section id such as problem-definition, optionally after a canvas id and a slash (got %q)", n, truncate(l.Target, 70))
+		if !atrium.IsSlug(section) || (found && !atrium.IsSlug(canvasID)) {
+			return invalid("link %d: a section link is a section id such as problem-definition, optionally after a canvas id and a slash (got %q)", n, atrium.Truncate(l.Target, 70))
 		}
-	}
-	return nil
-}
-
-func checkDate(what, v string) error {
-	if _, err := time.Parse(time.DateOnly, v); err != nil || len(v) != 10 {
-		return invalid("%s must be a date written as YYYY-MM-DD (got %q)", what, truncate(v, 40))
 	}
 	return nil
 }
@@ -379,19 +372,4 @@ func checkMultiline(what, s string, max int) error {
 		}
 	}
 	return nil
-}
-
-func normalizeNewlines(s string) string {
-	if !strings.Contains(s, "\r") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }

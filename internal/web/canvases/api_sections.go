@@ -28,7 +28,7 @@ func (h *Handlers) openSection(r *http.Request) (openedSection, error) {
 	id := r.PathValue("section")
 	def, phase, ok := oc.t.Section(id)
 	if !ok {
-		return openedSection{}, atrium.Errorf(atrium.NotFound, "the template %q has no section %q", oc.t.ID, truncateID(id))
+		return openedSection{}, atrium.Errorf(atrium.NotFound, "the template %q has no section %q", oc.t.ID, atrium.Truncate(id, 80))
 	}
 	return openedSection{openedCanvas: oc, def: def, phase: phase}, nil
 }

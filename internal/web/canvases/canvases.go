@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"html/template"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
@@ -62,7 +63,7 @@ func funcs() template.FuncMap {
 		"measuredAt":       func() []string { return canvas.MeasuredAt },
 		"kinds":            func() []stakeholderKind { return stakeholderKinds },
 		"decisionStatuses": func() []string { return canvas.DecisionStatuses },
-		"clip":             clip,
+		"clip":             atrium.Truncate,
 		"errorLine":        errorLine,
 		"fieldsFor":        fieldsFor,
 		"part":             func(label, text string) decisionPart { return decisionPart{label, text} },

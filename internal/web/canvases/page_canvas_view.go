@@ -304,12 +304,3 @@ func kindLabel(kind string) string {
 	}
 	return kind
 }
-
-// clip shortens text to n characters for a select option or a title,
-// never cutting a character in half.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}

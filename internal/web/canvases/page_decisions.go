@@ -215,7 +215,7 @@ func (f decisionForm) decision() (canvas.Decision, error) {
 		}
 		kind, rest, ok := strings.Cut(line, ":")
 		if !ok || strings.TrimSpace(rest) == "" {
-			return d, atrium.Errorf(atrium.Invalid, "line %d of the links should read kind: target, such as section: requirements (got %q)", i+1, truncateID(line))
+			return d, atrium.Errorf(atrium.Invalid, "line %d of the links should read kind: target, such as section: requirements (got %q)", i+1, atrium.Truncate(line, 80))
 		}
 		target, label, _ := strings.Cut(rest, " | ")
 		d.Links = append(d.Links, canvas.Link{Kind: strings.TrimSpace(kind), Target: strings.TrimSpace(target), Label: strings.TrimSpace(label)})
