@@ -13,6 +13,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/markdown"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -53,7 +54,7 @@ func Pages() render.Pages {
 // shared ones.
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"markdown":         markdown,
+		"markdown":         markdown.Render,
 		"statuses":         func() []canvas.Status { return canvas.Statuses },
 		"phaseClass":       func(i int) string { return fmt.Sprintf("phase-%d", i%6+1) },
 		"firstItems":       firstItems,

@@ -97,9 +97,6 @@ type personNote struct{ Name, Role, Text string }
 // longContent is how much text a poster card shows before "read more".
 const longContent = 420
 
-// markdown renders Markdown for a template; the canvas package sanitises.
-func markdown(src string) template.HTML { return canvas.RenderMarkdown(src) }
-
 // stored marks HTML that the store rendered and sanitised when the text was
 // saved as safe to insert.
 func stored(html string) template.HTML { return template.HTML(html) }
