@@ -1,9 +1,7 @@
 package canvas
 
 import (
-	"fmt"
 	"math"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,16 +14,10 @@ import (
 
 // Choices offered by forms, in the order they are shown.
 var (
-	// StakeholderKinds lists the kinds of stakeholder register entries.
-	StakeholderKinds = []string{DecisionMaker, User, PersonAffected, Additional, TestPilot}
-	// DecisionStatuses lists the statuses of a decision record.
-	DecisionStatuses = []string{Proposed, Accepted, Rejected, Superseded}
 	// Comparators lists how an objective's target may be compared.
 	Comparators = []Comparator{">=", ">", "<=", "<", "=="}
 	// MeasuredAt lists where an objective may be measured.
 	MeasuredAt = []string{AtEvaluation, AtProduction, AtFeedback, AtBusiness}
-	// LinkKinds lists what a decision link may point at.
-	LinkKinds = []string{"section", "version", "decision", "url"}
 )
 
 // Limits on canvas text. They are generous for people and small enough
@@ -34,8 +26,6 @@ const (
 	MaxContent   = 50_000
 	MaxComment   = 10_000
 	MaxTitle     = 200
-	maxLinks     = 50
-	maxSubjects  = 1_000
 	maxWindow    = 1826 * 24 * time.Hour // five years
 	maxHeaderNum = 1_000_000_000
 )
@@ -205,156 +195,6 @@ func ParseWindow(s string) (time.Duration, error) {
 		return 0, invalid("the window %q must be longer than zero and at most five years", s)
 	}
 	return d, nil
-}
-
-// Normalize checks a stakeholder register entry and cleans its text.
-func (s *Stakeholder) Normalize() error {
-	s.Kind = strings.TrimSpace(s.Kind)
-	if !contains(StakeholderKinds, s.Kind) {
-		return invalid("kind %q is not one of %s", atrium.Truncate(s.Kind, 40), oneOf(StakeholderKinds))
-	}
-	var err error
-	for _, f := range []struct {
-		name  string
-		v     *string
-		max   int
-		req   bool
-		multi bool
-	}{
-		{"the name", &s.Name, MaxTitle, true, false},
-		{"the role", &s.Role, MaxTitle, false, false},
-		{"the contact", &s.Contact, 254, false, false},
-		{"the concerns", &s.Concerns, 4000, false, true},
-		{"the notes for before deployment", &s.Before, 4000, false, true},
-		{"the notes for during deployment", &s.During, 4000, false, true},
-		{"the notes for after deployment", &s.After, 4000, false, true},
-		{"the notes", &s.Notes, 4000, false, true},
-	} {
-		if *f.v, err = atrium.CheckText(f.name, atrium.NormalizeNewlines(*f.v), f.max, f.req, f.multi); err != nil {
-			return err
-		}
-	}
-	subjects, err := normalizeSubjects(s.Subjects)
-	if err != nil {
-		return err
-	}
-	if len(subjects) > 0 && s.Kind != TestPilot {
-		return invalid("only test pilots carry subjects to route first; remove them or make this entry a test pilot")
-	}
-	s.Subjects = subjects
-	return nil
-}
-
-// normalizeSubjects trims, de-duplicates and checks subject keys; blank
-// entries (a trailing line in a text area) are dropped.
-func normalizeSubjects(in []string) ([]string, error) {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, v := range in {
-		v = strings.TrimSpace(v)
-		if v == "" || seen[v] {
-			continue
-		}
-		if n := utf8.RuneCountInString(v); n > 254 {
-			return nil, invalid("subject %q is too long (%d characters, at most 254)", atrium.Truncate(v, 40), n)
-		}
-		for _, r := range v {
-			if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
-				return nil, invalid("subject %q must not contain spaces or control characters", atrium.Truncate(v, 40))
-			}
-		}
-		seen[v] = true
-		out = append(out, v)
-	}
-	if len(out) > maxSubjects {
-		return nil, invalid("there are %d subjects; at most %d", len(out), maxSubjects)
-	}
-	return out, nil
-}
-
-// Normalize checks a decision record and cleans its text; a decision
-// without a status is proposed.
-func (d *Decision) Normalize() error {
-	var err error
-	if d.Title, err = atrium.CheckText("the title", d.Title, MaxTitle, true, false); err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{
-		{"the context", &d.Context}, {"the options considered", &d.Options}, {"the decision", &d.Decision},
-		{"the rationale", &d.Rationale}, {"the consequences", &d.Consequences},
-	} {
-		if *f.v, err = atrium.CheckText(f.name, atrium.NormalizeNewlines(*f.v), MaxComment, false, true); err != nil {
-			return err
-		}
-	}
-	d.Status = strings.ToLower(strings.TrimSpace(d.Status))
-	if d.Status == "" {
-		d.Status = Proposed
-	}
-	if !contains(DecisionStatuses, d.Status) {
-		return invalid("status %q is not one of %s", atrium.Truncate(d.Status, 40), oneOf(DecisionStatuses))
-	}
-	if d.DecidedBy, err = atrium.CheckText("who decided", d.DecidedBy, MaxTitle, false, false); err != nil {
-		return err
-	}
-	d.DecidedAt = strings.TrimSpace(d.DecidedAt)
-	if d.DecidedAt != "" {
-		if err := atrium.CheckDate("the decision date", d.DecidedAt); err != nil {
-			return err
-		}
-	}
-	if d.Supersedes < 0 {
-		return invalid("the number of the superseded decision must not be negative")
-	}
-	if len(d.Links) > maxLinks {
-		return invalid("a decision has %d links; at most %d", len(d.Links), maxLinks)
-	}
-	if d.Links == nil {
-		d.Links = []Link{}
-	}
-	for i := range d.Links {
-		if err := d.Links[i].normalize(i + 1); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (l *Link) normalize(n int) error {
-	var err error
-	l.Kind = strings.ToLower(strings.TrimSpace(l.Kind))
-	if !contains(LinkKinds, l.Kind) {
-		return invalid("link %d: kind %q is not one of %s", n, atrium.Truncate(l.Kind, 40), oneOf(LinkKinds))
-	}
-	if l.Target, err = atrium.CheckText(fmt.Sprintf("link %d: the target", n), l.Target, 500, true, false); err != nil {
-		return err
-	}
-	if l.Label, err = atrium.CheckText(fmt.Sprintf("link %d: the label", n), l.Label, MaxTitle, false, false); err != nil {
-		return err
-	}
-	switch l.Kind {
-	case "url":
-		u, err := url.Parse(l.Target)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return invalid("link %d: %q is not an absolute http or https address", n, atrium.Truncate(l.Target, 70))
-		}
-	case "decision":
-		if v, err := strconv.Atoi(l.Target); err != nil || v <= 0 {
-			return invalid("link %d: a decision link needs the decision's number, such as 3 (got %q)", n, atrium.Truncate(l.Target, 40))
-		}
-	case "section":
-		canvasID, section, found := strings.Cut(l.Target, "/")
-		if !found {
-			section, canvasID = canvasID, ""
-		}
-		if !atrium.IsSlug(section) || (found && !atrium.IsSlug(canvasID)) {
-			return invalid("link %d: a section link is a section id such as problem-definition, optionally after a canvas id and a slash (got %q)", n, atrium.Truncate(l.Target, 70))
-		}
-	}
-	return nil
 }
 
 // checkMultiline checks text that is kept exactly as written: valid UTF-8,

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -143,9 +143,9 @@ func TestWritesAuthoriseBeforeValidating(t *testing.T) {
 			wantKindOf(t, "viewer grants a bad role", err, atrium.Forbidden)
 			_, err = c.db.PutGrant(vic, "churn", usecase.Grant{Role: usecase.Owner})
 			wantKindOf(t, "viewer grants to nobody", err, atrium.Forbidden)
-			_, err = c.db.CreateStakeholder(vic, "churn", canvas.Stakeholder{Kind: "alien"})
+			_, err = c.db.CreateStakeholder(vic, "churn", people.Stakeholder{Kind: "alien"})
 			wantKindOf(t, "viewer adds a bad stakeholder", err, atrium.Forbidden)
-			_, err = c.db.UpdateStakeholder(vic, "churn", canvas.Stakeholder{ID: 1, Kind: "alien"})
+			_, err = c.db.UpdateStakeholder(vic, "churn", people.Stakeholder{ID: 1, Kind: "alien"})
 			wantKindOf(t, "viewer changes a stakeholder badly", err, atrium.Forbidden)
 			_, err = c.db.CreateUseCase(c.as(c.bob), usecase.UseCase{Name: "", TeamSlug: "alpha"})
 			wantKindOf(t, "non-member creates a nameless use case", err, atrium.Forbidden)
@@ -155,7 +155,7 @@ func TestWritesAuthoriseBeforeValidating(t *testing.T) {
 				t.Fatalf("audit size %d after refused writes, want %d", got, audited)
 			}
 			// The owner still hears what is wrong.
-			_, err = c.db.CreateStakeholder(c.as(c.ada), "churn", canvas.Stakeholder{Kind: "alien"})
+			_, err = c.db.CreateStakeholder(c.as(c.ada), "churn", people.Stakeholder{Kind: "alien"})
 			wantKindOf(t, "owner adds a bad stakeholder", err, atrium.Invalid)
 		})
 	}

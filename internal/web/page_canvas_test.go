@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 )
 
@@ -113,7 +114,7 @@ func TestPosterShowsPromptsOrContent(t *testing.T) {
 func TestPeopleGridShowsTheRegister(t *testing.T) {
 	s := newCanvasSite(t)
 	c := s.newCanvas(humanCentric, "Churn plan")
-	form := url.Values{"kind": {canvas.DecisionMaker}, "name": {"Head of retention"}, "role": {"budget holder"},
+	form := url.Values{"kind": {people.DecisionMaker}, "name": {"Head of retention"}, "role": {"budget holder"},
 		"before": {"Wants churn halved within a year."}, "after": {"Checks the call list is used."}}
 	expectRedirect(t, s.post(s.ada, "/usecases/churn/stakeholders", form), "/usecases/churn/stakeholders?notice=stakeholder-added")
 	body := s.get(s.vera, c).Body.String()

@@ -9,6 +9,8 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -381,7 +383,7 @@ func testCanvases(t *testing.T, open Opener) {
 		wantKind(t, err, atrium.Conflict)
 		_, err = w.db.AddComment(as(ctx, w.owner), "churn", c.ID, "feasibility", "x")
 		wantKind(t, err, atrium.Conflict)
-		_, err = w.db.CreateDecision(as(ctx, w.owner), "churn", canvas.Decision{Title: "x"})
+		_, err = w.db.CreateDecision(as(ctx, w.owner), "churn", decision.Decision{Title: "x"})
 		wantKind(t, err, atrium.Conflict)
 		wantAuditSize(t, ctx, w.db, audited)
 		if _, _, err := w.db.GetCanvas(as(ctx, w.viewer), "churn", c.ID); err != nil {
@@ -464,9 +466,9 @@ func testCanvases(t *testing.T, open Opener) {
 		wantKind(t, err, atrium.Invalid)
 		_, err = w.db.PublishIteration(ec, "churn", c.ID, hc, strings.Repeat("m", 2001))
 		wantKind(t, err, atrium.Invalid)
-		_, err = w.db.CreateDecision(ec, "churn", canvas.Decision{Title: "x", Rationale: "bad\x00"})
+		_, err = w.db.CreateDecision(ec, "churn", decision.Decision{Title: "x", Rationale: "bad\x00"})
 		wantKind(t, err, atrium.Invalid)
-		_, err = w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: canvas.User, Name: strings.Repeat("n", 201)})
+		_, err = w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: people.User, Name: strings.Repeat("n", 201)})
 		wantKind(t, err, atrium.Invalid)
 		wantAuditSize(t, ctx, w.db, audited)
 		if got := section(t, ctx, w.db, c, "problem-definition"); got.Version != 0 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/markdown"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
@@ -63,7 +64,7 @@ func funcs() template.FuncMap {
 		"comparators":      func() []canvas.Comparator { return canvas.Comparators },
 		"measuredAt":       func() []string { return canvas.MeasuredAt },
 		"kinds":            func() []stakeholderKind { return stakeholderKinds },
-		"decisionStatuses": func() []string { return canvas.DecisionStatuses },
+		"decisionStatuses": func() []string { return decision.Statuses },
 		"clip":             atrium.Truncate,
 		"errorLine":        errorLine,
 		"fieldsFor":        fieldsFor,

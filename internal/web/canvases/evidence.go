@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 )
 
 // registerEvidence adds the providers this package knows to the registry:
@@ -76,8 +78,8 @@ func objectiveMeasurement(o canvas.Objective) string {
 
 // stakeholderKindLabels names each register kind, plural, for panels.
 var stakeholderKindLabels = map[string]string{
-	canvas.DecisionMaker: "Decision-makers", canvas.User: "Users", canvas.PersonAffected: "People affected",
-	canvas.Additional: "Additional stakeholders", canvas.TestPilot: "Test pilots",
+	people.DecisionMaker: "Decision-makers", people.User: "Users", people.PersonAffected: "People affected",
+	people.Additional: "Additional stakeholders", people.TestPilot: "Test pilots",
 }
 
 // stakeholdersPanel shows the register entries of the section's kind (the
@@ -97,7 +99,7 @@ func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceReq
 		for _, sh := range all {
 			counts[sh.Kind]++
 		}
-		for _, k := range canvas.StakeholderKinds {
+		for _, k := range people.StakeholderKinds {
 			if counts[k] > 0 {
 				p.Items = append(p.Items, canvas.PanelItem{Label: stakeholderKindLabels[k], Value: strconv.Itoa(counts[k]), Href: p.Href})
 			}
@@ -110,7 +112,7 @@ func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceReq
 		p.Title = "Stakeholders: " + kind
 	}
 	p.Empty = "Nobody of this kind in the stakeholder register yet."
-	mine := []canvas.Stakeholder{}
+	mine := []people.Stakeholder{}
 	for _, sh := range all {
 		if sh.Kind == kind {
 			mine = append(mine, sh)
@@ -124,7 +126,7 @@ func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceReq
 // stakeholderDetail is the line under an entry: its notes per moment on the
 // people grid, its concerns elsewhere, and for test pilots whom a roll-out
 // routes first.
-func stakeholderDetail(sh canvas.Stakeholder, moments bool) string {
+func stakeholderDetail(sh people.Stakeholder, moments bool) string {
 	var parts []string
 	if moments {
 		for _, m := range []struct{ name, v string }{{"Before", sh.Before}, {"During", sh.During}, {"After", sh.After}} {
@@ -145,7 +147,7 @@ func stakeholderDetail(sh canvas.Stakeholder, moments bool) string {
 }
 
 // decisionTones colours a decision's status.
-var decisionTones = map[string]string{canvas.Accepted: "good", canvas.Proposed: "warn", canvas.Rejected: "bad", canvas.Superseded: "muted"}
+var decisionTones = map[string]string{decision.Accepted: "good", decision.Proposed: "warn", decision.Rejected: "bad", decision.Superseded: "muted"}
 
 // decisionsPanel lists the decisions that link to this section, either of
 // any canvas of the use case ("<section>") or of this canvas only
@@ -157,7 +159,7 @@ func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceReques
 	if err != nil {
 		return p, err
 	}
-	mine := []canvas.Decision{}
+	mine := []decision.Decision{}
 	for _, d := range all {
 		if !linksTo(d, req.Canvas.ID, req.Section.ID) {
 			continue
@@ -174,7 +176,7 @@ func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceReques
 	return p, nil
 }
 
-func linksTo(d canvas.Decision, canvasID, sectionID string) bool {
+func linksTo(d decision.Decision, canvasID, sectionID string) bool {
 	for _, l := range d.Links {
 		if l.Kind == "section" && (l.Target == sectionID || l.Target == canvasID+"/"+sectionID) {
 			return true

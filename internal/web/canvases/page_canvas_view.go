@@ -10,6 +10,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 )
@@ -114,7 +115,7 @@ type posterOptions struct {
 	Header   map[string]string
 	// People are the register entries shown in the people grid; nil for a
 	// frozen iteration, whose register is not part of the snapshot.
-	People []canvas.Stakeholder
+	People []people.Stakeholder
 	// Evidence loads a section's panels; nil shows none and makes the
 	// poster read-only.
 	Evidence func(def canvas.SectionDef) ([]canvas.Panel, error)
@@ -194,7 +195,7 @@ func momentHeads(ms []canvas.Moment) []momentHead {
 // peopleRowFor fills one row of the grid from the register: each entry of
 // the row's kind contributes its note for each moment. A moment nobody has
 // written about shows the template's questions instead.
-func peopleRowFor(c card, people []canvas.Stakeholder) peopleRow {
+func peopleRowFor(c card, people []people.Stakeholder) peopleRow {
 	row := peopleRow{Card: c}
 	for _, m := range c.Def.Moments {
 		cell := peopleCell{Moment: momentHeads([]canvas.Moment{m})[0]}
@@ -214,7 +215,7 @@ func peopleRowFor(c card, people []canvas.Stakeholder) peopleRow {
 	return row
 }
 
-func momentNote(p canvas.Stakeholder, moment string) string {
+func momentNote(p people.Stakeholder, moment string) string {
 	switch moment {
 	case "before":
 		return p.Before
@@ -288,15 +289,15 @@ func initials(name string) string {
 // kindLabel names a stakeholder kind in the singular, for badges.
 func kindLabel(kind string) string {
 	switch kind {
-	case canvas.DecisionMaker:
+	case people.DecisionMaker:
 		return "Decision-maker"
-	case canvas.User:
+	case people.User:
 		return "User"
-	case canvas.PersonAffected:
+	case people.PersonAffected:
 		return "Person affected"
-	case canvas.Additional:
+	case people.Additional:
 		return "Additional"
-	case canvas.TestPilot:
+	case people.TestPilot:
 		return "Test pilot"
 	}
 	return kind
