@@ -14,6 +14,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/markdown"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
@@ -31,16 +32,16 @@ type Handlers struct {
 	// Templates are the canvas templates on offer.
 	Templates *canvas.Library
 	// Evidence renders the live panels beside canvas sections.
-	Evidence *canvas.Registry
+	Evidence *evidence.Registry[canvas.EvidenceRequest]
 	// Release is shown on the print sheet.
 	Release string
 }
 
 // New serves the canvases of db with the shared responder and views, which
 // must have been loaded with Pages, and registers the canvas feature's
-// evidence providers on evidence.
-func New(db *store.DB, resp *respond.Responder, views *render.Views, templates *canvas.Library, evidence *canvas.Registry, release string) *Handlers {
-	h := &Handlers{Responder: resp, Views: views, DB: db, Templates: templates, Evidence: evidence, Release: release}
+// evidence providers on reg.
+func New(db *store.DB, resp *respond.Responder, views *render.Views, templates *canvas.Library, reg *evidence.Registry[canvas.EvidenceRequest], release string) *Handlers {
+	h := &Handlers{Responder: resp, Views: views, DB: db, Templates: templates, Evidence: reg, Release: release}
 	h.registerEvidence()
 	return h
 }

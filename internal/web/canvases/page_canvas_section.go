@@ -10,6 +10,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -26,7 +27,7 @@ type sectionData struct {
 	Phase      canvas.Phase
 	State      canvas.Section
 	HTML       template.HTML
-	Panels     []canvas.Panel
+	Panels     []evidence.Panel
 	PanelError bool
 	Comments   []commentView
 	// CommentTotal counts the whole thread; Comments holds one page of it.

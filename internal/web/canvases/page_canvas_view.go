@@ -10,6 +10,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
@@ -60,7 +61,7 @@ type card struct {
 	// Long content is cut on the poster; the card links to all of it.
 	Long     bool
 	Comments int
-	Panels   []canvas.Panel
+	Panels   []evidence.Panel
 	// PanelError is set when the evidence could not be loaded; the rest of
 	// the poster still shows.
 	PanelError bool
@@ -118,7 +119,7 @@ type posterOptions struct {
 	People []people.Stakeholder
 	// Evidence loads a section's panels; nil shows none and makes the
 	// poster read-only.
-	Evidence func(def canvas.SectionDef) ([]canvas.Panel, error)
+	Evidence func(def canvas.SectionDef) ([]evidence.Panel, error)
 	// Full shows whole texts, for print and frozen iterations.
 	Full bool
 }
@@ -162,7 +163,7 @@ func buildPoster(u usecase.UseCase, t *canvas.Template, title, base string, o po
 	return p
 }
 
-func loadPanels(load func(canvas.SectionDef) ([]canvas.Panel, error), def canvas.SectionDef) ([]canvas.Panel, bool) {
+func loadPanels(load func(canvas.SectionDef) ([]evidence.Panel, error), def canvas.SectionDef) ([]evidence.Panel, bool) {
 	panels, err := load(def)
 	return panels, err != nil
 }
@@ -252,20 +253,20 @@ func (h *Handlers) livePoster(ctx context.Context, u usecase.UseCase, c canvas.C
 	if err != nil {
 		return poster{}, err
 	}
-	evidence := func(def canvas.SectionDef) ([]canvas.Panel, error) {
-		panels, err := h.Evidence.Panels(ctx, canvas.EvidenceRequest{UseCase: u, Canvas: c, Template: t, Section: def})
+	panelsOf := func(def canvas.SectionDef) ([]evidence.Panel, error) {
+		panels, err := h.Evidence.Panels(ctx, def.Evidence, canvas.EvidenceRequest{UseCase: u, Canvas: c, Template: t, Section: def})
 		if err != nil {
 			h.Log.Error("evidence", "request_id", atrium.RequestIDFrom(ctx), "canvas", c.ID, "section", def.ID, "err", err)
 		}
 		return panels, err
 	}
 	return buildPoster(u, t, c.Title, render.CanvasPath(u.Slug, c.ID), posterOptions{
-		Sections: liveStates(c), Header: c.Header, People: people, Evidence: evidence,
+		Sections: liveStates(c), Header: c.Header, People: people, Evidence: panelsOf,
 	}), nil
 }
 
 // firstItems is at most n panel items, for the poster's compact panels.
-func firstItems(items []canvas.PanelItem, n int) []canvas.PanelItem {
+func firstItems(items []evidence.Item, n int) []evidence.Item {
 	if len(items) > n {
 		return items[:n]
 	}
