@@ -152,7 +152,7 @@ func seedCanvasForA11y(t *testing.T, db *store.DB) string {
 	}
 	poster := render.CanvasPath("credit-risk", c.ID)
 	text := "Officers spend two days on each application."
-	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, store.SectionEdit{SectionID: "problem-definition", Content: &text}); err != nil {
+	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, canvas.SectionEdit{SectionID: "problem-definition", Content: &text}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.AddComment(ctx, "credit-risk", c.ID, "problem-definition", "Is that the **median**?"); err != nil {
@@ -163,7 +163,7 @@ func seedCanvasForA11y(t *testing.T, db *store.DB) string {
 	}
 	fillPoster(t, db, poster)
 	text += " Half of it is retyping bank statements."
-	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, store.SectionEdit{SectionID: "problem-definition", Content: &text, BaseVersion: 1}); err != nil {
+	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, canvas.SectionEdit{SectionID: "problem-definition", Content: &text, BaseVersion: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.PublishIteration(ctx, "credit-risk", c.ID, tpl, "Second workshop"); err != nil {

@@ -221,7 +221,7 @@ func fillPoster(t *testing.T, db *store.DB, poster string) {
 		{"rollout-strategy", "Leeds-North first for six weeks, then three more branches if decision time halves and defaults do not rise.", &review},
 	} {
 		text := s.text
-		if _, err := db.SaveSection(ctx, "credit-risk", id, tmpl, store.SectionEdit{SectionID: s.id, Content: &text, Status: s.status, OwnerID: &graceID}); err != nil {
+		if _, err := db.SaveSection(ctx, "credit-risk", id, tmpl, canvas.SectionEdit{SectionID: s.id, Content: &text, Status: s.status, OwnerID: &graceID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -250,7 +250,7 @@ func seedMLOpsCanvas(t *testing.T, db *store.DB) string {
 		{"inference", "A small HTTP service next to the loan system; one score per completed application.", &draft},
 	} {
 		text := s.text
-		if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, store.SectionEdit{SectionID: s.id, Content: &text, Status: s.status}); err != nil {
+		if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, canvas.SectionEdit{SectionID: s.id, Content: &text, Status: s.status}); err != nil {
 			t.Fatal(err)
 		}
 	}

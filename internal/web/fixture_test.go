@@ -96,7 +96,7 @@ func (f *fixture) seedCanvas(ctx context.Context) {
 		f.t.Fatal(err)
 	}
 	content := "We want to **cut** manual review time."
-	if _, err := f.db.SaveSection(ctx, "alpha", c.ID, t, store.SectionEdit{SectionID: "problem-definition", Content: &content}); err != nil {
+	if _, err := f.db.SaveSection(ctx, "alpha", c.ID, t, canvas.SectionEdit{SectionID: "problem-definition", Content: &content}); err != nil {
 		f.t.Fatal(err)
 	}
 	o, err := f.db.CreateObjective(ctx, "alpha", c.ID, t, canvas.Objective{SectionID: "objective-setting", Metric: "AUC",

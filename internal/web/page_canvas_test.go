@@ -12,7 +12,6 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/people"
-	"github.com/atrium-mlops/atrium/internal/store"
 )
 
 // TestCanvasPagesRender opens every canvas page once and looks for what
@@ -324,7 +323,7 @@ func TestCompletenessInLists(t *testing.T) {
 	text, agreed := "Done.", canvas.Agreed
 	for _, id := range []string{"background", "objectives", "inference"} {
 		if _, err := s.db.SaveSection(s.as(s.ada), "churn", canvasID(c), s.template("mlops-canvas-v0.1"),
-			store.SectionEdit{SectionID: id, Content: &text, Status: &agreed}); err != nil {
+			canvas.SectionEdit{SectionID: id, Content: &text, Status: &agreed}); err != nil {
 			t.Fatal(err)
 		}
 	}

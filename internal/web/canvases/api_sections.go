@@ -9,7 +9,6 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
-	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
@@ -88,8 +87,8 @@ type SectionInput struct {
 	BaseVersion int64   `json:"base_version"`
 }
 
-func (in SectionInput) edit(id string) (store.SectionEdit, error) {
-	e := store.SectionEdit{SectionID: id, Content: in.Content, OwnerID: in.OwnerID, BaseVersion: in.BaseVersion}
+func (in SectionInput) edit(id string) (canvas.SectionEdit, error) {
+	e := canvas.SectionEdit{SectionID: id, Content: in.Content, OwnerID: in.OwnerID, BaseVersion: in.BaseVersion}
 	if in.Status != nil {
 		st, err := canvas.ParseStatus(*in.Status)
 		if err != nil {
