@@ -83,7 +83,7 @@ func TestMoveUseCaseNeedsTeamMembership(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			c := newAccessCast(t, d.url(t))
 			before, audited := c.get(t, "churn"), c.audited(t)
-			for _, p := range []store.UseCasePatch{
+			for _, p := range []usecase.Patch{
 				{Team: ref("beta")},
 				{Team: ref("beta"), Name: ref("")},
 				{Team: ref("beta"), Summary: ref("moved"), Version: before.Version},
@@ -99,7 +99,7 @@ func TestMoveUseCaseNeedsTeamMembership(t *testing.T) {
 			if got := c.audited(t); got != audited {
 				t.Fatalf("audit size %d after refused moves, want %d", got, audited)
 			}
-			if u, err := c.db.UpdateUseCase(c.as(c.admin), "churn", store.UseCasePatch{Team: ref("beta")}); err != nil || u.TeamSlug != "beta" {
+			if u, err := c.db.UpdateUseCase(c.as(c.admin), "churn", usecase.Patch{Team: ref("beta")}); err != nil || u.TeamSlug != "beta" {
 				t.Fatalf("admin moves to beta: team %q, %v; want beta", u.TeamSlug, err)
 			}
 			ctx := atrium.WithActor(context.Background(), atrium.System)
@@ -108,12 +108,12 @@ func TestMoveUseCaseNeedsTeamMembership(t *testing.T) {
 			}
 			// Bob, beta's member and now alpha's too, edits by membership but
 			// may not move: that needs the owner role, whatever the teams.
-			_, err = c.db.UpdateUseCase(c.as(c.bob), "churn", store.UseCasePatch{Team: ref("alpha")})
+			_, err = c.db.UpdateUseCase(c.as(c.bob), "churn", usecase.Patch{Team: ref("alpha")})
 			wantKindOf(t, "editor moves", err, atrium.Forbidden)
-			if u, err := c.db.UpdateUseCase(c.as(c.ada), "churn", store.UseCasePatch{OwnerID: &c.bob.ID}); err != nil || u.OwnerID != c.bob.ID {
+			if u, err := c.db.UpdateUseCase(c.as(c.ada), "churn", usecase.Patch{OwnerID: &c.bob.ID}); err != nil || u.OwnerID != c.bob.ID {
 				t.Fatalf("hand over to bob: %v", err)
 			}
-			if u, err := c.db.UpdateUseCase(c.as(c.bob), "churn", store.UseCasePatch{Team: ref("alpha")}); err != nil || u.TeamSlug != "alpha" {
+			if u, err := c.db.UpdateUseCase(c.as(c.bob), "churn", usecase.Patch{Team: ref("alpha")}); err != nil || u.TeamSlug != "alpha" {
 				t.Fatalf("owner in both teams moves back: team %q, %v; want alpha", u.TeamSlug, err)
 			}
 		})

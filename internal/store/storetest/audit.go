@@ -46,7 +46,7 @@ func testAudit(t *testing.T, open Opener) {
 				t.Fatalf("%s: %v", what, err)
 			}
 		}
-		_, err = db.UpdateUseCase(actx, "churn", store.UseCasePatch{Summary: ptr("s")})
+		_, err = db.UpdateUseCase(actx, "churn", usecase.Patch{Summary: ptr("s")})
 		step("UpdateUseCase", err)
 		expect("usecase.update", "usecase", uc.ID, ada.ID)
 		_, err = db.Transition(actx, "churn", usecase.Data, "", nil)
@@ -118,7 +118,7 @@ func testAudit(t *testing.T, open Opener) {
 		alpha := mustTeam(t, ctx, db, "alpha", ada, bob)
 		*now = t0.Add(2 * time.Hour)
 		uc := mustUseCase(t, as(ctx, ada), db, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"})
-		if _, err := db.UpdateUseCase(as(ctx, ada), "churn", store.UseCasePatch{Summary: ptr("s")}); err != nil {
+		if _, err := db.UpdateUseCase(as(ctx, ada), "churn", usecase.Patch{Summary: ptr("s")}); err != nil {
 			t.Fatalf("UpdateUseCase: %v", err)
 		}
 		if _, err := db.Transition(as(ctx, bob), "churn", usecase.Data, "", nil); err != nil {

@@ -57,7 +57,7 @@ func testConcurrency(t *testing.T, open Opener) {
 		for round := range 5 {
 			version := int64(1 + round)
 			errs := collectErrors(n, func(i int) error {
-				_, err := w.db.UpdateUseCase(as(ctx, w.owner), "churn", store.UseCasePatch{Name: ptr(fmt.Sprintf("edit %d.%d", round, i)), Version: version})
+				_, err := w.db.UpdateUseCase(as(ctx, w.owner), "churn", usecase.Patch{Name: ptr(fmt.Sprintf("edit %d.%d", round, i)), Version: version})
 				return err
 			})
 			won := -1

@@ -96,7 +96,7 @@ func (h *Handlers) Update(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, atrium.Errorf(atrium.Invalid, "version must be the positive version you read"))
 		return
 	}
-	u, err := h.DB.UpdateUseCase(r.Context(), r.PathValue("slug"), store.UseCasePatch{
+	u, err := h.DB.UpdateUseCase(r.Context(), r.PathValue("slug"), usecase.Patch{
 		Name: in.Name, Summary: in.Summary, Team: in.Team, OwnerID: in.OwnerID, Version: in.Version})
 	h.Reply(w, r, http.StatusOK, u, err)
 }
