@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -41,7 +42,7 @@ func testConcurrency(t *testing.T, open Opener) {
 		if want := int64(2 + workers*each); rep.Entries != want {
 			t.Errorf("audit entries=%d, want %d", rep.Entries, want)
 		}
-		creates, err := db.AuditEntries(ctx, store.AuditFilter{ObjectType: "usecase", Page: atrium.PageRequest{Size: 1}})
+		creates, err := db.AuditEntries(ctx, audit.Filter{ObjectType: "usecase", Page: atrium.PageRequest{Size: 1}})
 		if err != nil || creates.Total != workers*each {
 			t.Errorf("usecase audit entries=%d, %v, want %d", creates.Total, err, workers*each)
 		}
