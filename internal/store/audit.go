@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -221,16 +220,6 @@ func (db *DB) ReadAuditSnapshot(ctx context.Context) (AuditSnapshot, error) {
 	return snap, err
 }
 
-// AuditFilter narrows an audit listing.
-type AuditFilter struct {
-	ObjectType string
-	ObjectID   string
-	ActorID    string
-	Since      time.Time
-	Until      time.Time
-	Page       atrium.PageRequest
-}
-
 // AuditRecord is an entry as shown to people, with the actor's name.
 type AuditRecord struct {
 	audit.Entry
@@ -238,7 +227,7 @@ type AuditRecord struct {
 }
 
 // AuditEntries lists entries newest first.
-func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) (atrium.Page[AuditRecord], error) {
+func (db *DB) AuditEntries(ctx context.Context, f audit.Filter) (atrium.Page[AuditRecord], error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {

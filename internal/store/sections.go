@@ -12,17 +12,6 @@ import (
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
-// SectionEdit is a change to one section. Nil fields stay as they are.
-// BaseVersion is the section version the edit was made from (0 for a section
-// never saved); a mismatch is refused with a *canvas.EditConflict (kind Conflict).
-type SectionEdit struct {
-	SectionID   string
-	Content     *string
-	Status      *canvas.Status
-	OwnerID     *string // "" clears the owner
-	BaseVersion int64
-}
-
 const sectionCols = `s.canvas_id, s.section_id, s.content, COALESCE(s.html, ''), s.status, COALESCE(s.owner_id, ''), COALESCE(o.name, ''), s.version,
 	COALESCE(p.name, s.updated_by), s.updated_at`
 
@@ -107,33 +96,17 @@ func revision(q querier, canvasID, sectionID string, version int64) (canvas.Sect
 // current one is refused with a Conflict that unwraps to *canvas.EditConflict,
 // and nothing is stored. An edit that changes nothing returns the section as
 // it is, without a new version.
-func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, t *canvas.Template, e SectionEdit) (canvas.Section, error) {
-	if t == nil {
-		return canvas.Section{}, atrium.Errorf(atrium.Invalid, "saving a section needs the canvas's template")
+func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, t *canvas.Template, e canvas.SectionEdit) (canvas.Section, error) {
+	if err := e.Normalize(t); err != nil {
+		return canvas.Section{}, err
 	}
-	if _, _, ok := t.Section(e.SectionID); !ok {
-		return canvas.Section{}, atrium.Errorf(atrium.Invalid, "template %q has no section %q", t.ID, e.SectionID)
-	}
-	var content *string
 	var html string
 	if e.Content != nil {
-		c, err := canvas.NormalizeContent(*e.Content)
-		if err != nil {
-			return canvas.Section{}, err
-		}
 		// Rendered here, before the writer is taken: it is the slow part.
-		if html, err = renderContent("the content", c); err != nil {
+		var err error
+		if html, err = renderContent("the content", *e.Content); err != nil {
 			return canvas.Section{}, err
 		}
-		content = &c
-	}
-	var status *canvas.Status
-	if e.Status != nil {
-		st, err := canvas.ParseStatus(string(*e.Status))
-		if err != nil {
-			return canvas.Section{}, err
-		}
-		status = &st
 	}
 	a := actorOf(ctx)
 	var out canvas.Section
@@ -143,8 +116,8 @@ func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, t *canvas.
 			return err
 		}
 		next := cur
-		if content != nil && *content != cur.Content {
-			next.Content, next.HTML = *content, html
+		if e.Content != nil && *e.Content != cur.Content {
+			next.Content, next.HTML = *e.Content, html
 		}
 		if e.OwnerID != nil {
 			next.OwnerID = *e.OwnerID
@@ -157,15 +130,7 @@ func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, t *canvas.
 		if e.BaseVersion != cur.Version {
 			return editConflict(tx, c.ID, e.BaseVersion, cur)
 		}
-		switch {
-		case status != nil:
-			next.Status = *status
-		case next.Content != "" && cur.Content == "" && cur.Status == canvas.Empty:
-			next.Status = canvas.Draft
-		case next.Content == "" && cur.Content != "":
-			// Text removed without a review decision: nothing is left to agree on.
-			next.Status = canvas.Empty
-		}
+		next.Status = canvas.NextStatus(cur, next.Content, e.Status)
 		if next.Content == cur.Content && next.Status == cur.Status && next.OwnerID == cur.OwnerID {
 			out = cur
 			return nil

@@ -10,7 +10,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
-	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
@@ -26,7 +26,7 @@ type sectionData struct {
 	Phase      canvas.Phase
 	State      canvas.Section
 	HTML       template.HTML
-	Panels     []canvas.Panel
+	Panels     []evidence.Panel
 	PanelError bool
 	Comments   []commentView
 	// CommentTotal counts the whole thread; Comments holds one page of it.
@@ -197,7 +197,7 @@ func (h *Handlers) PageSectionPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := sectionForm{Content: r.PostForm.Get("content"), OwnerID: strings.TrimSpace(r.PostForm.Get("owner_id"))}
-	e := store.SectionEdit{SectionID: r.PathValue("section"), Content: &in.Content, OwnerID: &in.OwnerID}
+	e := canvas.SectionEdit{SectionID: r.PathValue("section"), Content: &in.Content, OwnerID: &in.OwnerID}
 	var err error
 	in.BaseStatus, _ = canvas.ParseStatus(r.PostForm.Get("base_status"))
 	if in.Status, err = canvas.ParseStatus(r.PostForm.Get("status")); err == nil {
@@ -230,7 +230,7 @@ func (h *Handlers) PageSectionPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // saveSection finds the section's template and saves the edit.
-func (h *Handlers) saveSection(r *http.Request, e store.SectionEdit) error {
+func (h *Handlers) saveSection(r *http.Request, e canvas.SectionEdit) error {
 	sc, err := h.openSection(r)
 	if err != nil {
 		return err
@@ -252,7 +252,7 @@ func (h *Handlers) PageSectionStatusPost(w http.ResponseWriter, r *http.Request)
 		base, err = formVersion(r, "base_version")
 	}
 	if err == nil {
-		err = h.saveSection(r, store.SectionEdit{SectionID: r.PathValue("section"), Status: &st, BaseVersion: base})
+		err = h.saveSection(r, canvas.SectionEdit{SectionID: r.PathValue("section"), Status: &st, BaseVersion: base})
 	}
 	if err != nil {
 		h.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { d.StatusErr = msg })

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
@@ -129,8 +130,8 @@ func (h *Handlers) useCasePage(r *http.Request) (useCaseData, error) {
 		return d, err
 	}
 	d.Canvases = h.canvasItems(canvases)
-	audit, err := h.DB.AuditEntries(ctx, store.AuditFilter{ObjectType: "usecase", ObjectID: u.ID, Page: atrium.PageRequest{Size: recentAudit}})
-	d.Audit = audit.Items
+	recent, err := h.DB.AuditEntries(ctx, audit.Filter{ObjectType: "usecase", ObjectID: u.ID, Page: atrium.PageRequest{Size: recentAudit}})
+	d.Audit = recent.Items
 	return d, err
 }
 
