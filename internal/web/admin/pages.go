@@ -45,19 +45,10 @@ func (h *Handlers) PageUsers(w http.ResponseWriter, r *http.Request) {
 
 // usersFormFailed shows the users page again with a form's error.
 func (h *Handlers) usersFormFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *usersData)) {
-	status, ok := render.FormStatus(err)
-	if !ok {
-		h.Fail(w, r, err)
-		return
-	}
-	d, err2 := h.usersPage(r)
-	if err2 != nil {
-		h.Fail(w, r, err2)
-		return
-	}
-	d.Error = atrium.MessageOf(err)
-	keep(&d)
-	h.Render(w, r, status, "users", d)
+	render.FormFailed(h.Views, w, r, err, h.Fail, "users", h.usersPage, func(d *usersData, msg string) {
+		d.Error = msg
+		keep(d)
+	})
 }
 
 // PageUsersPost adds a person from the form on the users page.

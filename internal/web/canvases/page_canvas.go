@@ -165,18 +165,7 @@ func (h *Handlers) PageCanvas(w http.ResponseWriter, r *http.Request) {
 // canvasFormFailed shows the poster again after one of its forms failed,
 // with what the person typed kept in place by keep.
 func (h *Handlers) canvasFormFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *canvasData, msg string)) {
-	status, ok := render.FormStatus(err)
-	if !ok || status == http.StatusForbidden {
-		h.Fail(w, r, err)
-		return
-	}
-	d, err2 := h.canvasPage(r)
-	if err2 != nil {
-		h.Fail(w, r, err2)
-		return
-	}
-	keep(&d, atrium.MessageOf(err))
-	h.Render(w, r, status, "canvas", d)
+	render.FormFailed(h.Views, w, r, err, h.Fail, "canvas", h.canvasPage, keep)
 }
 
 // PageCanvasHeaderPost saves the title and header fields. The version the

@@ -322,16 +322,6 @@ func (h *Handlers) PageEditDecisionPost(w http.ResponseWriter, r *http.Request) 
 
 // decisionFormFailed shows the form again with the input and the reason.
 func (h *Handlers) decisionFormFailed(w http.ResponseWriter, r *http.Request, err error, in decisionForm, isNew bool) {
-	status, ok := render.FormStatus(err)
-	if !ok || status == http.StatusForbidden {
-		h.Fail(w, r, err)
-		return
-	}
-	in.Error = atrium.MessageOf(err)
-	d, err := h.decisionFormPage(r, in, isNew)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	h.Render(w, r, status, "decision_form", d)
+	load := func(r *http.Request) (decisionFormData, error) { return h.decisionFormPage(r, in, isNew) }
+	render.FormFailed(h.Views, w, r, err, h.Fail, "decision_form", load, func(d *decisionFormData, msg string) { d.Form.Error = msg })
 }

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
@@ -123,18 +122,7 @@ func (h *Handlers) PageStakeholders(w http.ResponseWriter, r *http.Request) {
 
 // stakeholdersFailed shows the register again with the failed form's input.
 func (h *Handlers) stakeholdersFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *stakeholdersData, msg string)) {
-	status, ok := render.FormStatus(err)
-	if !ok || status == http.StatusForbidden {
-		h.Fail(w, r, err)
-		return
-	}
-	d, err2 := h.stakeholdersPage(r)
-	if err2 != nil {
-		h.Fail(w, r, err2)
-		return
-	}
-	keep(&d, atrium.MessageOf(err))
-	h.Render(w, r, status, "stakeholders", d)
+	render.FormFailed(h.Views, w, r, err, h.Fail, "stakeholders", h.stakeholdersPage, keep)
 }
 
 func stakeholdersPath(slug string) string { return render.UseCasePath(slug) + "/stakeholders" }

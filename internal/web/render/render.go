@@ -368,3 +368,23 @@ func (v *Views) Asset(name string) (href string, body []byte, ok bool) {
 	}
 	return "/static/" + a.hash + "/" + name, a.body, true
 }
+
+// FormFailed answers a form that could not be saved. An error the person can
+// fix (see FormStatus) shows the page again, loaded fresh by load, with keep
+// putting back what they typed and the reason; anything else — a refusal
+// too, since whoever lacks the role does not see the form — goes to fail.
+func FormFailed[D any](v *Views, w http.ResponseWriter, r *http.Request, err error, fail func(http.ResponseWriter, *http.Request, error),
+	page string, load func(*http.Request) (D, error), keep func(d *D, msg string)) {
+	status, ok := FormStatus(err)
+	if !ok || status == http.StatusForbidden {
+		fail(w, r, err)
+		return
+	}
+	d, lerr := load(r)
+	if lerr != nil {
+		fail(w, r, lerr)
+		return
+	}
+	keep(&d, atrium.MessageOf(err))
+	v.Render(w, r, status, page, d)
+}
