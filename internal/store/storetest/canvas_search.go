@@ -204,7 +204,7 @@ func testCanvasAudit(t *testing.T, open Opener) {
 	}
 
 	c := mustCanvas(t, ec, w.db, "churn", hc)
-	if _, err := w.db.UpdateCanvasHeader(ec, "churn", c.ID, hc, ptr("Renamed"), nil, 1); err != nil {
+	if _, err := w.db.UpdateCanvasHeader(ec, "churn", c.ID, ptr("Renamed"), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	mustSave(t, ec, w.db, c, hc, "problem-definition", "one")
@@ -213,10 +213,10 @@ func testCanvasAudit(t *testing.T, open Opener) {
 	if _, err := w.db.AddComment(ec, "churn", c.ID, "problem-definition", "Why?"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.db.PublishIteration(ec, "churn", c.ID, hc, ""); err != nil {
+	if _, err := w.db.PublishIteration(ec, "churn", c.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	o, err := w.db.CreateObjective(ec, "churn", c.ID, hc, canvas.Objective{SectionID: "objective-setting", Metric: "recall", Comparator: ">=", Target: 0.8, MeasuredAt: "evaluation"})
+	o, err := w.db.CreateObjective(ec, "churn", c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "recall", Comparator: ">=", Target: 0.8, MeasuredAt: "evaluation"})
 	if err != nil {
 		t.Fatal(err)
 	}

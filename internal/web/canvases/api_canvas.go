@@ -198,7 +198,7 @@ func (h *Handlers) APIUpdateCanvas(w http.ResponseWriter, r *http.Request) {
 	if in.Version == 0 { // 0 skips the check, as for use cases
 		in.Version = oc.c.Version
 	}
-	c, err := h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, in.Title, in.Header, in.Version)
+	c, err := h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, in.Title, in.Header, in.Version)
 	h.Reply(w, r, http.StatusOK, viewCanvas(c, oc.t), err)
 }
 

@@ -198,7 +198,7 @@ func (h *Handlers) PageCanvasHeaderPost(w http.ResponseWriter, r *http.Request) 
 	}
 	in.Version, err = formVersion(r, "version")
 	if err == nil {
-		_, err = h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, &in.Title, in.Values, in.Version)
+		_, err = h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, &in.Title, in.Values, in.Version)
 	}
 	if err != nil {
 		h.canvasFormFailed(w, r, err, func(d *canvasData, msg string) { in.Error = msg; d.HeaderBox = in })
@@ -219,7 +219,7 @@ func (h *Handlers) PagePublishPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := r.PostForm.Get("message")
-	if _, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, msg); err != nil {
+	if _, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, msg); err != nil {
 		h.canvasFormFailed(w, r, err, func(d *canvasData, m string) { d.Publish = publishForm{Message: msg, Error: m} })
 		return
 	}

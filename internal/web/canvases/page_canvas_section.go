@@ -229,14 +229,11 @@ func (h *Handlers) PageSectionPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, sectionPath(r)+"?notice=section-saved", http.StatusSeeOther)
 }
 
-// saveSection finds the section's template and saves the edit.
+// saveSection saves the edit; the store checks it against the canvas's
+// template.
 func (h *Handlers) saveSection(r *http.Request, e store.SectionEdit) error {
-	sc, err := h.openSection(r)
-	if err != nil {
-		return err
-	}
-	_, err = h.DB.SaveSection(r.Context(), sc.uc.Slug, sc.c.ID, sc.t, e)
-	return err
+	_, err := h.DB.SaveSection(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), e)
+	return sectionNotFound(err)
 }
 
 // PageSectionStatusPost lets reviewers move a section through review
@@ -297,7 +294,7 @@ func (h *Handlers) PageObjectivePost(w http.ResponseWriter, r *http.Request) {
 		oc, err = h.openCanvas(r)
 	}
 	if err == nil {
-		_, err = h.DB.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, o)
+		_, err = h.DB.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, o)
 	}
 	if err != nil {
 		h.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { in.Error = msg; d.Objective = in })
