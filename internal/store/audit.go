@@ -218,6 +218,10 @@ type AuditRecord struct {
 
 // AuditEntries lists entries newest first.
 func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) (atrium.Page[AuditRecord], error) {
+	return auditEntries(db.reader(ctx), f)
+}
+
+func auditEntries(q querier, f AuditFilter) (atrium.Page[AuditRecord], error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -239,21 +243,21 @@ func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) (atrium.Page[Audi
 	if !f.Until.IsZero() {
 		add("a.at < $%d", formatTime(f.Until))
 	}
-	q := `SELECT a.seq, a.at, a.actor_id, a.action, a.object_type, a.object_id, a.request_id, a.commitment, a.prev_hash, a.hash,
+	query := `SELECT a.seq, a.at, a.actor_id, a.action, a.object_type, a.object_id, a.request_id, a.commitment, a.prev_hash, a.hash,
 		COALESCE(u.name, a.actor_id), COUNT(*) OVER()
 		FROM audit_entries a LEFT JOIN users u ON u.id = a.actor_id`
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	args = append(args, f.Page.Size, f.Page.Offset)
-	q += fmt.Sprintf(" ORDER BY a.seq DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
+	query += fmt.Sprintf(" ORDER BY a.seq DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
 	var page atrium.Page[AuditRecord]
-	items, err := collect(db.reader(ctx), func(sc scanner) (AuditRecord, error) {
+	items, err := collect(q, func(sc scanner) (AuditRecord, error) {
 		var r AuditRecord
 		e := &r.Entry
 		err := sc.Scan(&e.Seq, ts{&e.At}, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.RequestID, &e.Commitment, &e.PrevHash, &e.Hash, &r.ActorName, &page.Total)
 		return r, err
-	}, q, args...)
+	}, query, args...)
 	if err != nil {
 		return atrium.Page[AuditRecord]{Items: []AuditRecord{}}, err
 	}

@@ -347,18 +347,32 @@ func (db *DB) CanvasSummaries(ctx context.Context, useCaseIDs []string) (map[str
 // GetCanvas returns a canvas with every saved section, and the use case it
 // belongs to with the actor's role on it.
 func (db *DB) GetCanvas(ctx context.Context, slug, canvasID string) (canvas.Canvas, usecase.UseCase, error) {
-	r, u, c, err := db.readCanvas(ctx, slug, canvasID)
-	if err != nil {
-		return canvas.Canvas{}, usecase.UseCase{}, err
-	}
-	sections, err := loadSections(r, `= $1`, c.ID)
+	r := db.reader(ctx)
+	u, err := getUseCase(ctx, r, slug)
 	if err != nil {
 		return canvas.Canvas{}, usecase.UseCase{}, db.classify(err)
+	}
+	c, err := getCanvas(r, u, canvasID)
+	if err != nil {
+		return canvas.Canvas{}, usecase.UseCase{}, db.classify(err)
+	}
+	return c, u, nil
+}
+
+// getCanvas loads a canvas of u with every saved section.
+func getCanvas(q querier, u usecase.UseCase, id string) (canvas.Canvas, error) {
+	c, err := canvasOf(q, u, id)
+	if err != nil {
+		return c, err
+	}
+	sections, err := loadSections(q, `= $1`, c.ID)
+	if err != nil {
+		return canvas.Canvas{}, err
 	}
 	if s := sections[c.ID]; s != nil {
 		c.Sections = s
 	}
-	return c, u, nil
+	return c, nil
 }
 
 // UpdateCanvasHeader changes a canvas's title (nil keeps it) and header

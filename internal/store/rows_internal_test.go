@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/store/pgtest"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -60,5 +61,42 @@ func TestDroppedConnectionIsUnavailable(t *testing.T) {
 	// The pool drops the dead connection; the next request is served.
 	if _, err := db.CountUsers(ctx); err != nil {
 		t.Errorf("CountUsers after the drop: %v", err)
+	}
+
+	// A page's view loses its connection between two reads.
+	sys := atrium.WithActor(ctx, atrium.System)
+	ada, err := db.CreateUser(sys, identity.User{Email: "ada@example.org", Name: "Ada"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateTeam(sys, identity.Team{Slug: "lending", Name: "Lending"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddTeamMember(sys, "lending", ada.ID); err != nil {
+		t.Fatal(err)
+	}
+	actx := atrium.WithActor(ctx, atrium.Actor{UserID: ada.ID})
+	if _, err := db.CreateUseCase(actx, usecase.UseCase{Slug: "risks", Name: "Risks", TeamSlug: "lending"}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.UseCase(actx, "risks")
+	if err != nil {
+		t.Fatalf("UseCase: %v", err)
+	}
+	defer v.Close()
+	var pid int
+	if err := v.tx.queryRow(`SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := killer.ExecContext(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatalf("pg_terminate_backend: %v", err)
+	}
+	for name, read := range map[string]func() error{
+		"Grants":   func() error { _, err := v.Grants(); return err },
+		"Canvases": func() error { _, err := v.Canvases(); return err },
+	} {
+		if err := read(); atrium.KindOf(err) != atrium.Unavailable {
+			t.Errorf("%s after the drop: kind=%q (err=%v), want %q", name, atrium.KindOf(err), err, atrium.Unavailable)
+		}
 	}
 }

@@ -343,15 +343,19 @@ func (tx *Tx) checkCommentRate(canvasID, sectionID, authorID string) error {
 
 // Comments returns one page of a section's discussion, oldest first.
 func (db *DB) Comments(ctx context.Context, slug, canvasID, sectionID string, p atrium.PageRequest) (atrium.Page[canvas.Comment], error) {
-	out := atrium.Page[canvas.Comment]{Items: []canvas.Comment{}}
 	r, _, c, err := db.readCanvas(ctx, slug, canvasID)
 	if err != nil {
-		return out, err
+		return atrium.Page[canvas.Comment]{Items: []canvas.Comment{}}, err
 	}
-	if err := r.queryRow(`SELECT COUNT(*) FROM canvas_comments WHERE canvas_id = $1 AND section_id = $2`, c.ID, sectionID).Scan(&out.Total); err != nil {
-		return out, db.classify(err)
+	return comments(r, c, sectionID, p)
+}
+
+func comments(q querier, c canvas.Canvas, sectionID string, p atrium.PageRequest) (atrium.Page[canvas.Comment], error) {
+	out := atrium.Page[canvas.Comment]{Items: []canvas.Comment{}}
+	if err := q.queryRow(`SELECT COUNT(*) FROM canvas_comments WHERE canvas_id = $1 AND section_id = $2`, c.ID, sectionID).Scan(&out.Total); err != nil {
+		return out, q.store().classify(err)
 	}
-	items, err := collect(r, func(sc scanner) (canvas.Comment, error) {
+	items, err := collect(q, func(sc scanner) (canvas.Comment, error) {
 		var m canvas.Comment
 		err := sc.Scan(&m.ID, &m.SectionID, &m.AuthorID, &m.AuthorName, &m.Body, &m.HTML, ts{&m.CreatedAt})
 		return m, err

@@ -40,7 +40,7 @@ func mustCanvas(t *testing.T, ctx context.Context, db *store.DB, slug string, tp
 }
 
 // mustSave saves content into a section from whatever version it is at.
-func mustSave(t *testing.T, ctx context.Context, db *store.DB, c canvas.Canvas, tpl *canvas.Template, section, content string) canvas.Section {
+func mustSave(t *testing.T, ctx context.Context, db *store.DB, c canvas.Canvas, section, content string) canvas.Section {
 	t.Helper()
 	got, _, err := db.GetCanvas(ctx, c.UseCaseSlug, c.ID)
 	if err != nil {
@@ -83,7 +83,7 @@ func testCanvases(t *testing.T, open Opener) {
 		if err != nil || named.Title != "Second look" {
 			t.Fatalf("CreateCanvas with a title=%q, %v", named.Title, err)
 		}
-		mustSave(t, ec, w.db, c, hc, "problem-definition", "Customers leave.")
+		mustSave(t, ec, w.db, c, "problem-definition", "Customers leave.")
 
 		list, err := w.db.ListCanvases(as(ctx, w.viewer), "churn")
 		if err != nil {
@@ -240,7 +240,7 @@ func testCanvases(t *testing.T, open Opener) {
 		ctx := t.Context()
 		ec, oc := as(ctx, w.editor), as(ctx, w.owner)
 		c := mustCanvas(t, ec, w.db, "churn", hc)
-		base := mustSave(t, ec, w.db, c, hc, "feasibility", "We have two years of data.")
+		base := mustSave(t, ec, w.db, c, "feasibility", "We have two years of data.")
 		if _, err := w.db.SaveSection(ec, "churn", c.ID, store.SectionEdit{SectionID: "feasibility", Content: ptr("Editor's version."), BaseVersion: base.Version}); err != nil {
 			t.Fatalf("first edit: %v", err)
 		}
@@ -266,7 +266,7 @@ func testCanvases(t *testing.T, open Opener) {
 		wantAuditSize(t, ctx, w.db, audited)
 
 		// Two people filling the same empty section: the second sees an empty base.
-		mustSave(t, ec, w.db, c, hc, "integration", "Through the CRM.")
+		mustSave(t, ec, w.db, c, "integration", "Through the CRM.")
 		_, err = w.db.SaveSection(oc, "churn", c.ID, store.SectionEdit{SectionID: "integration", Content: ptr("Batch export."), BaseVersion: 0})
 		if !errors.As(err, &conflict) || conflict.Base.Content != "" || conflict.Base.Version != 0 || conflict.Current.Content != "Through the CRM." {
 			t.Errorf("conflict on an empty base=%v %+v, want an empty base and the saved text", err, conflict)
@@ -314,7 +314,7 @@ func testCanvases(t *testing.T, open Opener) {
 		ec := as(ctx, w.editor)
 		c := mustCanvas(t, ec, w.db, "churn", hc)
 		for _, text := range []string{"one", "two", "three"} {
-			mustSave(t, ec, w.db, c, hc, "requirements", text)
+			mustSave(t, ec, w.db, c, "requirements", text)
 		}
 		for v, want := range map[int64]string{1: "one", 2: "two", 3: "three"} {
 			r, err := w.db.SectionRevision(as(ctx, w.viewer), "churn", c.ID, "requirements", v)

@@ -29,7 +29,7 @@ func testCanvasIterations(t *testing.T, open Opener) {
 		for i := range 3 {
 			text := fmt.Sprintf("Problem, take %d.", i+1)
 			texts = append(texts, text)
-			mustSave(t, ec, w.db, c, hc, "problem-definition", text)
+			mustSave(t, ec, w.db, c, "problem-definition", text)
 			it, err := w.db.PublishIteration(ec, "churn", c.ID, fmt.Sprintf("  Workshop %d  ", i+1))
 			if err != nil {
 				t.Fatalf("PublishIteration #%d: %v", i+1, err)
@@ -38,7 +38,7 @@ func testCanvasIterations(t *testing.T, open Opener) {
 				t.Errorf("PublishIteration #%d=%+v", i+1, it)
 			}
 		}
-		mustSave(t, ec, w.db, c, hc, "problem-definition", "Changed after publishing.")
+		mustSave(t, ec, w.db, c, "problem-definition", "Changed after publishing.")
 		if _, err := w.db.UpdateCanvasHeader(ec, "churn", c.ID, ptr("Renamed later"), nil, c.Version); err != nil {
 			t.Fatalf("UpdateCanvasHeader: %v", err)
 		}

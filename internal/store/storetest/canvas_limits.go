@@ -25,7 +25,7 @@ func testCanvasLimits(t *testing.T, open Opener) {
 		ctx := t.Context()
 		ec := as(ctx, w.editor)
 		c := mustCanvas(t, ec, w.db, "churn", hc)
-		mustSave(t, ec, w.db, c, hc, "value-impact", "Cut churn by **five** points.")
+		mustSave(t, ec, w.db, c, "value-impact", "Cut churn by **five** points.")
 		if s := section(t, as(ctx, w.viewer), w.db, c, "value-impact"); !strings.Contains(s.HTML, "<strong>five</strong>") {
 			t.Fatalf("HTML = %q, want the rendered text", s.HTML)
 		}

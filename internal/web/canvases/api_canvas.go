@@ -9,6 +9,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
@@ -71,6 +72,21 @@ func (h *Handlers) openCanvas(r *http.Request) (openedCanvas, error) {
 	if err != nil {
 		return openedCanvas{}, err
 	}
+	return h.opened(uc, c)
+}
+
+// openCanvasIn is openCanvas for a page that reads everything else it
+// shows from the view v too.
+func (h *Handlers) openCanvasIn(v *store.UseCaseView, r *http.Request) (openedCanvas, error) {
+	c, err := v.Canvas(r.PathValue("canvas"))
+	if err != nil {
+		return openedCanvas{}, err
+	}
+	return h.opened(v.UseCase(), c)
+}
+
+// opened finds the template of c, which must be on offer.
+func (h *Handlers) opened(uc usecase.UseCase, c canvas.Canvas) (openedCanvas, error) {
 	t, ok := h.Templates.Get(c.TemplateID)
 	if !ok {
 		return openedCanvas{}, atrium.Errorf(atrium.Unavailable,

@@ -25,6 +25,21 @@ func (h *Handlers) openSection(r *http.Request) (openedSection, error) {
 	if err != nil {
 		return openedSection{}, err
 	}
+	return sectionOfOpened(oc, r)
+}
+
+// openSectionIn is openSection for a page that reads everything else it
+// shows from the view v too.
+func (h *Handlers) openSectionIn(v *store.UseCaseView, r *http.Request) (openedSection, error) {
+	oc, err := h.openCanvasIn(v, r)
+	if err != nil {
+		return openedSection{}, err
+	}
+	return sectionOfOpened(oc, r)
+}
+
+// sectionOfOpened finds the section named in the path in oc's template.
+func sectionOfOpened(oc openedCanvas, r *http.Request) (openedSection, error) {
 	id := r.PathValue("section")
 	def, phase, ok := oc.t.Section(id)
 	if !ok {

@@ -13,6 +13,10 @@ import (
 // registerEvidence adds the providers this package knows to the registry:
 // the records of the canvas feature itself. Later features register their
 // own kinds (registry, feedback, monitoring, roll-out) beside these.
+//
+// Each provider reads through DB.UseCase, which hands it the view a page
+// put in the context (store.WithView): a poster with evidence on every
+// section still checks access once, and shows it all as of one moment.
 func (h *Handlers) registerEvidence() {
 	h.Evidence.Register("objectives", canvas.ProviderFunc(h.objectivesPanel))
 	h.Evidence.Register("stakeholders", canvas.ProviderFunc(h.stakeholdersPanel))
@@ -33,7 +37,12 @@ func panelSectionHref(req canvas.EvidenceRequest) string {
 func (h *Handlers) objectivesPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
 	p := canvas.Panel{Title: "Measurable objectives", Items: []canvas.PanelItem{}, Href: panelSectionHref(req) + "#objectives",
 		Empty: "No measurable objective yet. Add one with a metric, a target and where it is measured."}
-	all, err := h.DB.Objectives(ctx, req.UseCase.Slug, req.Canvas.ID)
+	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
+	if err != nil {
+		return p, err
+	}
+	defer v.Close()
+	all, err := v.Objectives(req.Canvas.ID)
 	if err != nil {
 		return p, err
 	}
@@ -86,7 +95,12 @@ var stakeholderKindLabels = map[string]string{
 // the register holds.
 func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
 	p := canvas.Panel{Title: "Stakeholders", Items: []canvas.PanelItem{}, Href: panelUseCaseHref(req) + "/stakeholders"}
-	all, err := h.DB.Stakeholders(ctx, req.UseCase.Slug)
+	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
+	if err != nil {
+		return p, err
+	}
+	defer v.Close()
+	all, err := v.Stakeholders()
 	if err != nil {
 		return p, err
 	}
@@ -153,7 +167,12 @@ var decisionTones = map[string]string{canvas.Accepted: "good", canvas.Proposed: 
 func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
 	p := canvas.Panel{Title: "Decisions", Items: []canvas.PanelItem{}, Href: panelUseCaseHref(req) + "/decisions",
 		Empty: "No decision links to this section yet."}
-	all, err := h.DB.Decisions(ctx, req.UseCase.Slug)
+	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
+	if err != nil {
+		return p, err
+	}
+	defer v.Close()
+	all, err := v.Decisions()
 	if err != nil {
 		return p, err
 	}

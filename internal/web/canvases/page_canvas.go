@@ -7,6 +7,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 )
@@ -137,12 +138,19 @@ type publishForm struct {
 	Message, Error string
 }
 
+// canvasPage loads the poster and everything beside it — the register and
+// every section's evidence — from one view of the use case.
 func (h *Handlers) canvasPage(r *http.Request) (canvasData, error) {
-	oc, err := h.openCanvas(r)
+	v, err := h.DB.UseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return canvasData{}, err
 	}
-	p, err := h.livePoster(r.Context(), oc.uc, oc.c, oc.t)
+	defer v.Close()
+	oc, err := h.openCanvasIn(v, r)
+	if err != nil {
+		return canvasData{}, err
+	}
+	p, err := h.livePoster(store.WithView(r.Context(), v), v, oc.c, oc.t)
 	if err != nil {
 		return canvasData{}, err
 	}
