@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 )
 
@@ -50,31 +52,31 @@ func seedDemoCanvas(ctx context.Context, db *store.DB, templates *canvas.Library
 }
 
 // demoStakeholders is the demo use case's stakeholder register.
-var demoStakeholders = []canvas.Stakeholder{
+var demoStakeholders = []people.Stakeholder{
 	{
-		Kind: canvas.DecisionMaker, Name: "Head of Retail Lending", Role: "Owns the lending budget and signs off each roll-out step",
+		Kind: people.DecisionMaker, Name: "Head of Retail Lending", Role: "Owns the lending budget and signs off each roll-out step",
 		Concerns: "Default rates must not rise while approval times fall; the running cost has to stay inside the lending operations budget.",
 	},
 	{
-		Kind: canvas.User, Name: "Loan officers", Role: "Review applications and make the final credit decision",
+		Kind: people.User, Name: "Loan officers", Role: "Review applications and make the final credit decision",
 		Concerns: "A score without reasons is of no use at the counter; they want to be able to overrule it and say why.",
 		Before:   "Each application takes about forty minutes of manual checks, most of them on clear-cut cases.",
 		During:   "Two short training sessions per branch; the score appears inside the existing loan screen, not in a new tool.",
 		After:    "Ask after three months whether the reasons shown match what officers see in the file.",
 	},
 	{
-		Kind: canvas.PersonAffected, Name: "Loan applicants", Role: "Consumers applying for a retail loan of up to 50k",
+		Kind: people.PersonAffected, Name: "Loan applicants", Role: "Consumers applying for a retail loan of up to 50k",
 		Concerns: "A refusal has to be explainable in plain words, and nobody should be turned down by the model alone.",
 	},
 	{
-		Kind: canvas.TestPilot, Name: "Branch team Hamburg-Altona", Role: "First branch to see scores in its daily work",
+		Kind: people.TestPilot, Name: "Branch team Hamburg-Altona", Role: "First branch to see scores in its daily work",
 		Concerns: "Mixed urban caseload with many first-time borrowers.",
 		Subjects: []string{"altona.lending@demo.atrium.localhost", "altona.lead@demo.atrium.localhost"},
 		Notes:    "Volunteered after the scoping workshop.",
 		Contact:  "altona.lead@demo.atrium.localhost",
 	},
 	{
-		Kind: canvas.TestPilot, Name: "Branch team Leipzig-Mitte", Role: "Second pilot branch, smaller volume",
+		Kind: people.TestPilot, Name: "Branch team Leipzig-Mitte", Role: "Second pilot branch, smaller volume",
 		Concerns: "Mostly repeat customers; a useful contrast to Altona.",
 		Subjects: []string{"leipzig.lending@demo.atrium.localhost"},
 		Contact:  "leipzig.lending@demo.atrium.localhost",
@@ -82,7 +84,7 @@ var demoStakeholders = []canvas.Stakeholder{
 }
 
 // demoDecisions is the demo use case's decision log: one settled, one open.
-var demoDecisions = []canvas.Decision{
+var demoDecisions = []decision.Decision{
 	{
 		Title:        "Scores support officers; they never decide alone",
 		Context:      "Applicants must be able to get a human review of any refusal, and officers asked to keep the last word.",
@@ -90,13 +92,13 @@ var demoDecisions = []canvas.Decision{
 		Decision:     "The score is advice shown next to the application; a loan officer makes every decision and records a reason when overruling it.",
 		Rationale:    "Keeps a person accountable for each outcome and gives applicants a clear route to contest a refusal.",
 		Consequences: "The model must come with readable reasons per application, which rules out model families we cannot explain.",
-		Status:       canvas.Accepted, DecidedBy: "Head of Retail Lending", DecidedAt: "2026-10-14",
-		Links: []canvas.Link{{Kind: "section", Target: "requirements", Label: "Explainability requirement"}},
+		Status:       decision.Accepted, DecidedBy: "Head of Retail Lending", DecidedAt: "2026-10-14",
+		Links: []decision.Link{{Kind: "section", Target: "requirements", Label: "Explainability requirement"}},
 	},
 	{
 		Title:   "Retrain every quarter or only when drift is detected",
 		Context: "Repayment behaviour shifts with interest rates; retraining costs review time from the risk office.",
 		Options: "- Fixed quarterly retraining\n- Retrain when the drift monitor raises an alert",
-		Status:  canvas.Proposed,
+		Status:  decision.Proposed,
 	},
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 )
 
@@ -131,18 +133,18 @@ func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
 			t.Errorf("section %s = %q (%s), want empty: the team fills the canvas in", id, sec.Content, sec.Status)
 		}
 	}
-	people, err := db.Stakeholders(ctx, slug)
+	register, err := db.Stakeholders(ctx, slug)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
-	for _, p := range people {
+	for _, p := range register {
 		kinds[p.Kind]++
-		if p.Kind == canvas.TestPilot && len(p.Subjects) == 0 {
+		if p.Kind == people.TestPilot && len(p.Subjects) == 0 {
 			t.Errorf("test pilot %q routes no subjects", p.Name)
 		}
 	}
-	want := map[string]int{canvas.DecisionMaker: 1, canvas.User: 1, canvas.PersonAffected: 1, canvas.TestPilot: 2}
+	want := map[string]int{people.DecisionMaker: 1, people.User: 1, people.PersonAffected: 1, people.TestPilot: 2}
 	for k, n := range want {
 		if kinds[k] != n {
 			t.Errorf("%d stakeholders of kind %s, want %d", kinds[k], k, n)
@@ -155,11 +157,11 @@ func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
 	statuses := map[string]bool{}
 	for _, d := range decisions {
 		statuses[d.Status] = true
-		if d.Status == canvas.Accepted && (len(d.Links) != 1 || d.Links[0].Target != "requirements") {
+		if d.Status == decision.Accepted && (len(d.Links) != 1 || d.Links[0].Target != "requirements") {
 			t.Errorf("accepted decision links %+v, want the requirements section", d.Links)
 		}
 	}
-	if !statuses[canvas.Accepted] || !statuses[canvas.Proposed] {
+	if !statuses[decision.Accepted] || !statuses[decision.Proposed] {
 		t.Errorf("decision statuses %v, want one accepted and one proposed", statuses)
 	}
 	objectives, err := db.Objectives(ctx, slug, c.ID)

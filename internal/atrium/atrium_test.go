@@ -95,3 +95,29 @@ func TestSlugs(t *testing.T) {
 		t.Errorf("64-character slug refused: %v", err)
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"eleven char", 10, "eleven cha…"},
+		{"ééééé", 3, "ééé…"},
+		{"", 0, ""},
+	} {
+		if got := Truncate(tc.in, tc.n); got != tc.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestNormalizeNewlines(t *testing.T) {
+	for in, want := range map[string]string{"a\r\nb": "a\nb", "a\rb": "a\nb", "a\nb": "a\nb", "": ""} {
+		if got := NormalizeNewlines(in); got != want {
+			t.Errorf("NormalizeNewlines(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

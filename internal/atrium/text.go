@@ -3,6 +3,7 @@ package atrium
 import (
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -34,13 +35,35 @@ func CheckText(field, v string, max int, required, multiline bool) (string, erro
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
 
-// CheckSlug validates a URL-safe identifier: lower-case letters, digits and
-// inner hyphens, 1 to 64 characters.
+// IsSlug reports whether v is a URL-safe identifier: lower-case letters,
+// digits and inner hyphens, 1 to 64 characters.
+func IsSlug(v string) bool { return slugRE.MatchString(v) }
+
+// CheckSlug validates a URL-safe identifier (see IsSlug).
 func CheckSlug(field, v string) error {
-	if !slugRE.MatchString(v) {
-		return Errorf(Invalid, "%s must be 1–64 lower-case letters, digits or inner hyphens (got %q)", field, truncate(v, 70))
+	if !IsSlug(v) {
+		return Errorf(Invalid, "%s must be 1–64 lower-case letters, digits or inner hyphens (got %q)", field, Truncate(v, 70))
 	}
 	return nil
+}
+
+// CheckDate validates a calendar date written as YYYY-MM-DD; what names the
+// value in the message.
+func CheckDate(what, v string) error {
+	if _, err := time.Parse(time.DateOnly, v); err != nil || len(v) != 10 {
+		return Errorf(Invalid, "%s must be a date written as YYYY-MM-DD (got %q)", what, Truncate(v, 40))
+	}
+	return nil
+}
+
+// NormalizeNewlines turns CRLF and lone CR into LF, so that text typed in a
+// browser, sent by a client or imported from a file compares, diffs and
+// exports alike.
+func NormalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 // Slugify derives a slug from a display name; it may return "" for names with
@@ -64,9 +87,11 @@ func Slugify(name string) string {
 	return strings.Trim(b.String(), "-")
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
+// Truncate shortens s to at most n characters for a message, a title or a
+// select option, marking the cut with "…"; it never cuts a character in half.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return string([]rune(s)[:n]) + "…"
 }

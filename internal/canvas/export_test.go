@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/markdown/markdowntest"
 )
 
 // nastyContent is content that could confuse an export: headings, HTML
@@ -98,7 +99,7 @@ func TestMarkdownRoundTrip(t *testing.T) {
 		for i := range 200 {
 			c := randomCanvas(rng, tpl, i)
 			if i == 1 {
-				c.Sections["background"] = Section{Content: strings.Join(xssPayloads, "\n"), Status: Draft}
+				c.Sections["background"] = Section{Content: strings.Join(markdowntest.XSSPayloads, "\n"), Status: Draft}
 			}
 			doc := ExportMarkdown(tpl, c)
 			got, err := ImportMarkdown(lib, doc)

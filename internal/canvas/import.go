@@ -31,7 +31,7 @@ func ImportMarkdown(lib *Library, data []byte) (Imported, error) {
 		return Imported{}, atrium.Errorf(atrium.Invalid, "the file is not valid UTF-8 text")
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	im := &importer{lib: lib, lines: strings.Split(normalizeNewlines(string(data)), "\n")}
+	im := &importer{lib: lib, lines: strings.Split(atrium.NormalizeNewlines(string(data)), "\n")}
 	if err := im.run(); err != nil {
 		return Imported{}, err
 	}
@@ -79,7 +79,7 @@ func (im *importer) run() error {
 		case line == endMarker:
 			return lineErr(n, "%s closes nothing here", endMarker)
 		case strings.HasPrefix(line, markerPrefix):
-			return lineErr(n, "unknown marker %q", truncate(line, 60))
+			return lineErr(n, "unknown marker %q", atrium.Truncate(line, 60))
 		case !im.titleSeen && !headerDone && len(im.seen) == 0 && (line == "#" || strings.HasPrefix(line, "# ")):
 			if err := im.title(n, strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ")); err != nil {
 				return err
@@ -105,7 +105,7 @@ func (im *importer) start(first string) error {
 	}
 	t, ok := im.lib.Get(m.Template)
 	if !ok {
-		return lineErr(1, "template %q is not installed on this server", truncate(m.Template, 70))
+		return lineErr(1, "template %q is not installed on this server", atrium.Truncate(m.Template, 70))
 	}
 	im.t = t
 	im.out = Imported{TemplateID: t.ID, Header: map[string]string{}, Sections: map[string]SnapshotItem{}}
@@ -141,7 +141,7 @@ func (im *importer) header(i int) (int, error) {
 		f, raw, ok := im.matchField(line[2:])
 		if !ok {
 			name, _, _ := strings.Cut(line[2:], ":")
-			return 0, lineErr(n, "header field %q is not in template %q", truncate(name, 70), im.t.ID)
+			return 0, lineErr(n, "header field %q is not in template %q", atrium.Truncate(name, 70), im.t.ID)
 		}
 		if first, dup := seen[f.ID]; dup {
 			return 0, lineErr(n, "header field %q appears twice (first at line %d)", f.Label, first)
@@ -192,7 +192,7 @@ func (im *importer) section(i int) (int, error) {
 		return 0, lineErr(n, "the section marker is damaged (%v)", err)
 	}
 	if _, _, ok := im.t.Section(m.ID); !ok {
-		return 0, lineErr(n, "section %q is not in template %q", truncate(m.ID, 70), im.t.ID)
+		return 0, lineErr(n, "section %q is not in template %q", atrium.Truncate(m.ID, 70), im.t.ID)
 	}
 	if first, dup := im.seen[m.ID]; dup {
 		return 0, lineErr(n, "section %q appears twice (first at line %d)", m.ID, first)

@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"gopkg.in/yaml.v3"
 )
 
@@ -339,10 +340,6 @@ func item(m *yaml.Node, key string, i int) *yaml.Node {
 	return resolve(m)
 }
 
-var templateSlugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
-
-func isSlug(s string) bool { return templateSlugRE.MatchString(s) }
-
 // textProblem says what is wrong with one line of template text, or "".
 func textProblem(what, v string, maxLen int, required, multiline bool) string {
 	if required && strings.TrimSpace(v) == "" {
@@ -369,7 +366,7 @@ func slugProblem(what, v string) string {
 	if v == "" {
 		return what + " is required"
 	}
-	if !isSlug(v) {
+	if !atrium.IsSlug(v) {
 		return fmt.Sprintf("%s %q must be lower-case letters, digits and inner hyphens, at most 64 characters", what, v)
 	}
 	return ""

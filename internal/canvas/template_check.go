@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/atrium-mlops/atrium/internal/people"
 	"gopkg.in/yaml.v3"
 )
 
@@ -144,8 +145,8 @@ func validateSection(s *SectionDef, sn *yaml.Node, fail failFunc) error {
 		}
 		seen[kind] = true
 	}
-	if s.Stakeholders != "" && !contains(StakeholderKinds, s.Stakeholders) {
-		return fail(lineOf(sn, "stakeholders"), "stakeholder kind %q is not one of %s", s.Stakeholders, oneOf(StakeholderKinds))
+	if s.Stakeholders != "" && !contains(people.StakeholderKinds, s.Stakeholders) {
+		return fail(lineOf(sn, "stakeholders"), "stakeholder kind %q is not one of %s", s.Stakeholders, oneOf(people.StakeholderKinds))
 	}
 	moments := map[string]int{}
 	for k := range s.Moments {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/people"
 )
 
 // The section ids of canvas-outline.md, per phase, in order.
@@ -139,8 +141,8 @@ func TestBuiltinSectionsHavePromptsAndEvidence(t *testing.T) {
 func TestPeopleGrid(t *testing.T) {
 	tpl := builtinByID(t, "human-centric-mlops")
 	for id, kind := range map[string]string{
-		"decision-makers": DecisionMaker, "users": User, "people-affected": PersonAffected, "processes": "",
-		"additional-stakeholders": Additional, "test-pilots": TestPilot,
+		"decision-makers": people.DecisionMaker, "users": people.User, "people-affected": people.PersonAffected, "processes": "",
+		"additional-stakeholders": people.Additional, "test-pilots": people.TestPilot,
 	} {
 		s, p, ok := tpl.Section(id)
 		if !ok || p.ID != "usage" {
@@ -149,7 +151,7 @@ func TestPeopleGrid(t *testing.T) {
 		if s.Stakeholders != kind {
 			t.Errorf("%s: Stakeholders = %q, want %q", id, s.Stakeholders, kind)
 		}
-		if kind == Additional || kind == TestPilot {
+		if kind == people.Additional || kind == people.TestPilot {
 			continue
 		}
 		var moments []string

@@ -1,8 +1,9 @@
 // Package canvas defines living canvases: templates (both seed canvases are
 // built in, teams may add their own as YAML), canvases made from them with
-// their sections, comments and published iterations, and the structured
-// records that sections show beside their text — measurable objectives,
-// the stakeholder register and the decision log.
+// their sections, comments and published iterations, and the measurable
+// objectives that objective sections hold beside their text. The
+// stakeholder register and the decision log, which sections also show,
+// live in packages people and decision.
 package canvas
 
 import (
@@ -174,77 +175,6 @@ type Objective struct {
 	Notes      string     `json:"notes"`
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
-}
-
-// Stakeholder kinds.
-const (
-	DecisionMaker  = "decision-maker"
-	User           = "user"
-	PersonAffected = "person-affected"
-	Additional     = "additional"
-	TestPilot      = "test-pilot"
-)
-
-// Stakeholder is one entry of a use case's stakeholder register.
-type Stakeholder struct {
-	ID        int64  `json:"id"`
-	UseCaseID string `json:"-"`
-	Kind      string `json:"kind"`
-	Name      string `json:"name"` // a person or a group
-	Role      string `json:"role"`
-	Contact   string `json:"contact"`
-	Concerns  string `json:"concerns"`
-	Before    string `json:"before"`
-	During    string `json:"during"`
-	After     string `json:"after"`
-	Notes     string `json:"notes"`
-	// Subjects are the subject keys or e-mails a roll-out routes first;
-	// only test pilots carry them.
-	Subjects  []string  `json:"subjects"`
-	Version   int64     `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// Decision statuses.
-const (
-	Proposed   = "proposed"
-	Accepted   = "accepted"
-	Rejected   = "rejected"
-	Superseded = "superseded"
-)
-
-// Decision is one record of a use case's decision log.
-type Decision struct {
-	ID           int64     `json:"id"`
-	Number       int       `json:"number"` // per use case, from 1, no gaps
-	UseCaseID    string    `json:"-"`
-	Title        string    `json:"title"`
-	Context      string    `json:"context"`
-	Options      string    `json:"options"` // the options considered, Markdown
-	Decision     string    `json:"decision"`
-	Rationale    string    `json:"rationale"`
-	Consequences string    `json:"consequences"`
-	Status       string    `json:"status"`
-	DecidedBy    string    `json:"decided_by"`           // who decided: a person or a body, free text
-	DecidedAt    string    `json:"decided_at,omitempty"` // a date, 2026-11-27
-	Supersedes   int       `json:"supersedes,omitempty"` // the number of the decision it replaces
-	Links        []Link    `json:"links"`
-	Version      int64     `json:"version"`
-	AuthorID     string    `json:"author_id"`
-	AuthorName   string    `json:"author_name"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-}
-
-// Link ties a decision to evidence.
-type Link struct {
-	// Kind is section (Target = "<canvas id>/<section id>" or "<section id>"
-	// for any canvas of the use case), version (a model, data or prompt
-	// version reference), decision (another decision's number) or url.
-	Kind   string `json:"kind"`
-	Target string `json:"target"`
-	Label  string `json:"label,omitempty"`
 }
 
 // EditConflict is why a section edit based on an older version was refused:

@@ -1,9 +1,7 @@
 package canvas
 
 import (
-	"fmt"
 	"math"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,16 +14,10 @@ import (
 
 // Choices offered by forms, in the order they are shown.
 var (
-	// StakeholderKinds lists the kinds of stakeholder register entries.
-	StakeholderKinds = []string{DecisionMaker, User, PersonAffected, Additional, TestPilot}
-	// DecisionStatuses lists the statuses of a decision record.
-	DecisionStatuses = []string{Proposed, Accepted, Rejected, Superseded}
 	// Comparators lists how an objective's target may be compared.
 	Comparators = []Comparator{">=", ">", "<=", "<", "=="}
 	// MeasuredAt lists where an objective may be measured.
 	MeasuredAt = []string{AtEvaluation, AtProduction, AtFeedback, AtBusiness}
-	// LinkKinds lists what a decision link may point at.
-	LinkKinds = []string{"section", "version", "decision", "url"}
 )
 
 // Limits on canvas text. They are generous for people and small enough
@@ -34,8 +26,6 @@ const (
 	MaxContent   = 50_000
 	MaxComment   = 10_000
 	MaxTitle     = 200
-	maxLinks     = 50
-	maxSubjects  = 1_000
 	maxWindow    = 1826 * 24 * time.Hour // five years
 	maxHeaderNum = 1_000_000_000
 )
@@ -53,7 +43,7 @@ func ParseStatus(s string) (Status, error) {
 			return st, nil
 		}
 	}
-	return "", invalid("status %q is not one of empty, draft, in review, agreed", truncate(s, 40))
+	return "", invalid("status %q is not one of empty, draft, in review, agreed", atrium.Truncate(s, 40))
 }
 
 // Label is the status as shown to people: "In review".
@@ -68,7 +58,7 @@ func (s Status) Label() string {
 // written, spaces and blank lines included; only line endings are unified
 // (CRLF and lone CR become LF) so that exports, diffs and imports agree.
 func NormalizeContent(s string) (string, error) {
-	s = normalizeNewlines(s)
+	s = atrium.NormalizeNewlines(s)
 	if err := checkMultiline("the content", s, MaxContent); err != nil {
 		return "", err
 	}
@@ -78,7 +68,7 @@ func NormalizeContent(s string) (string, error) {
 // NormalizeComment checks a comment: required, at most 10,000 characters,
 // surrounding space trimmed.
 func NormalizeComment(s string) (string, error) {
-	return atrium.CheckText("the comment", normalizeNewlines(s), MaxComment, true, true)
+	return atrium.CheckText("the comment", atrium.NormalizeNewlines(s), MaxComment, true, true)
 }
 
 // NormalizeTitle checks a canvas title: required, one line, at most 200
@@ -95,7 +85,7 @@ func NormalizeHeader(t *Template, h map[string]string) (map[string]string, error
 	for id, v := range h {
 		f, ok := t.Field(id)
 		if !ok {
-			return nil, invalid("the %s template has no header field %q", t.Name, truncate(id, 70))
+			return nil, invalid("the %s template has no header field %q", t.Name, atrium.Truncate(id, 70))
 		}
 		v, err := normalizeField(f, v)
 		if err != nil {
@@ -115,13 +105,13 @@ func normalizeField(f Field, v string) (string, error) {
 	}
 	switch f.Kind {
 	case "date":
-		if err := checkDate(f.Label, v); err != nil {
+		if err := atrium.CheckDate(f.Label, v); err != nil {
 			return "", err
 		}
 	case "number":
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 || n > maxHeaderNum || strings.HasPrefix(v, "+") {
-			return "", invalid("%s must be a whole number from 0 to 1,000,000,000 (got %q)", f.Label, truncate(v, 40))
+			return "", invalid("%s must be a whole number from 0 to 1,000,000,000 (got %q)", f.Label, atrium.Truncate(v, 40))
 		}
 		v = strconv.FormatInt(n, 10)
 	}
@@ -136,7 +126,7 @@ func (o *Objective) Normalize() error {
 	}
 	o.Comparator = Comparator(strings.TrimSpace(string(o.Comparator)))
 	if !o.Comparator.valid() {
-		return invalid("comparator %q is not one of >=, >, <=, <, ==", truncate(string(o.Comparator), 10))
+		return invalid("comparator %q is not one of >=, >, <=, <, ==", atrium.Truncate(string(o.Comparator), 10))
 	}
 	if math.IsNaN(o.Target) || math.IsInf(o.Target, 0) {
 		return invalid("the target must be a finite number")
@@ -146,7 +136,7 @@ func (o *Objective) Normalize() error {
 	}
 	o.MeasuredAt = strings.ToLower(strings.TrimSpace(o.MeasuredAt))
 	if !contains(MeasuredAt, o.MeasuredAt) {
-		return invalid("where it is measured (%q) must be one of %s", truncate(o.MeasuredAt, 40), oneOf(MeasuredAt))
+		return invalid("where it is measured (%q) must be one of %s", atrium.Truncate(o.MeasuredAt, 40), oneOf(MeasuredAt))
 	}
 	o.Window = strings.ToLower(strings.TrimSpace(o.Window))
 	if _, err := ParseWindow(o.Window); err != nil {
@@ -155,7 +145,7 @@ func (o *Objective) Normalize() error {
 	if o.MinSamples < 0 || o.MinSamples > 1_000_000_000_000 {
 		return invalid("the minimum sample size must be from 0 to 1,000,000,000,000")
 	}
-	o.Notes, err = atrium.CheckText("the notes", normalizeNewlines(o.Notes), 2000, false, true)
+	o.Notes, err = atrium.CheckText("the notes", atrium.NormalizeNewlines(o.Notes), 2000, false, true)
 	return err
 }
 
@@ -196,7 +186,7 @@ func ParseWindow(s string) (time.Duration, error) {
 	}
 	m := windowRE.FindStringSubmatch(s)
 	if m == nil {
-		return 0, invalid("the window %q must be a number followed by m, h, d or w, such as 30d", truncate(s, 20))
+		return 0, invalid("the window %q must be a number followed by m, h, d or w, such as 30d", atrium.Truncate(s, 20))
 	}
 	n, _ := strconv.ParseInt(m[1], 10, 64)
 	unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
@@ -205,163 +195,6 @@ func ParseWindow(s string) (time.Duration, error) {
 		return 0, invalid("the window %q must be longer than zero and at most five years", s)
 	}
 	return d, nil
-}
-
-// Normalize checks a stakeholder register entry and cleans its text.
-func (s *Stakeholder) Normalize() error {
-	s.Kind = strings.TrimSpace(s.Kind)
-	if !contains(StakeholderKinds, s.Kind) {
-		return invalid("kind %q is not one of %s", truncate(s.Kind, 40), oneOf(StakeholderKinds))
-	}
-	var err error
-	for _, f := range []struct {
-		name  string
-		v     *string
-		max   int
-		req   bool
-		multi bool
-	}{
-		{"the name", &s.Name, MaxTitle, true, false},
-		{"the role", &s.Role, MaxTitle, false, false},
-		{"the contact", &s.Contact, 254, false, false},
-		{"the concerns", &s.Concerns, 4000, false, true},
-		{"the notes for before deployment", &s.Before, 4000, false, true},
-		{"the notes for during deployment", &s.During, 4000, false, true},
-		{"the notes for after deployment", &s.After, 4000, false, true},
-		{"the notes", &s.Notes, 4000, false, true},
-	} {
-		if *f.v, err = atrium.CheckText(f.name, normalizeNewlines(*f.v), f.max, f.req, f.multi); err != nil {
-			return err
-		}
-	}
-	subjects, err := normalizeSubjects(s.Subjects)
-	if err != nil {
-		return err
-	}
-	if len(subjects) > 0 && s.Kind != TestPilot {
-		return invalid("only test pilots carry subjects to route first; remove them or make this entry a test pilot")
-	}
-	s.Subjects = subjects
-	return nil
-}
-
-// normalizeSubjects trims, de-duplicates and checks subject keys; blank
-// entries (a trailing line in a text area) are dropped.
-func normalizeSubjects(in []string) ([]string, error) {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, v := range in {
-		v = strings.TrimSpace(v)
-		if v == "" || seen[v] {
-			continue
-		}
-		if n := utf8.RuneCountInString(v); n > 254 {
-			return nil, invalid("subject %q is too long (%d characters, at most 254)", truncate(v, 40), n)
-		}
-		for _, r := range v {
-			if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
-				return nil, invalid("subject %q must not contain spaces or control characters", truncate(v, 40))
-			}
-		}
-		seen[v] = true
-		out = append(out, v)
-	}
-	if len(out) > maxSubjects {
-		return nil, invalid("there are %d subjects; at most %d", len(out), maxSubjects)
-	}
-	return out, nil
-}
-
-// Normalize checks a decision record and cleans its text; a decision
-// without a status is proposed.
-func (d *Decision) Normalize() error {
-	var err error
-	if d.Title, err = atrium.CheckText("the title", d.Title, MaxTitle, true, false); err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{
-		{"the context", &d.Context}, {"the options considered", &d.Options}, {"the decision", &d.Decision},
-		{"the rationale", &d.Rationale}, {"the consequences", &d.Consequences},
-	} {
-		if *f.v, err = atrium.CheckText(f.name, normalizeNewlines(*f.v), MaxComment, false, true); err != nil {
-			return err
-		}
-	}
-	d.Status = strings.ToLower(strings.TrimSpace(d.Status))
-	if d.Status == "" {
-		d.Status = Proposed
-	}
-	if !contains(DecisionStatuses, d.Status) {
-		return invalid("status %q is not one of %s", truncate(d.Status, 40), oneOf(DecisionStatuses))
-	}
-	if d.DecidedBy, err = atrium.CheckText("who decided", d.DecidedBy, MaxTitle, false, false); err != nil {
-		return err
-	}
-	d.DecidedAt = strings.TrimSpace(d.DecidedAt)
-	if d.DecidedAt != "" {
-		if err := checkDate("the decision date", d.DecidedAt); err != nil {
-			return err
-		}
-	}
-	if d.Supersedes < 0 {
-		return invalid("the number of the superseded decision must not be negative")
-	}
-	if len(d.Links) > maxLinks {
-		return invalid("a decision has %d links; at most %d", len(d.Links), maxLinks)
-	}
-	if d.Links == nil {
-		d.Links = []Link{}
-	}
-	for i := range d.Links {
-		if err := d.Links[i].normalize(i + 1); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (l *Link) normalize(n int) error {
-	var err error
-	l.Kind = strings.ToLower(strings.TrimSpace(l.Kind))
-	if !contains(LinkKinds, l.Kind) {
-		return invalid("link %d: kind %q is not one of %s", n, truncate(l.Kind, 40), oneOf(LinkKinds))
-	}
-	if l.Target, err = atrium.CheckText(fmt.Sprintf("link %d: the target", n), l.Target, 500, true, false); err != nil {
-		return err
-	}
-	if l.Label, err = atrium.CheckText(fmt.Sprintf("link %d: the label", n), l.Label, MaxTitle, false, false); err != nil {
-		return err
-	}
-	switch l.Kind {
-	case "url":
-		u, err := url.Parse(l.Target)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return invalid("link %d: %q is not an absolute http or https address", n, truncate(l.Target, 70))
-		}
-	case "decision":
-		if v, err := strconv.Atoi(l.Target); err != nil || v <= 0 {
-			return invalid("link %d: a decision link needs the decision's number, such as 3 (got %q)", n, truncate(l.Target, 40))
-		}
-	case "section":
-		canvasID, section, found := strings.Cut(l.Target, "/")
-		if !found {
-			section, canvasID = canvasID, ""
-		}
-		if !isSlug(section) || (found && !isSlug(canvasID)) {
-			return invalid("link %d: a section link is a section id such as problem-definition, optionally after a canvas id and a slash (got %q)", n, truncate(l.Target, 70))
-		}
-	}
-	return nil
-}
-
-func checkDate(what, v string) error {
-	if _, err := time.Parse(time.DateOnly, v); err != nil || len(v) != 10 {
-		return invalid("%s must be a date written as YYYY-MM-DD (got %q)", what, truncate(v, 40))
-	}
-	return nil
 }
 
 // checkMultiline checks text that is kept exactly as written: valid UTF-8,
@@ -379,19 +212,4 @@ func checkMultiline(what, s string, max int) error {
 		}
 	}
 	return nil
-}
-
-func normalizeNewlines(s string) string {
-	if !strings.Contains(s, "\r") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -200,16 +199,6 @@ func (db *DB) ReadAuditSnapshot(ctx context.Context) (AuditSnapshot, error) {
 	return snap, err
 }
 
-// AuditFilter narrows an audit listing.
-type AuditFilter struct {
-	ObjectType string
-	ObjectID   string
-	ActorID    string
-	Since      time.Time
-	Until      time.Time
-	Page       atrium.PageRequest
-}
-
 // AuditRecord is an entry as shown to people, with the actor's name.
 type AuditRecord struct {
 	audit.Entry
@@ -217,11 +206,11 @@ type AuditRecord struct {
 }
 
 // AuditEntries lists entries newest first.
-func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) (atrium.Page[AuditRecord], error) {
+func (db *DB) AuditEntries(ctx context.Context, f audit.Filter) (atrium.Page[AuditRecord], error) {
 	return auditEntries(db.reader(ctx), f)
 }
 
-func auditEntries(q querier, f AuditFilter) (atrium.Page[AuditRecord], error) {
+func auditEntries(q querier, f audit.Filter) (atrium.Page[AuditRecord], error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {

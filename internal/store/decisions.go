@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
@@ -17,8 +17,8 @@ const decisionCols = `d.id, d.number, d.usecase_id, d.title, d.context, d.option
 
 const decisionFrom = ` FROM decisions d LEFT JOIN users p ON p.id = d.author_id`
 
-func scanDecision(sc scanner) (canvas.Decision, error) {
-	var d canvas.Decision
+func scanDecision(sc scanner) (decision.Decision, error) {
+	var d decision.Decision
 	var links string
 	if err := sc.Scan(&d.ID, &d.Number, &d.UseCaseID, &d.Title, &d.Context, &d.Options, &d.Decision, &d.Rationale, &d.Consequences, &d.Status,
 		&d.DecidedBy, &d.DecidedAt, &d.Supersedes, &links, &d.Version, &d.AuthorID, &d.AuthorName, ts{&d.CreatedAt}, ts{&d.UpdatedAt}); err != nil {
@@ -28,18 +28,18 @@ func scanDecision(sc scanner) (canvas.Decision, error) {
 		return d, fmt.Errorf("decision %d: stored links: %w", d.ID, err)
 	}
 	if d.Links == nil {
-		d.Links = []canvas.Link{}
+		d.Links = []decision.Link{}
 	}
 	return d, nil
 }
 
-func getDecision(q querier, useCaseID string, number int) (canvas.Decision, error) {
+func getDecision(q querier, useCaseID string, number int) (decision.Decision, error) {
 	d, err := scanDecision(q.queryRow(`SELECT `+decisionCols+decisionFrom+` WHERE d.usecase_id = $1 AND d.number = $2`, useCaseID, number))
 	return d, notFound(err, "decision %d not found", number)
 }
 
 // Decisions returns a use case's decision log in number order.
-func (db *DB) Decisions(ctx context.Context, slug string) ([]canvas.Decision, error) {
+func (db *DB) Decisions(ctx context.Context, slug string) ([]decision.Decision, error) {
 	r := db.reader(ctx)
 	u, err := getUseCase(ctx, r, slug)
 	if err != nil {
@@ -48,16 +48,16 @@ func (db *DB) Decisions(ctx context.Context, slug string) ([]canvas.Decision, er
 	return decisions(r, u)
 }
 
-func decisions(q querier, u usecase.UseCase) ([]canvas.Decision, error) {
+func decisions(q querier, u usecase.UseCase) ([]decision.Decision, error) {
 	return collect(q, scanDecision, `SELECT `+decisionCols+decisionFrom+` WHERE d.usecase_id = $1 ORDER BY d.number`, u.ID)
 }
 
 // GetDecision returns decision number n of a use case.
-func (db *DB) GetDecision(ctx context.Context, slug string, number int) (canvas.Decision, error) {
+func (db *DB) GetDecision(ctx context.Context, slug string, number int) (decision.Decision, error) {
 	r := db.reader(ctx)
 	u, err := getUseCase(ctx, r, slug)
 	if err != nil {
-		return canvas.Decision{}, db.classify(err)
+		return decision.Decision{}, db.classify(err)
 	}
 	d, err := getDecision(r, u.ID, number)
 	return d, db.classify(err)
@@ -67,7 +67,7 @@ func (db *DB) GetDecision(ctx context.Context, slug string, number int) (canvas.
 // the use case's log, without gaps also when several are recorded at once.
 // The actor is its author. An accepted decision that supersedes another
 // marks that one superseded, in the same transaction.
-func (db *DB) CreateDecision(ctx context.Context, slug string, d canvas.Decision) (canvas.Decision, error) {
+func (db *DB) CreateDecision(ctx context.Context, slug string, d decision.Decision) (decision.Decision, error) {
 	if err := d.Normalize(); err != nil {
 		return d, err
 	}
@@ -76,7 +76,7 @@ func (db *DB) CreateDecision(ctx context.Context, slug string, d canvas.Decision
 		return d, err
 	}
 	a := actorOf(ctx)
-	var out canvas.Decision
+	var out decision.Decision
 	err = db.writeUseCase(ctx, slug, usecase.Editor, "recording a decision", func(tx *Tx, u usecase.UseCase) error {
 		if err := tx.lockUseCase(u); err != nil {
 			return err
@@ -115,7 +115,7 @@ func (db *DB) CreateDecision(ctx context.Context, slug string, d canvas.Decision
 // 0, of the decision with id d.ID) (editor role);
 // its number, author and creation time stay. d.Version must be the version
 // the change was made from, or the update is refused as a Conflict.
-func (db *DB) UpdateDecision(ctx context.Context, slug string, d canvas.Decision) (canvas.Decision, error) {
+func (db *DB) UpdateDecision(ctx context.Context, slug string, d decision.Decision) (decision.Decision, error) {
 	if err := d.Normalize(); err != nil {
 		return d, err
 	}
@@ -123,7 +123,7 @@ func (db *DB) UpdateDecision(ctx context.Context, slug string, d canvas.Decision
 	if err != nil {
 		return d, err
 	}
-	var out canvas.Decision
+	var out decision.Decision
 	err = db.writeUseCase(ctx, slug, usecase.Editor, "changing a decision", func(tx *Tx, u usecase.UseCase) error {
 		if d.Number == 0 && d.ID != 0 {
 			// Callers that know the record by its id rather than its number.
@@ -188,12 +188,12 @@ func checkSupersedes(q querier, u usecase.UseCase, n, self int) error {
 
 // supersede marks the decision d replaces as superseded once d is accepted,
 // with its own audit entry.
-func (tx *Tx) supersede(u usecase.UseCase, d canvas.Decision) error {
-	if d.Status != canvas.Accepted || d.Supersedes == 0 {
+func (tx *Tx) supersede(u usecase.UseCase, d decision.Decision) error {
+	if d.Status != decision.Accepted || d.Supersedes == 0 {
 		return nil
 	}
 	res, err := tx.exec(`UPDATE decisions SET status = $1, version = version + 1, updated_at = $2 WHERE usecase_id = $3 AND number = $4 AND status <> $1`,
-		canvas.Superseded, formatTime(tx.now), u.ID, d.Supersedes)
+		decision.Superseded, formatTime(tx.now), u.ID, d.Supersedes)
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (tx *Tx) supersede(u usecase.UseCase, d canvas.Decision) error {
 }
 
 // indexDecision puts a decision's text into the search index.
-func (tx *Tx) indexDecision(d canvas.Decision) error {
+func (tx *Tx) indexDecision(d decision.Decision) error {
 	var body []string
 	for _, s := range []string{d.Context, d.Options, d.Decision, d.Rationale, d.Consequences, d.DecidedBy} {
 		if s != "" {

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -83,7 +83,7 @@ func TestMoveUseCaseNeedsTeamMembership(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			c := newAccessCast(t, d.url(t))
 			before, audited := c.get(t, "churn"), c.audited(t)
-			for _, p := range []store.UseCasePatch{
+			for _, p := range []usecase.Patch{
 				{Team: ref("beta")},
 				{Team: ref("beta"), Name: ref("")},
 				{Team: ref("beta"), Summary: ref("moved"), Version: before.Version},
@@ -99,7 +99,7 @@ func TestMoveUseCaseNeedsTeamMembership(t *testing.T) {
 			if got := c.audited(t); got != audited {
 				t.Fatalf("audit size %d after refused moves, want %d", got, audited)
 			}
-			if u, err := c.db.UpdateUseCase(c.as(c.admin), "churn", store.UseCasePatch{Team: ref("beta")}); err != nil || u.TeamSlug != "beta" {
+			if u, err := c.db.UpdateUseCase(c.as(c.admin), "churn", usecase.Patch{Team: ref("beta")}); err != nil || u.TeamSlug != "beta" {
 				t.Fatalf("admin moves to beta: team %q, %v; want beta", u.TeamSlug, err)
 			}
 			ctx := atrium.WithActor(context.Background(), atrium.System)
@@ -108,12 +108,12 @@ func TestMoveUseCaseNeedsTeamMembership(t *testing.T) {
 			}
 			// Bob, beta's member and now alpha's too, edits by membership but
 			// may not move: that needs the owner role, whatever the teams.
-			_, err = c.db.UpdateUseCase(c.as(c.bob), "churn", store.UseCasePatch{Team: ref("alpha")})
+			_, err = c.db.UpdateUseCase(c.as(c.bob), "churn", usecase.Patch{Team: ref("alpha")})
 			wantKindOf(t, "editor moves", err, atrium.Forbidden)
-			if u, err := c.db.UpdateUseCase(c.as(c.ada), "churn", store.UseCasePatch{OwnerID: &c.bob.ID}); err != nil || u.OwnerID != c.bob.ID {
+			if u, err := c.db.UpdateUseCase(c.as(c.ada), "churn", usecase.Patch{OwnerID: &c.bob.ID}); err != nil || u.OwnerID != c.bob.ID {
 				t.Fatalf("hand over to bob: %v", err)
 			}
-			if u, err := c.db.UpdateUseCase(c.as(c.bob), "churn", store.UseCasePatch{Team: ref("alpha")}); err != nil || u.TeamSlug != "alpha" {
+			if u, err := c.db.UpdateUseCase(c.as(c.bob), "churn", usecase.Patch{Team: ref("alpha")}); err != nil || u.TeamSlug != "alpha" {
 				t.Fatalf("owner in both teams moves back: team %q, %v; want alpha", u.TeamSlug, err)
 			}
 		})
@@ -143,9 +143,9 @@ func TestWritesAuthoriseBeforeValidating(t *testing.T) {
 			wantKindOf(t, "viewer grants a bad role", err, atrium.Forbidden)
 			_, err = c.db.PutGrant(vic, "churn", usecase.Grant{Role: usecase.Owner})
 			wantKindOf(t, "viewer grants to nobody", err, atrium.Forbidden)
-			_, err = c.db.CreateStakeholder(vic, "churn", canvas.Stakeholder{Kind: "alien"})
+			_, err = c.db.CreateStakeholder(vic, "churn", people.Stakeholder{Kind: "alien"})
 			wantKindOf(t, "viewer adds a bad stakeholder", err, atrium.Forbidden)
-			_, err = c.db.UpdateStakeholder(vic, "churn", canvas.Stakeholder{ID: 1, Kind: "alien"})
+			_, err = c.db.UpdateStakeholder(vic, "churn", people.Stakeholder{ID: 1, Kind: "alien"})
 			wantKindOf(t, "viewer changes a stakeholder badly", err, atrium.Forbidden)
 			_, err = c.db.CreateUseCase(c.as(c.bob), usecase.UseCase{Name: "", TeamSlug: "alpha"})
 			wantKindOf(t, "non-member creates a nameless use case", err, atrium.Forbidden)
@@ -155,7 +155,7 @@ func TestWritesAuthoriseBeforeValidating(t *testing.T) {
 				t.Fatalf("audit size %d after refused writes, want %d", got, audited)
 			}
 			// The owner still hears what is wrong.
-			_, err = c.db.CreateStakeholder(c.as(c.ada), "churn", canvas.Stakeholder{Kind: "alien"})
+			_, err = c.db.CreateStakeholder(c.as(c.ada), "churn", people.Stakeholder{Kind: "alien"})
 			wantKindOf(t, "owner adds a bad stakeholder", err, atrium.Invalid)
 		})
 	}

@@ -7,14 +7,14 @@ import (
 	"strconv"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
 const stakeholderCols = `id, usecase_id, kind, name, role, contact, concerns, before_text, during_text, after_text, notes, subjects, version, created_at, updated_at`
 
-func scanStakeholder(sc scanner) (canvas.Stakeholder, error) {
-	var s canvas.Stakeholder
+func scanStakeholder(sc scanner) (people.Stakeholder, error) {
+	var s people.Stakeholder
 	var subjects string
 	if err := sc.Scan(&s.ID, &s.UseCaseID, &s.Kind, &s.Name, &s.Role, &s.Contact, &s.Concerns, &s.Before, &s.During, &s.After, &s.Notes,
 		&subjects, &s.Version, ts{&s.CreatedAt}, ts{&s.UpdatedAt}); err != nil {
@@ -29,7 +29,7 @@ func scanStakeholder(sc scanner) (canvas.Stakeholder, error) {
 	return s, nil
 }
 
-func getStakeholder(q querier, useCaseID string, id int64) (canvas.Stakeholder, error) {
+func getStakeholder(q querier, useCaseID string, id int64) (people.Stakeholder, error) {
 	s, err := scanStakeholder(q.queryRow(`SELECT `+stakeholderCols+` FROM stakeholders WHERE id = $1 AND usecase_id = $2`, id, useCaseID))
 	return s, notFound(err, "stakeholder %d not found", id)
 }
@@ -43,7 +43,7 @@ func encodeList[T any](v []T) (string, error) {
 }
 
 // normalizeStakeholder validates an entry in place and encodes its subjects.
-func normalizeStakeholder(s *canvas.Stakeholder) (string, error) {
+func normalizeStakeholder(s *people.Stakeholder) (string, error) {
 	if err := s.Normalize(); err != nil {
 		return "", err
 	}
@@ -52,7 +52,7 @@ func normalizeStakeholder(s *canvas.Stakeholder) (string, error) {
 
 // Stakeholders returns a use case's stakeholder register in the order the
 // entries were added.
-func (db *DB) Stakeholders(ctx context.Context, slug string) ([]canvas.Stakeholder, error) {
+func (db *DB) Stakeholders(ctx context.Context, slug string) ([]people.Stakeholder, error) {
 	r := db.reader(ctx)
 	u, err := getUseCase(ctx, r, slug)
 	if err != nil {
@@ -61,14 +61,14 @@ func (db *DB) Stakeholders(ctx context.Context, slug string) ([]canvas.Stakehold
 	return stakeholders(r, u)
 }
 
-func stakeholders(q querier, u usecase.UseCase) ([]canvas.Stakeholder, error) {
+func stakeholders(q querier, u usecase.UseCase) ([]people.Stakeholder, error) {
 	return collect(q, scanStakeholder, `SELECT `+stakeholderCols+` FROM stakeholders WHERE usecase_id = $1 ORDER BY id`, u.ID)
 }
 
 // CreateStakeholder adds an entry to a use case's stakeholder register
 // (editor role).
-func (db *DB) CreateStakeholder(ctx context.Context, slug string, s canvas.Stakeholder) (canvas.Stakeholder, error) {
-	var out canvas.Stakeholder
+func (db *DB) CreateStakeholder(ctx context.Context, slug string, s people.Stakeholder) (people.Stakeholder, error) {
+	var out people.Stakeholder
 	err := db.writeUseCase(ctx, slug, usecase.Editor, "adding a stakeholder", func(tx *Tx, u usecase.UseCase) error {
 		// Validated once the role is known to allow the change, so that
 		// whoever may not make it hears that first.
@@ -93,8 +93,8 @@ func (db *DB) CreateStakeholder(ctx context.Context, slug string, s canvas.Stake
 // UpdateStakeholder replaces register entry s.ID (editor role). s.Version
 // must be the version the change was made from; otherwise someone else
 // changed the entry in between and the update is refused as a Conflict.
-func (db *DB) UpdateStakeholder(ctx context.Context, slug string, s canvas.Stakeholder) (canvas.Stakeholder, error) {
-	var out canvas.Stakeholder
+func (db *DB) UpdateStakeholder(ctx context.Context, slug string, s people.Stakeholder) (people.Stakeholder, error) {
+	var out people.Stakeholder
 	err := db.writeUseCase(ctx, slug, usecase.Editor, "changing a stakeholder", func(tx *Tx, u usecase.UseCase) error {
 		subjects, err := normalizeStakeholder(&s)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/markdown"
 )
 
 // Markdown is rendered once, when it is saved, and the HTML is stored beside
@@ -21,7 +22,7 @@ func renderContent(what, src string) (string, error) {
 	if strings.TrimSpace(src) == "" {
 		return "", nil
 	}
-	h, err := canvas.RenderChecked(what, src)
+	h, err := markdown.RenderChecked(what, src)
 	return string(h), err
 }
 
@@ -73,7 +74,7 @@ func (db *DB) renderRows(ctx context.Context, table string, key []string, src st
 		}
 		vals[0] = ""
 		if strings.TrimSpace(text) != "" {
-			vals[0] = string(canvas.RenderMarkdown(text))
+			vals[0] = string(markdown.Render(text))
 		}
 		return vals, nil
 	}, fmt.Sprintf(`SELECT %s, %s FROM %s WHERE html IS NULL LIMIT %d`, strings.Join(key, ", "), src, table, renderBatch))
@@ -119,7 +120,7 @@ func (db *DB) renderIterations(ctx context.Context) error {
 			}
 			for id, s := range sn.Sections {
 				if strings.TrimSpace(s.Content) != "" {
-					r.html[id] = string(canvas.RenderMarkdown(s.Content))
+					r.html[id] = string(markdown.Render(s.Content))
 				}
 			}
 			return r, nil

@@ -12,17 +12,6 @@ import (
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
-// SectionEdit is a change to one section. Nil fields stay as they are.
-// BaseVersion is the section version the edit was made from (0 for a section
-// never saved); a mismatch is refused with a *canvas.EditConflict (kind Conflict).
-type SectionEdit struct {
-	SectionID   string
-	Content     *string
-	Status      *canvas.Status
-	OwnerID     *string // "" clears the owner
-	BaseVersion int64
-}
-
 const sectionCols = `s.canvas_id, s.section_id, s.content, COALESCE(s.html, ''), s.status, COALESCE(s.owner_id, ''), COALESCE(o.name, ''), s.version,
 	COALESCE(p.name, s.updated_by), s.updated_at`
 
@@ -103,17 +92,9 @@ var ErrNoSection = errors.New("no such section in the canvas's template")
 // checkSection refuses a section the template t does not have.
 func checkSection(t *canvas.Template, sectionID string) error {
 	if _, _, ok := t.Section(sectionID); !ok {
-		return &atrium.Error{Kind: atrium.Invalid, Msg: fmt.Sprintf("template %q has no section %q", t.ID, clipID(sectionID)), Err: ErrNoSection}
+		return &atrium.Error{Kind: atrium.Invalid, Msg: fmt.Sprintf("template %q has no section %q", t.ID, atrium.Truncate(sectionID, 80)), Err: ErrNoSection}
 	}
 	return nil
-}
-
-// clipID shortens an id taken from a request for an error message.
-func clipID(id string) string {
-	if len(id) > 80 {
-		return id[:80] + "…"
-	}
-	return id
 }
 
 // SaveSection applies an edit to one section of a canvas, which must be one
@@ -122,27 +103,20 @@ func clipID(id string) string {
 // from an older version than the current one is refused with a Conflict that
 // unwraps to *canvas.EditConflict, and nothing is stored. An edit that
 // changes nothing returns the section as it is, without a new version.
-func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, e SectionEdit) (canvas.Section, error) {
-	var content *string
+func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, e canvas.SectionEdit) (canvas.Section, error) {
 	var html string
 	if e.Content != nil {
+		// Checked and rendered here, before the writer is taken: rendering
+		// is the slow part. The rest of the edit is checked against the
+		// canvas's template once the store has looked it up.
 		c, err := canvas.NormalizeContent(*e.Content)
 		if err != nil {
 			return canvas.Section{}, err
 		}
-		// Rendered here, before the writer is taken: it is the slow part.
 		if html, err = renderContent("the content", c); err != nil {
 			return canvas.Section{}, err
 		}
-		content = &c
-	}
-	var status *canvas.Status
-	if e.Status != nil {
-		st, err := canvas.ParseStatus(string(*e.Status))
-		if err != nil {
-			return canvas.Section{}, err
-		}
-		status = &st
+		e.Content = &c
 	}
 	a := actorOf(ctx)
 	var out canvas.Section
@@ -154,13 +128,16 @@ func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, e SectionE
 		if err := checkSection(t, e.SectionID); err != nil {
 			return err
 		}
+		if err := e.Normalize(t); err != nil {
+			return err
+		}
 		cur, err := currentSection(tx, c.ID, e.SectionID)
 		if err != nil {
 			return err
 		}
 		next := cur
-		if content != nil && *content != cur.Content {
-			next.Content, next.HTML = *content, html
+		if e.Content != nil && *e.Content != cur.Content {
+			next.Content, next.HTML = *e.Content, html
 		}
 		if e.OwnerID != nil {
 			next.OwnerID = *e.OwnerID
@@ -173,15 +150,7 @@ func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, e SectionE
 		if e.BaseVersion != cur.Version {
 			return editConflict(tx, c.ID, e.BaseVersion, cur)
 		}
-		switch {
-		case status != nil:
-			next.Status = *status
-		case next.Content != "" && cur.Content == "" && cur.Status == canvas.Empty:
-			next.Status = canvas.Draft
-		case next.Content == "" && cur.Content != "":
-			// Text removed without a review decision: nothing is left to agree on.
-			next.Status = canvas.Empty
-		}
+		next.Status = canvas.NextStatus(cur, next.Content, e.Status)
 		if next.Content == cur.Content && next.Status == cur.Status && next.OwnerID == cur.OwnerID {
 			out = cur
 			return nil

@@ -63,12 +63,12 @@ func TestTeamTemplates(t *testing.T) {
 				t.Fatalf("CreateCanvas: %v", err)
 			}
 			text := "Officers trust a wrong score."
-			if _, err := db.SaveSection(ctx, "risks", c.ID, store.SectionEdit{SectionID: "risk", Content: &text}); err != nil {
+			if _, err := db.SaveSection(ctx, "risks", c.ID, canvas.SectionEdit{SectionID: "risk", Content: &text}); err != nil {
 				t.Fatalf("SaveSection: %v", err)
 			}
 			// A well-formed id the template does not have is refused, for
 			// comments as for edits.
-			_, err = db.SaveSection(ctx, "risks", c.ID, store.SectionEdit{SectionID: "likelihood", Content: &text})
+			_, err = db.SaveSection(ctx, "risks", c.ID, canvas.SectionEdit{SectionID: "likelihood", Content: &text})
 			if atrium.KindOf(err) != atrium.Invalid || !errors.Is(err, store.ErrNoSection) {
 				t.Fatalf("SaveSection(unknown section) err=%v, want Invalid with ErrNoSection", err)
 			}
@@ -101,7 +101,7 @@ func TestTeamTemplates(t *testing.T) {
 			}
 			for name, change := range map[string]func() error{
 				"SaveSection": func() error {
-					_, err := db.SaveSection(ctx, "risks", c.ID, store.SectionEdit{SectionID: "risk", Content: &text, BaseVersion: 1})
+					_, err := db.SaveSection(ctx, "risks", c.ID, canvas.SectionEdit{SectionID: "risk", Content: &text, BaseVersion: 1})
 					return err
 				},
 				"AddComment": func() error { _, err := db.AddComment(ctx, "risks", c.ID, "risk", "Still there?"); return err },

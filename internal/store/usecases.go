@@ -185,16 +185,6 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// UseCasePatch holds edits to a use case; nil fields stay as they are.
-// Version, when non-zero, must match the stored version (optimistic locking).
-type UseCasePatch struct {
-	Name    *string
-	Summary *string
-	Team    *string
-	OwnerID *string
-	Version int64
-}
-
 // mutateUseCase loads a use case for the actor inside a transaction, checks
 // their role and the expected version, lets fn change it, saves the editable
 // columns, bumps the version and appends the audit entry.
@@ -244,7 +234,7 @@ func (db *DB) mutateUseCase(ctx context.Context, slug string, min usecase.Role, 
 
 // UpdateUseCase edits name, summary, owning team or owner. Editors may change
 // the text; moving a use case to another team or owner needs the owner role.
-func (db *DB) UpdateUseCase(ctx context.Context, slug string, p UseCasePatch) (usecase.UseCase, error) {
+func (db *DB) UpdateUseCase(ctx context.Context, slug string, p usecase.Patch) (usecase.UseCase, error) {
 	min := usecase.Editor
 	if p.Team != nil || p.OwnerID != nil {
 		min = usecase.Owner
@@ -267,13 +257,7 @@ func (db *DB) UpdateUseCase(ctx context.Context, slug string, p UseCasePatch) (u
 			}
 			u.TeamID, u.TeamSlug, u.TeamName = t.ID, t.Slug, t.Name
 		}
-		if p.Name != nil {
-			u.Name = *p.Name
-		}
-		if p.Summary != nil {
-			u.Summary = *p.Summary
-		}
-		if err := u.Normalize(); err != nil {
+		if err := p.Apply(u); err != nil {
 			return err
 		}
 		if p.OwnerID != nil {

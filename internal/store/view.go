@@ -7,7 +7,10 @@ import (
 	"slices"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
@@ -56,8 +59,8 @@ type UseCaseView struct {
 	// through the context; the last Close ends the transaction.
 	refs int
 	// Records that several evidence panels ask for are read once.
-	stakeholders []canvas.Stakeholder
-	decisions    []canvas.Decision
+	stakeholders []people.Stakeholder
+	decisions    []decision.Decision
 	objectives   map[string][]canvas.Objective
 }
 
@@ -169,7 +172,7 @@ func (v *UseCaseView) Comments(canvasID, sectionID string, p atrium.PageRequest)
 
 // Stakeholders returns the stakeholder register in the order the entries
 // were added.
-func (v *UseCaseView) Stakeholders() ([]canvas.Stakeholder, error) {
+func (v *UseCaseView) Stakeholders() ([]people.Stakeholder, error) {
 	if v.stakeholders == nil {
 		list, err := stakeholders(v.tx, v.uc)
 		if err != nil {
@@ -181,7 +184,7 @@ func (v *UseCaseView) Stakeholders() ([]canvas.Stakeholder, error) {
 }
 
 // Decisions returns the decision log in number order.
-func (v *UseCaseView) Decisions() ([]canvas.Decision, error) {
+func (v *UseCaseView) Decisions() ([]decision.Decision, error) {
 	if v.decisions == nil {
 		list, err := decisions(v.tx, v.uc)
 		if err != nil {
@@ -194,5 +197,5 @@ func (v *UseCaseView) Decisions() ([]canvas.Decision, error) {
 
 // Audit returns a page of the use case's own audit entries, newest first.
 func (v *UseCaseView) Audit(p atrium.PageRequest) (atrium.Page[AuditRecord], error) {
-	return auditEntries(v.tx, AuditFilter{ObjectType: "usecase", ObjectID: v.uc.ID, Page: p})
+	return auditEntries(v.tx, audit.Filter{ObjectType: "usecase", ObjectID: v.uc.ID, Page: p})
 }

@@ -156,6 +156,30 @@ type Filter struct {
 	Page            atrium.PageRequest
 }
 
+// Patch holds edits to a use case; nil fields stay as they are. Version,
+// when non-zero, must match the stored version (optimistic locking). Team
+// (a team slug) and OwnerID (a user id) name records that only the store
+// can look up, so it applies them itself; Apply does the rest.
+type Patch struct {
+	Name    *string
+	Summary *string
+	Team    *string
+	OwnerID *string
+	Version int64
+}
+
+// Apply sets the name and summary the patch changes on u and validates the
+// result as Normalize does.
+func (p Patch) Apply(u *UseCase) error {
+	if p.Name != nil {
+		u.Name = *p.Name
+	}
+	if p.Summary != nil {
+		u.Summary = *p.Summary
+	}
+	return u.Normalize()
+}
+
 // CanEdit is whether the caller may change the use case's content: the
 // editor role, and the use case not archived.
 func (u UseCase) CanEdit() bool { return u.Role.AtLeast(Editor) && !u.Archived }

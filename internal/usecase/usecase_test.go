@@ -75,3 +75,24 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
+
+func TestPatchApply(t *testing.T) {
+	base := UseCase{Slug: "churn", Name: "Churn", Summary: "Who leaves.", Stage: Data}
+	name, summary, blank := "  Churn prediction ", "Who leaves, and why.", " "
+	u := base
+	if err := (Patch{Name: &name}).Apply(&u); err != nil || u.Name != "Churn prediction" || u.Summary != base.Summary {
+		t.Errorf("name only: %+v, %v; want the name trimmed and the summary kept", u, err)
+	}
+	u = base
+	if err := (Patch{Summary: &summary}).Apply(&u); err != nil || u.Name != base.Name || u.Summary != summary {
+		t.Errorf("summary only: %+v, %v", u, err)
+	}
+	u = base
+	if err := (Patch{}).Apply(&u); err != nil || u != base {
+		t.Errorf("empty patch: %+v, %v; want the use case unchanged", u, err)
+	}
+	u = base
+	if err := (Patch{Name: &blank}).Apply(&u); atrium.KindOf(err) != atrium.Invalid || !strings.Contains(err.Error(), "name is required") {
+		t.Errorf("blank name: err = %v, want Invalid: name is required", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 )
@@ -151,7 +152,7 @@ func seedCanvasForA11y(t *testing.T, db *store.DB) string {
 	}
 	poster := render.CanvasPath("credit-risk", c.ID)
 	text := "Officers spend two days on each application."
-	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, store.SectionEdit{SectionID: "problem-definition", Content: &text}); err != nil {
+	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, canvas.SectionEdit{SectionID: "problem-definition", Content: &text}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.AddComment(ctx, "credit-risk", c.ID, "problem-definition", "Is that the **median**?"); err != nil {
@@ -162,7 +163,7 @@ func seedCanvasForA11y(t *testing.T, db *store.DB) string {
 	}
 	fillPoster(t, db, poster)
 	text += " Half of it is retyping bank statements."
-	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, store.SectionEdit{SectionID: "problem-definition", Content: &text, BaseVersion: 1}); err != nil {
+	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, canvas.SectionEdit{SectionID: "problem-definition", Content: &text, BaseVersion: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.PublishIteration(ctx, "credit-risk", c.ID, "Second workshop"); err != nil {
@@ -172,9 +173,9 @@ func seedCanvasForA11y(t *testing.T, db *store.DB) string {
 	if _, err := db.CreateObjective(ctx, "credit-risk", c.ID, o); err != nil {
 		t.Fatal(err)
 	}
-	d := canvas.Decision{Title: "Officers keep the final say", Context: "A wrong rejection costs a customer.", Decision: "The model *recommends*.",
-		Status: canvas.Accepted, DecidedBy: "Credit committee", DecidedAt: "2026-11-20",
-		Links: []canvas.Link{{Kind: "section", Target: "problem-definition"}, {Kind: "url", Target: "https://example.org/policy"}, {Kind: "version", Target: "model credit-risk v7"}}}
+	d := decision.Decision{Title: "Officers keep the final say", Context: "A wrong rejection costs a customer.", Decision: "The model *recommends*.",
+		Status: decision.Accepted, DecidedBy: "Credit committee", DecidedAt: "2026-11-20",
+		Links: []decision.Link{{Kind: "section", Target: "problem-definition"}, {Kind: "url", Target: "https://example.org/policy"}, {Kind: "version", Target: "model credit-risk v7"}}}
 	if _, err := db.CreateDecision(ctx, "credit-risk", d); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 )
 
 func TestObjectivesAPI(t *testing.T) {
@@ -54,7 +56,7 @@ func TestObjectivesAPI(t *testing.T) {
 func TestStakeholdersAPI(t *testing.T) {
 	f := newFixture(t)
 	url := "/api/v1/usecases/alpha/stakeholders"
-	var sh canvas.Stakeholder
+	var sh people.Stakeholder
 	decodeInto(t, f.doJSON("owner", "POST", url, map[string]any{"kind": "test-pilot", "name": "Branch Nord", "role": "first users",
 		"subjects": []string{"nord@example.org", " ", "nord@example.org", "sued@example.org"}}), 201, &sh)
 	if strings.Join(sh.Subjects, ",") != "nord@example.org,sued@example.org" || sh.Version != 1 {
@@ -78,7 +80,7 @@ func TestStakeholdersAPI(t *testing.T) {
 	if len(sh.Subjects) != 0 || sh.Version != 3 {
 		t.Errorf("emptied subjects without a version = %+v", sh)
 	}
-	var list struct{ Items []canvas.Stakeholder }
+	var list struct{ Items []people.Stakeholder }
 	decodeInto(t, f.do("viewer", "GET", url, "", nil), 200, &list)
 	if len(list.Items) != 2 {
 		t.Fatalf("%d entries, want 2", len(list.Items))
@@ -96,9 +98,9 @@ func TestDecisionsAPI(t *testing.T) {
 	url := "/api/v1/usecases/alpha/decisions"
 	rec := f.doJSON("owner", "POST", url, map[string]any{"title": "Retrain monthly", "supersedes": f.decision,
 		"links": []map[string]string{{"kind": "section", "target": f.canvas.ID + "/feasibility"}, {"kind": "url", "target": "https://example.org/memo"}}})
-	var d canvas.Decision
+	var d decision.Decision
 	decodeInto(t, rec, 201, &d)
-	if d.Number != 2 || d.Status != canvas.Proposed || len(d.Links) != 2 || rec.Header().Get("Location") != url+"/2" {
+	if d.Number != 2 || d.Status != decision.Proposed || len(d.Links) != 2 || rec.Header().Get("Location") != url+"/2" {
 		t.Fatalf("created %+v (Location %q), want number 2, proposed, two links", d, rec.Header().Get("Location"))
 	}
 	for _, tc := range []struct {
@@ -115,7 +117,7 @@ func TestDecisionsAPI(t *testing.T) {
 		}
 	}
 	decodeInto(t, f.doJSON("owner", "PATCH", url+"/2", map[string]any{"status": "accepted", "decided_by": "Risk board", "decided_at": "2026-11-27", "version": 1}), 200, &d)
-	if d.Status != canvas.Accepted || d.DecidedBy != "Risk board" || len(d.Links) != 2 || d.Version != 2 {
+	if d.Status != decision.Accepted || d.DecidedBy != "Risk board" || len(d.Links) != 2 || d.Version != 2 {
 		t.Fatalf("patched %+v, want accepted by the board with the links kept", d)
 	}
 	decodeInto(t, f.doJSON("owner", "PATCH", url+"/2", map[string]any{"links": []map[string]string{}}), 200, &d)
@@ -126,7 +128,7 @@ func TestDecisionsAPI(t *testing.T) {
 		t.Errorf("stale version = %d, want 409", rec.Code)
 	}
 	decodeInto(t, f.do("viewer", "GET", url+"/2", "", nil), 200, &d)
-	var list struct{ Items []canvas.Decision }
+	var list struct{ Items []decision.Decision }
 	decodeInto(t, f.do("viewer", "GET", url, "", nil), 200, &list)
 	if len(list.Items) != 2 {
 		t.Fatalf("%d decisions, want 2", len(list.Items))

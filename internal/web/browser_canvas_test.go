@@ -10,6 +10,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
@@ -175,12 +176,12 @@ func asGrace(t *testing.T, db *store.DB) (context.Context, string) {
 func seedPeople(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx, _ := asGrace(t, db)
-	for _, sh := range []canvas.Stakeholder{
-		{Kind: canvas.User, Name: "Loan officers", Role: "12 people in three branches", Concerns: "Being blamed for the model's mistakes.",
+	for _, sh := range []people.Stakeholder{
+		{Kind: people.User, Name: "Loan officers", Role: "12 people in three branches", Concerns: "Being blamed for the model's mistakes.",
 			Before: "Retype bank statements by hand; most of the day goes on paperwork.", During: "Half-day training with their own past cases.", After: "Ask whether the score saved them time."},
-		{Kind: canvas.PersonAffected, Name: "Small-business applicants", Concerns: "A rejection nobody can explain.",
+		{Kind: people.PersonAffected, Name: "Small-business applicants", Concerns: "A rejection nobody can explain.",
 			Before: "Wait up to two weeks for an answer.", During: "Are told a model helps assess their application.", After: "Can ask for the reasons behind a rejection."},
-		{Kind: canvas.TestPilot, Name: "Branch Leeds-North", Role: "first branch on the new process", Subjects: []string{"officer-104", "officer-117", "officer-121"}},
+		{Kind: people.TestPilot, Name: "Branch Leeds-North", Role: "first branch on the new process", Subjects: []string{"officer-104", "officer-117", "officer-121"}},
 	} {
 		if _, err := db.CreateStakeholder(ctx, "credit-risk", sh); err != nil {
 			t.Fatal(err)
@@ -218,7 +219,7 @@ func fillPoster(t *testing.T, db *store.DB, poster string) {
 		{"rollout-strategy", "Leeds-North first for six weeks, then three more branches if decision time halves and defaults do not rise.", &review},
 	} {
 		text := s.text
-		if _, err := db.SaveSection(ctx, "credit-risk", id, store.SectionEdit{SectionID: s.id, Content: &text, Status: s.status, OwnerID: &graceID}); err != nil {
+		if _, err := db.SaveSection(ctx, "credit-risk", id, canvas.SectionEdit{SectionID: s.id, Content: &text, Status: s.status, OwnerID: &graceID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -247,7 +248,7 @@ func seedMLOpsCanvas(t *testing.T, db *store.DB) string {
 		{"inference", "A small HTTP service next to the loan system; one score per completed application.", &draft},
 	} {
 		text := s.text
-		if _, err := db.SaveSection(ctx, "credit-risk", c.ID, store.SectionEdit{SectionID: s.id, Content: &text, Status: s.status}); err != nil {
+		if _, err := db.SaveSection(ctx, "credit-risk", c.ID, canvas.SectionEdit{SectionID: s.id, Content: &text, Status: s.status}); err != nil {
 			t.Fatal(err)
 		}
 	}

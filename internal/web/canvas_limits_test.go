@@ -13,6 +13,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/markdown"
 )
 
 // worstCanvas fills every section of a new canvas with the text that grows
@@ -50,7 +51,7 @@ func canvasReads(path string) []string {
 func TestWorstCaseCanvasReadsDoNoRendering(t *testing.T) {
 	s := newCanvasSite(t)
 	path, stored := worstCanvas(s)
-	before := canvas.Renders()
+	before := markdown.Renders()
 	for _, p := range canvasReads(path) {
 		rec := s.get(s.vera, p)
 		if rec.Code != http.StatusOK {
@@ -62,7 +63,7 @@ func TestWorstCaseCanvasReadsDoNoRendering(t *testing.T) {
 			t.Errorf("GET %s: %d bytes for %d of text, over %d", p, rec.Body.Len(), stored, limit)
 		}
 	}
-	if got := canvas.Renders() - before; got != 0 {
+	if got := markdown.Renders() - before; got != 0 {
 		t.Errorf("reading the canvas rendered Markdown %d times, want 0", got)
 	}
 }

@@ -4,15 +4,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 )
 
 // panelsOf fetches a section's evidence panels by kind.
-func (f *fixture) panelsOf(section string) map[string]canvas.Panel {
+func (f *fixture) panelsOf(section string) map[string]evidence.Panel {
 	f.t.Helper()
-	var out struct{ Items []canvas.Panel }
+	var out struct{ Items []evidence.Panel }
 	decodeInto(f.t, f.do("viewer", "GET", f.canvasURL()+"/sections/"+section+"/evidence", "", nil), 200, &out)
-	m := map[string]canvas.Panel{}
+	m := map[string]evidence.Panel{}
 	for _, p := range out.Items {
 		if p.Title == "" || (len(p.Items) == 0 && p.Empty == "") {
 			f.t.Errorf("%s: panel %+v has no title, or neither items nor an empty sentence", section, p)

@@ -14,7 +14,9 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -98,7 +100,7 @@ func (f *fixture) seedCanvas(ctx context.Context) {
 		f.t.Fatal(err)
 	}
 	content := "We want to **cut** manual review time."
-	if _, err := f.db.SaveSection(ctx, "alpha", c.ID, store.SectionEdit{SectionID: "problem-definition", Content: &content}); err != nil {
+	if _, err := f.db.SaveSection(ctx, "alpha", c.ID, canvas.SectionEdit{SectionID: "problem-definition", Content: &content}); err != nil {
 		f.t.Fatal(err)
 	}
 	o, err := f.db.CreateObjective(ctx, "alpha", c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "AUC",
@@ -109,12 +111,12 @@ func (f *fixture) seedCanvas(ctx context.Context) {
 	if _, err := f.db.PublishIteration(ctx, "alpha", c.ID, "first cut"); err != nil {
 		f.t.Fatal(err)
 	}
-	sh, err := f.db.CreateStakeholder(ctx, "alpha", canvas.Stakeholder{Kind: canvas.User, Name: "Loan officers", Role: "decide on applications"})
+	sh, err := f.db.CreateStakeholder(ctx, "alpha", people.Stakeholder{Kind: people.User, Name: "Loan officers", Role: "decide on applications"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	d, err := f.db.CreateDecision(ctx, "alpha", canvas.Decision{Title: "Officers keep the last word", Status: canvas.Accepted,
-		Links: []canvas.Link{{Kind: "section", Target: "requirements"}}})
+	d, err := f.db.CreateDecision(ctx, "alpha", decision.Decision{Title: "Officers keep the last word", Status: decision.Accepted,
+		Links: []decision.Link{{Kind: "section", Target: "requirements"}}})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
 )
 
 // hostileBodies derives attacks from a valid body: broken JSON, wrong
@@ -100,8 +101,8 @@ func canvasHostileTargets(f *fixture) []hostileTarget {
 	// A target may be any finite number, negative ones included, so it is
 	// sent as a json.Number, which the attacks leave alone.
 	target := json.Number("0.8")
-	decisionText := map[string]int{"context": canvas.MaxComment, "options": canvas.MaxComment, "decision": canvas.MaxComment,
-		"rationale": canvas.MaxComment, "consequences": canvas.MaxComment}
+	decisionText := map[string]int{"context": decision.MaxText, "options": decision.MaxText, "decision": decision.MaxText,
+		"rationale": decision.MaxText, "consequences": decision.MaxText}
 	return []hostileTarget{
 		{"POST", uc + "/canvases", map[string]any{"template": fixtureTemplate, "title": "Probe"}, nil},
 		{"PATCH", cv, map[string]any{"title": "Probe", "version": 1}, nil},

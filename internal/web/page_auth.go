@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/atrium-mlops/atrium/internal/web/render"
+
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
@@ -31,7 +33,7 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := render.ParseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}

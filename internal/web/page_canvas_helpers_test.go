@@ -9,7 +9,6 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
-	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
@@ -83,7 +82,7 @@ func (s *canvasSite) write(u identity.User, path, section, content string) canva
 		s.t.Fatal(err)
 	}
 	sec, err := s.db.SaveSection(s.as(u), "churn", c.ID,
-		store.SectionEdit{SectionID: section, Content: &content, BaseVersion: c.Sections[section].Version})
+		canvas.SectionEdit{SectionID: section, Content: &content, BaseVersion: c.Sections[section].Version})
 	if err != nil {
 		s.t.Fatal(err)
 	}

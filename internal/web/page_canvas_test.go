@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
-	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/people"
 )
 
 // TestCanvasPagesRender opens every canvas page once and looks for what
@@ -113,7 +113,7 @@ func TestPosterShowsPromptsOrContent(t *testing.T) {
 func TestPeopleGridShowsTheRegister(t *testing.T) {
 	s := newCanvasSite(t)
 	c := s.newCanvas(humanCentric, "Churn plan")
-	form := url.Values{"kind": {canvas.DecisionMaker}, "name": {"Head of retention"}, "role": {"budget holder"},
+	form := url.Values{"kind": {people.DecisionMaker}, "name": {"Head of retention"}, "role": {"budget holder"},
 		"before": {"Wants churn halved within a year."}, "after": {"Checks the call list is used."}}
 	expectRedirect(t, s.post(s.ada, "/usecases/churn/stakeholders", form), "/usecases/churn/stakeholders?notice=stakeholder-added")
 	body := s.get(s.vera, c).Body.String()
@@ -323,7 +323,7 @@ func TestCompletenessInLists(t *testing.T) {
 	text, agreed := "Done.", canvas.Agreed
 	for _, id := range []string{"background", "objectives", "inference"} {
 		if _, err := s.db.SaveSection(s.as(s.ada), "churn", canvasID(c),
-			store.SectionEdit{SectionID: id, Content: &text, Status: &agreed}); err != nil {
+			canvas.SectionEdit{SectionID: id, Content: &text, Status: &agreed}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/people"
 )
 
 // xss is the attack put into every text field. Each part targets a
@@ -37,9 +37,9 @@ func TestXSSIsInertOnEveryPage(t *testing.T) {
 		{sec + "/comments", url.Values{"body": {xss}}},
 		{c + "/objectives", url.Values{"section": {"objective-setting"}, "metric": {xss}, "comparator": {">="}, "target": {"1"}, "unit": {`<b>"'u`}, "measured_at": {"evaluation"}, "notes": {xss}}},
 		{c + "/publish", url.Values{"message": {xss}}},
-		{"/usecases/churn/stakeholders", url.Values{"kind": {canvas.DecisionMaker}, "name": {xss}, "role": {xss}, "contact": {xss}, "concerns": {xss},
+		{"/usecases/churn/stakeholders", url.Values{"kind": {people.DecisionMaker}, "name": {xss}, "role": {xss}, "contact": {xss}, "concerns": {xss},
 			"before": {xss}, "during": {xss}, "after": {xss}, "notes": {xss}}},
-		{"/usecases/churn/stakeholders", url.Values{"kind": {canvas.TestPilot}, "name": {xss}, "subjects": {`<script>alert(4)</script>` + "\n" + `"><svg/onload=alert(5)>`}}},
+		{"/usecases/churn/stakeholders", url.Values{"kind": {people.TestPilot}, "name": {xss}, "subjects": {`<script>alert(4)</script>` + "\n" + `"><svg/onload=alert(5)>`}}},
 		{"/usecases/churn/decisions/new", url.Values{"title": {xss}, "context": {xss}, "options": {xss}, "decision": {xss}, "rationale": {xss},
 			"consequences": {xss}, "status": {"accepted"}, "decided_by": {xss},
 			"links": {"section: problem-definition | " + xss + "\nversion: " + xss + "\nurl: https://example.org/?q=\"><script>alert(6)</script> | " + xss}}},

@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/people"
 )
 
 func TestStakeholderForms(t *testing.T) {
 	s := newCanvasSite(t)
 	reg := "/usecases/churn/stakeholders"
-	pilot := url.Values{"kind": {canvas.TestPilot}, "name": {"Branch North"}, "role": {"first branch"}, "subjects": {"agent-7\nagent-9\n\n"}}
+	pilot := url.Values{"kind": {people.TestPilot}, "name": {"Branch North"}, "role": {"first branch"}, "subjects": {"agent-7\nagent-9\n\n"}}
 	expectRedirect(t, s.post(s.ada, reg, pilot), reg+"?notice=stakeholder-added#test-pilot")
 	list, err := s.db.Stakeholders(s.as(s.ada), "churn")
 	if err != nil || len(list) != 1 {
@@ -31,12 +31,12 @@ func TestStakeholderForms(t *testing.T) {
 	expectNot(t, body, `action="`+reg+`"`, "Remove<span")
 
 	// Subjects only belong to test pilots; the refusal keeps the input.
-	bad := url.Values{"kind": {canvas.User}, "name": {"Agents"}, "subjects": {"agent-1"}}
+	bad := url.Values{"kind": {people.User}, "name": {"Agents"}, "subjects": {"agent-1"}}
 	expect(t, s.post(s.ada, reg, bad), http.StatusUnprocessableEntity, "Only test pilots", `value="Agents"`)
 
 	// Edit with the version read; a second edit from the same version is
 	// refused and comes back open with the typed text.
-	edit := url.Values{"kind": {canvas.TestPilot}, "name": {"Branch North-East"}, "subjects": {"agent-7"}, "version": {itoa(sh.Version)}}
+	edit := url.Values{"kind": {people.TestPilot}, "name": {"Branch North-East"}, "subjects": {"agent-7"}, "version": {itoa(sh.Version)}}
 	path := reg + "/" + itoa(sh.ID)
 	expectRedirect(t, s.post(s.ada, path, edit), reg+"?notice=stakeholder-saved")
 	edit.Set("name", "Branch South")

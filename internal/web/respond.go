@@ -15,8 +15,3 @@ type Problem = respond.Problem
 // fail reports err to the client: problem+json under /api/, an error page
 // elsewhere.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) { s.resp.Fail(w, r, err) }
-
-// reply ends a handler with err as a problem, or v as JSON.
-func (s *Server) reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	s.resp.Reply(w, r, status, v, err)
-}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/web/search"
 )
 
@@ -59,7 +59,7 @@ func TestSearchHostileQueriesAPI(t *testing.T) {
 	content := strings.Repeat("a ", 24_999)
 	ctx := atrium.WithActor(context.Background(), atrium.Actor{UserID: f.users["owner"].ID, Name: "owner"})
 	if _, err := f.db.SaveSection(ctx, "alpha", f.canvas.ID,
-		store.SectionEdit{SectionID: "feasibility", Content: &content}); err != nil {
+		canvas.SectionEdit{SectionID: "feasibility", Content: &content}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range hostileSearches() {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/account"
@@ -56,7 +57,7 @@ type Server struct {
 	// templates are the canvas templates on offer; evidence renders the
 	// live panels beside canvas sections.
 	templates *canvas.Library
-	evidence  *canvas.Registry
+	evidence  *evidence.Registry[canvas.EvidenceRequest]
 	// Features served from their own packages.
 	usecases *usecases.Handlers
 	canvases *canvases.Handlers
@@ -84,7 +85,7 @@ func New(opts Options) (*Server, error) {
 		logins: throttle.NewLogins()}
 	s.resp = &respond.Responder{Log: opts.Log, Page: views.Error}
 	s.usecases = &usecases.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates, Gate: opts.Gate}
-	s.evidence = canvas.NewRegistry()
+	s.evidence = evidence.NewRegistry[canvas.EvidenceRequest]()
 	s.canvases = canvases.New(opts.DB, s.resp, views, s.templates, s.evidence, opts.Version)
 	s.admin = &webadmin.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
 	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,

@@ -46,7 +46,7 @@ func testAudit(t *testing.T, open Opener) {
 				t.Fatalf("%s: %v", what, err)
 			}
 		}
-		_, err = db.UpdateUseCase(actx, "churn", store.UseCasePatch{Summary: ptr("s")})
+		_, err = db.UpdateUseCase(actx, "churn", usecase.Patch{Summary: ptr("s")})
 		step("UpdateUseCase", err)
 		expect("usecase.update", "usecase", uc.ID, ada.ID)
 		_, err = db.Transition(actx, "churn", usecase.Data, "", nil)
@@ -118,7 +118,7 @@ func testAudit(t *testing.T, open Opener) {
 		alpha := mustTeam(t, ctx, db, "alpha", ada, bob)
 		*now = t0.Add(2 * time.Hour)
 		uc := mustUseCase(t, as(ctx, ada), db, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"})
-		if _, err := db.UpdateUseCase(as(ctx, ada), "churn", store.UseCasePatch{Summary: ptr("s")}); err != nil {
+		if _, err := db.UpdateUseCase(as(ctx, ada), "churn", usecase.Patch{Summary: ptr("s")}); err != nil {
 			t.Fatalf("UpdateUseCase: %v", err)
 		}
 		if _, err := db.Transition(as(ctx, bob), "churn", usecase.Data, "", nil); err != nil {
@@ -126,24 +126,24 @@ func testAudit(t *testing.T, open Opener) {
 		}
 		tests := []struct {
 			name string
-			f    store.AuditFilter
+			f    audit.Filter
 			want []int64 // seqs, newest first
 		}{
-			{"all", store.AuditFilter{}, []int64{8, 7, 6, 5, 4, 3, 2, 1, 0}},
-			{"object", store.AuditFilter{ObjectType: "usecase", ObjectID: uc.ID}, []int64{8, 7, 6}},
-			{"object type", store.AuditFilter{ObjectType: "user"}, []int64{2, 1, 0}},
-			{"team", store.AuditFilter{ObjectType: "team", ObjectID: alpha.ID}, []int64{5, 4, 3}},
-			{"object id only", store.AuditFilter{ObjectID: ada.ID}, []int64{0}},
-			{"actor", store.AuditFilter{ActorID: ada.ID}, []int64{7, 6}},
-			{"other actor", store.AuditFilter{ActorID: bob.ID}, []int64{8}},
-			{"system", store.AuditFilter{ActorID: "system"}, []int64{5, 4, 3, 2, 1, 0}},
-			{"actor and type", store.AuditFilter{ActorID: ada.ID, ObjectType: "team"}, nil},
-			{"since", store.AuditFilter{Since: t0.Add(time.Hour)}, []int64{8, 7, 6, 5, 4, 3}},
-			{"until is exclusive", store.AuditFilter{Until: t0.Add(time.Hour)}, []int64{2, 1, 0}},
-			{"window", store.AuditFilter{Since: t0.Add(time.Hour), Until: t0.Add(2 * time.Hour)}, []int64{5, 4, 3}},
-			{"window and actor", store.AuditFilter{Since: t0.Add(time.Hour), ActorID: bob.ID}, []int64{8}},
-			{"after everything", store.AuditFilter{Since: t0.Add(3 * time.Hour)}, nil},
-			{"unknown object", store.AuditFilter{ObjectType: "usecase", ObjectID: "nope"}, nil},
+			{"all", audit.Filter{}, []int64{8, 7, 6, 5, 4, 3, 2, 1, 0}},
+			{"object", audit.Filter{ObjectType: "usecase", ObjectID: uc.ID}, []int64{8, 7, 6}},
+			{"object type", audit.Filter{ObjectType: "user"}, []int64{2, 1, 0}},
+			{"team", audit.Filter{ObjectType: "team", ObjectID: alpha.ID}, []int64{5, 4, 3}},
+			{"object id only", audit.Filter{ObjectID: ada.ID}, []int64{0}},
+			{"actor", audit.Filter{ActorID: ada.ID}, []int64{7, 6}},
+			{"other actor", audit.Filter{ActorID: bob.ID}, []int64{8}},
+			{"system", audit.Filter{ActorID: "system"}, []int64{5, 4, 3, 2, 1, 0}},
+			{"actor and type", audit.Filter{ActorID: ada.ID, ObjectType: "team"}, nil},
+			{"since", audit.Filter{Since: t0.Add(time.Hour)}, []int64{8, 7, 6, 5, 4, 3}},
+			{"until is exclusive", audit.Filter{Until: t0.Add(time.Hour)}, []int64{2, 1, 0}},
+			{"window", audit.Filter{Since: t0.Add(time.Hour), Until: t0.Add(2 * time.Hour)}, []int64{5, 4, 3}},
+			{"window and actor", audit.Filter{Since: t0.Add(time.Hour), ActorID: bob.ID}, []int64{8}},
+			{"after everything", audit.Filter{Since: t0.Add(3 * time.Hour)}, nil},
+			{"unknown object", audit.Filter{ObjectType: "usecase", ObjectID: "nope"}, nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +162,7 @@ func testAudit(t *testing.T, open Opener) {
 			})
 		}
 
-		p, err := db.AuditEntries(ctx, store.AuditFilter{Page: atrium.PageRequest{Size: 100}})
+		p, err := db.AuditEntries(ctx, audit.Filter{Page: atrium.PageRequest{Size: 100}})
 		if err != nil {
 			t.Fatalf("AuditEntries: %v", err)
 		}
@@ -181,7 +181,7 @@ func testAudit(t *testing.T, open Opener) {
 
 		var seqs []int64
 		for pr := (atrium.PageRequest{Size: 4}); ; {
-			page, err := db.AuditEntries(ctx, store.AuditFilter{Page: pr})
+			page, err := db.AuditEntries(ctx, audit.Filter{Page: pr})
 			if err != nil {
 				t.Fatalf("AuditEntries: %v", err)
 			}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -46,7 +48,7 @@ func mustSave(t *testing.T, ctx context.Context, db *store.DB, c canvas.Canvas, 
 	if err != nil {
 		t.Fatalf("GetCanvas: %v", err)
 	}
-	s, err := db.SaveSection(ctx, c.UseCaseSlug, c.ID, store.SectionEdit{SectionID: section, Content: &content, BaseVersion: got.Sections[section].Version})
+	s, err := db.SaveSection(ctx, c.UseCaseSlug, c.ID, canvas.SectionEdit{SectionID: section, Content: &content, BaseVersion: got.Sections[section].Version})
 	if err != nil {
 		t.Fatalf("SaveSection(%q): %v", section, err)
 	}
@@ -180,11 +182,11 @@ func testCanvases(t *testing.T, open Opener) {
 		ctx := t.Context()
 		ec, rc := as(ctx, w.editor), as(ctx, w.reviewer)
 		c := mustCanvas(t, ec, w.db, "churn", hc)
-		save := func(ctx context.Context, e store.SectionEdit) (canvas.Section, error) {
+		save := func(ctx context.Context, e canvas.SectionEdit) (canvas.Section, error) {
 			e.SectionID = "problem-definition"
 			return w.db.SaveSection(ctx, "churn", c.ID, e)
 		}
-		s, err := save(ec, store.SectionEdit{Content: ptr("Customers leave\r\nwithout warning."), BaseVersion: 0})
+		s, err := save(ec, canvas.SectionEdit{Content: ptr("Customers leave\r\nwithout warning."), BaseVersion: 0})
 		if err != nil {
 			t.Fatalf("SaveSection: %v", err)
 		}
@@ -193,40 +195,40 @@ func testCanvases(t *testing.T, open Opener) {
 		}
 
 		// A reviewer may move the status, and only the status.
-		s, err = save(rc, store.SectionEdit{Status: ptr(canvas.Status("In_Review")), Content: ptr(s.Content), BaseVersion: 1})
+		s, err = save(rc, canvas.SectionEdit{Status: ptr(canvas.Status("In_Review")), Content: ptr(s.Content), BaseVersion: 1})
 		if err != nil || s.Status != canvas.InReview || s.Version != 2 || s.UpdatedBy != "Reviewer" {
 			t.Fatalf("reviewer status change=%+v, %v; want in review at version 2", s, err)
 		}
 		audited := auditSize(t, ctx, w.db)
-		_, err = save(rc, store.SectionEdit{Content: ptr("Reviewer text"), BaseVersion: 2})
+		_, err = save(rc, canvas.SectionEdit{Content: ptr("Reviewer text"), BaseVersion: 2})
 		wantKind(t, err, atrium.Forbidden)
-		_, err = save(rc, store.SectionEdit{OwnerID: ptr(w.reviewer.ID), BaseVersion: 2})
+		_, err = save(rc, canvas.SectionEdit{OwnerID: ptr(w.reviewer.ID), BaseVersion: 2})
 		wantKind(t, err, atrium.Forbidden)
-		_, err = save(as(ctx, w.viewer), store.SectionEdit{Status: ptr(canvas.Agreed), BaseVersion: 2})
+		_, err = save(as(ctx, w.viewer), canvas.SectionEdit{Status: ptr(canvas.Agreed), BaseVersion: 2})
 		wantKind(t, err, atrium.Forbidden)
-		_, err = save(as(ctx, w.stranger), store.SectionEdit{Status: ptr(canvas.Agreed), BaseVersion: 2})
+		_, err = save(as(ctx, w.stranger), canvas.SectionEdit{Status: ptr(canvas.Agreed), BaseVersion: 2})
 		wantKind(t, err, atrium.NotFound)
-		_, err = w.db.SaveSection(ec, "churn", c.ID, store.SectionEdit{SectionID: "no-such-section", Content: ptr("x")})
+		_, err = w.db.SaveSection(ec, "churn", c.ID, canvas.SectionEdit{SectionID: "no-such-section", Content: ptr("x")})
 		wantKind(t, err, atrium.Invalid)
-		_, err = save(ec, store.SectionEdit{Status: ptr(canvas.Status("finished")), BaseVersion: 2})
+		_, err = save(ec, canvas.SectionEdit{Status: ptr(canvas.Status("finished")), BaseVersion: 2})
 		wantKind(t, err, atrium.Invalid)
-		_, err = save(ec, store.SectionEdit{OwnerID: ptr("no-such-user"), BaseVersion: 2})
+		_, err = save(ec, canvas.SectionEdit{OwnerID: ptr("no-such-user"), BaseVersion: 2})
 		wantKind(t, err, atrium.Invalid)
-		_, err = w.db.SaveSection(ec, "churn", "no-such-canvas", store.SectionEdit{SectionID: "problem-definition", Content: ptr("x")})
+		_, err = w.db.SaveSection(ec, "churn", "no-such-canvas", canvas.SectionEdit{SectionID: "problem-definition", Content: ptr("x")})
 		wantKind(t, err, atrium.NotFound)
 
 		// Saving what is already there changes nothing.
-		same, err := save(ec, store.SectionEdit{Content: ptr(s.Content), Status: ptr(canvas.InReview), BaseVersion: 2})
+		same, err := save(ec, canvas.SectionEdit{Content: ptr(s.Content), Status: ptr(canvas.InReview), BaseVersion: 2})
 		if err != nil || same.Version != 2 {
 			t.Errorf("no-op save: version %d, %v; want 2", same.Version, err)
 		}
 		wantAuditSize(t, ctx, w.db, audited)
 
-		s, err = save(ec, store.SectionEdit{OwnerID: ptr(w.member.ID), Status: ptr(canvas.Agreed), BaseVersion: 2})
+		s, err = save(ec, canvas.SectionEdit{OwnerID: ptr(w.member.ID), Status: ptr(canvas.Agreed), BaseVersion: 2})
 		if err != nil || s.OwnerID != w.member.ID || s.OwnerName != "Member" || s.Status != canvas.Agreed || s.Content == "" {
 			t.Fatalf("owner and status=%+v, %v; want Member, agreed, content kept", s, err)
 		}
-		s, err = save(ec, store.SectionEdit{OwnerID: ptr(""), BaseVersion: 3})
+		s, err = save(ec, canvas.SectionEdit{OwnerID: ptr(""), BaseVersion: 3})
 		if err != nil || s.OwnerID != "" || s.OwnerName != "" || s.Version != 4 {
 			t.Fatalf("clearing the owner=%+v, %v", s, err)
 		}
@@ -241,11 +243,11 @@ func testCanvases(t *testing.T, open Opener) {
 		ec, oc := as(ctx, w.editor), as(ctx, w.owner)
 		c := mustCanvas(t, ec, w.db, "churn", hc)
 		base := mustSave(t, ec, w.db, c, "feasibility", "We have two years of data.")
-		if _, err := w.db.SaveSection(ec, "churn", c.ID, store.SectionEdit{SectionID: "feasibility", Content: ptr("Editor's version."), BaseVersion: base.Version}); err != nil {
+		if _, err := w.db.SaveSection(ec, "churn", c.ID, canvas.SectionEdit{SectionID: "feasibility", Content: ptr("Editor's version."), BaseVersion: base.Version}); err != nil {
 			t.Fatalf("first edit: %v", err)
 		}
 		audited := auditSize(t, ctx, w.db)
-		_, err := w.db.SaveSection(oc, "churn", c.ID, store.SectionEdit{SectionID: "feasibility", Content: ptr("Owner's version."), BaseVersion: base.Version})
+		_, err := w.db.SaveSection(oc, "churn", c.ID, canvas.SectionEdit{SectionID: "feasibility", Content: ptr("Owner's version."), BaseVersion: base.Version})
 		wantKind(t, err, atrium.Conflict)
 		var conflict *canvas.EditConflict
 		if !errors.As(err, &conflict) {
@@ -267,7 +269,7 @@ func testCanvases(t *testing.T, open Opener) {
 
 		// Two people filling the same empty section: the second sees an empty base.
 		mustSave(t, ec, w.db, c, "integration", "Through the CRM.")
-		_, err = w.db.SaveSection(oc, "churn", c.ID, store.SectionEdit{SectionID: "integration", Content: ptr("Batch export."), BaseVersion: 0})
+		_, err = w.db.SaveSection(oc, "churn", c.ID, canvas.SectionEdit{SectionID: "integration", Content: ptr("Batch export."), BaseVersion: 0})
 		if !errors.As(err, &conflict) || conflict.Base.Content != "" || conflict.Base.Version != 0 || conflict.Current.Content != "Through the CRM." {
 			t.Errorf("conflict on an empty base=%v %+v, want an empty base and the saved text", err, conflict)
 		}
@@ -284,7 +286,7 @@ func testCanvases(t *testing.T, open Opener) {
 		for round := range 3 {
 			base := int64(round)
 			errs := collectErrors(n, func(i int) error {
-				_, err := w.db.SaveSection(ec, "churn", c.ID, store.SectionEdit{SectionID: "integration", Content: ptr(fmt.Sprintf("edit %d.%d", round, i)), BaseVersion: base})
+				_, err := w.db.SaveSection(ec, "churn", c.ID, canvas.SectionEdit{SectionID: "integration", Content: ptr(fmt.Sprintf("edit %d.%d", round, i)), BaseVersion: base})
 				return err
 			})
 			won := -1
@@ -377,13 +379,13 @@ func testCanvases(t *testing.T, open Opener) {
 			t.Fatalf("SetArchived: %v", err)
 		}
 		audited := auditSize(t, ctx, w.db)
-		_, err := w.db.SaveSection(as(ctx, w.owner), "churn", c.ID, store.SectionEdit{SectionID: "feasibility", Content: ptr("x")})
+		_, err := w.db.SaveSection(as(ctx, w.owner), "churn", c.ID, canvas.SectionEdit{SectionID: "feasibility", Content: ptr("x")})
 		wantKind(t, err, atrium.Conflict)
 		_, err = w.db.CreateCanvas(as(ctx, w.owner), "churn", hc, "", nil)
 		wantKind(t, err, atrium.Conflict)
 		_, err = w.db.AddComment(as(ctx, w.owner), "churn", c.ID, "feasibility", "x")
 		wantKind(t, err, atrium.Conflict)
-		_, err = w.db.CreateDecision(as(ctx, w.owner), "churn", canvas.Decision{Title: "x"})
+		_, err = w.db.CreateDecision(as(ctx, w.owner), "churn", decision.Decision{Title: "x"})
 		wantKind(t, err, atrium.Conflict)
 		wantAuditSize(t, ctx, w.db, audited)
 		if _, _, err := w.db.GetCanvas(as(ctx, w.viewer), "churn", c.ID); err != nil {
@@ -434,7 +436,7 @@ func testCanvases(t *testing.T, open Opener) {
 		ec := as(ctx, w.editor)
 		c := mustCanvas(t, ec, w.db, "churn", hc)
 		audited := auditSize(t, ctx, w.db)
-		for name, e := range map[string]store.SectionEdit{
+		for name, e := range map[string]canvas.SectionEdit{
 			"over-long content":  {Content: ptr(strings.Repeat("a", canvas.MaxContent+1))},
 			"NUL in content":     {Content: ptr("a\x00b")},
 			"escape in content":  {Content: ptr("a\x1b[2Jb")},
@@ -466,9 +468,9 @@ func testCanvases(t *testing.T, open Opener) {
 		wantKind(t, err, atrium.Invalid)
 		_, err = w.db.PublishIteration(ec, "churn", c.ID, strings.Repeat("m", 2001))
 		wantKind(t, err, atrium.Invalid)
-		_, err = w.db.CreateDecision(ec, "churn", canvas.Decision{Title: "x", Rationale: "bad\x00"})
+		_, err = w.db.CreateDecision(ec, "churn", decision.Decision{Title: "x", Rationale: "bad\x00"})
 		wantKind(t, err, atrium.Invalid)
-		_, err = w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: canvas.User, Name: strings.Repeat("n", 201)})
+		_, err = w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: people.User, Name: strings.Repeat("n", 201)})
 		wantKind(t, err, atrium.Invalid)
 		wantAuditSize(t, ctx, w.db, audited)
 		if got := section(t, ctx, w.db, c, "problem-definition"); got.Version != 0 {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
-	"github.com/atrium-mlops/atrium/internal/store"
 )
 
 func testCanvasIterations(t *testing.T, open Opener) {
@@ -19,7 +18,7 @@ func testCanvasIterations(t *testing.T, open Opener) {
 		ctx := t.Context()
 		ec := as(ctx, w.editor)
 		c := mustCanvas(t, ec, w.db, "churn", hc)
-		if _, err := w.db.SaveSection(ec, "churn", c.ID, store.SectionEdit{SectionID: "feasibility", OwnerID: ptr(w.member.ID)}); err != nil {
+		if _, err := w.db.SaveSection(ec, "churn", c.ID, canvas.SectionEdit{SectionID: "feasibility", OwnerID: ptr(w.member.ID)}); err != nil {
 			t.Fatalf("SaveSection: %v", err)
 		}
 		if _, err := w.db.AddComment(as(ctx, w.reviewer), "churn", c.ID, "users", "Only a comment here."); err != nil {

@@ -48,7 +48,7 @@ func testCanvasLimits(t *testing.T, open Opener) {
 		c := mustCanvas(t, ec, w.db, "churn", hc)
 		audited := auditSize(t, ctx, w.db)
 		for _, src := range []string{strings.Repeat("_a*", 16_666), strings.Repeat(">", 49_998), strings.Repeat("[a](", 12_499)} {
-			_, err := w.db.SaveSection(ec, "churn", c.ID, store.SectionEdit{SectionID: "value-impact", Content: &src})
+			_, err := w.db.SaveSection(ec, "churn", c.ID, canvas.SectionEdit{SectionID: "value-impact", Content: &src})
 			wantKind(t, err, atrium.Invalid)
 			if msg := atrium.MessageOf(err); !strings.HasPrefix(msg, "the content cannot be formatted") {
 				t.Errorf("message = %q, want the reason", msg)

@@ -7,7 +7,9 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
@@ -86,7 +88,7 @@ func testStakeholders(t *testing.T, open Opener) {
 	w := newWorld(t, open)
 	ctx := t.Context()
 	ec := as(ctx, w.editor)
-	s, err := w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: canvas.User, Name: " Call-centre agents ", Role: "Retention calls",
+	s, err := w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: people.User, Name: " Call-centre agents ", Role: "Retention calls",
 		Concerns: "More scripts.", Before: "Manual lists.", During: "Scores in the CRM.", After: "Fewer cold calls."})
 	if err != nil {
 		t.Fatalf("CreateStakeholder: %v", err)
@@ -94,7 +96,7 @@ func testStakeholders(t *testing.T, open Opener) {
 	if s.ID == 0 || s.Name != "Call-centre agents" || s.Version != 1 || s.During != "Scores in the CRM." || s.Subjects == nil || len(s.Subjects) != 0 {
 		t.Errorf("CreateStakeholder=%+v", s)
 	}
-	pilot, err := w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: canvas.TestPilot, Name: "Branch Leeds", Subjects: []string{"agent-17", " ada@example.org ", "agent-17", ""}})
+	pilot, err := w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: people.TestPilot, Name: "Branch Leeds", Subjects: []string{"agent-17", " ada@example.org ", "agent-17", ""}})
 	if err != nil {
 		t.Fatalf("CreateStakeholder(test pilot): %v", err)
 	}
@@ -103,13 +105,13 @@ func testStakeholders(t *testing.T, open Opener) {
 	}
 
 	audited := auditSize(t, ctx, w.db)
-	_, err = w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: canvas.User, Name: "Agents", Subjects: []string{"agent-1"}})
+	_, err = w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: people.User, Name: "Agents", Subjects: []string{"agent-1"}})
 	wantKind(t, err, atrium.Invalid)
-	_, err = w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: "boss", Name: "Agents"})
+	_, err = w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: "boss", Name: "Agents"})
 	wantKind(t, err, atrium.Invalid)
-	_, err = w.db.CreateStakeholder(as(ctx, w.reviewer), "churn", canvas.Stakeholder{Kind: canvas.User, Name: "Agents"})
+	_, err = w.db.CreateStakeholder(as(ctx, w.reviewer), "churn", people.Stakeholder{Kind: people.User, Name: "Agents"})
 	wantKind(t, err, atrium.Forbidden)
-	_, err = w.db.CreateStakeholder(as(ctx, w.stranger), "churn", canvas.Stakeholder{Kind: canvas.User, Name: "Agents"})
+	_, err = w.db.CreateStakeholder(as(ctx, w.stranger), "churn", people.Stakeholder{Kind: people.User, Name: "Agents"})
 	wantKind(t, err, atrium.NotFound)
 	stale := s
 	stale.Version = 0
@@ -151,12 +153,12 @@ func testDecisions(t *testing.T, open Opener) {
 		w := newWorld(t, open)
 		ctx := t.Context()
 		ec := as(ctx, w.editor)
-		links := []canvas.Link{
+		links := []decision.Link{
 			{Kind: "section", Target: "model-selection-evaluation", Label: "Model choice"},
 			{Kind: "url", Target: "https://example.org/benchmark"},
 			{Kind: "version", Target: "churn-model@3"},
 		}
-		first, err := w.db.CreateDecision(ec, "churn", canvas.Decision{Title: "Use logistic regression", Rationale: "Explainable to agents.", Status: canvas.Accepted, Links: links})
+		first, err := w.db.CreateDecision(ec, "churn", decision.Decision{Title: "Use logistic regression", Rationale: "Explainable to agents.", Status: decision.Accepted, Links: links})
 		if err != nil {
 			t.Fatalf("CreateDecision: %v", err)
 		}
@@ -166,23 +168,23 @@ func testDecisions(t *testing.T, open Opener) {
 		if !slices.Equal(first.Links, links) {
 			t.Errorf("Links=%+v, want %+v", first.Links, links)
 		}
-		second, err := w.db.CreateDecision(as(ctx, w.owner), "churn", canvas.Decision{Title: "Weekly scoring"})
-		if err != nil || second.Number != 2 || second.Status != canvas.Proposed || len(second.Links) != 0 || second.Links == nil {
+		second, err := w.db.CreateDecision(as(ctx, w.owner), "churn", decision.Decision{Title: "Weekly scoring"})
+		if err != nil || second.Number != 2 || second.Status != decision.Proposed || len(second.Links) != 0 || second.Links == nil {
 			t.Fatalf("second decision=%+v, %v; want number 2, proposed, no links", second, err)
 		}
 
 		audited := auditSize(t, ctx, w.db)
-		for name, d := range map[string]canvas.Decision{
+		for name, d := range map[string]decision.Decision{
 			"missing superseded": {Title: "x", Supersedes: 7},
 			"bad status":         {Title: "x", Status: "maybe"},
 			"no title":           {Rationale: "x"},
-			"script link":        {Title: "x", Links: []canvas.Link{{Kind: "url", Target: "javascript:alert(1)"}}},
+			"script link":        {Title: "x", Links: []decision.Link{{Kind: "url", Target: "javascript:alert(1)"}}},
 		} {
 			if _, err := w.db.CreateDecision(ec, "churn", d); atrium.KindOf(err) != atrium.Invalid {
 				t.Errorf("%s: err=%v, want Invalid", name, err)
 			}
 		}
-		_, err = w.db.CreateDecision(as(ctx, w.reviewer), "churn", canvas.Decision{Title: "x"})
+		_, err = w.db.CreateDecision(as(ctx, w.reviewer), "churn", decision.Decision{Title: "x"})
 		wantKind(t, err, atrium.Forbidden)
 		self := second
 		self.Supersedes = 2
@@ -191,13 +193,13 @@ func testDecisions(t *testing.T, open Opener) {
 		wantAuditSize(t, ctx, w.db, audited)
 
 		// Accepting a replacement supersedes the old decision.
-		third, err := w.db.CreateDecision(ec, "churn", canvas.Decision{Title: "Use gradient boosting", Status: canvas.Accepted, Supersedes: 1,
-			Links: []canvas.Link{{Kind: "decision", Target: "1"}}})
+		third, err := w.db.CreateDecision(ec, "churn", decision.Decision{Title: "Use gradient boosting", Status: decision.Accepted, Supersedes: 1,
+			Links: []decision.Link{{Kind: "decision", Target: "1"}}})
 		if err != nil || third.Number != 3 || third.Supersedes != 1 {
 			t.Fatalf("superseding decision=%+v, %v", third, err)
 		}
 		old, err := w.db.GetDecision(as(ctx, w.viewer), "churn", 1)
-		if err != nil || old.Status != canvas.Superseded || old.Version != 2 || old.Title != first.Title {
+		if err != nil || old.Status != decision.Superseded || old.Version != 2 || old.Title != first.Title {
 			t.Fatalf("superseded decision=%+v, %v; want status superseded at version 2", old, err)
 		}
 
@@ -208,16 +210,16 @@ func testDecisions(t *testing.T, open Opener) {
 		if err != nil || up.Version != 2 || up.Rationale != "Cheaper than daily." || up.AuthorName != "Owner" || up.Number != 2 {
 			t.Fatalf("UpdateDecision=%+v, %v; want version 2, author kept", up, err)
 		}
-		if d, _ := w.db.GetDecision(ec, "churn", 3); d.Status != canvas.Accepted {
+		if d, _ := w.db.GetDecision(ec, "churn", 3); d.Status != decision.Accepted {
 			t.Errorf("decision 3 status=%q while its replacement is only proposed, want accepted", d.Status)
 		}
 		_, err = w.db.UpdateDecision(ec, "churn", second) // version 1 again
 		wantKind(t, err, atrium.Conflict)
-		up.Status = canvas.Accepted
+		up.Status = decision.Accepted
 		if _, err := w.db.UpdateDecision(ec, "churn", up); err != nil {
 			t.Fatalf("accepting decision 2: %v", err)
 		}
-		if d, _ := w.db.GetDecision(ec, "churn", 3); d.Status != canvas.Superseded {
+		if d, _ := w.db.GetDecision(ec, "churn", 3); d.Status != decision.Superseded {
 			t.Errorf("decision 3 status=%q after its replacement was accepted, want superseded", d.Status)
 		}
 
@@ -237,11 +239,11 @@ func testDecisions(t *testing.T, open Opener) {
 
 		// Numbers are per use case.
 		mustUseCase(t, as(ctx, w.owner), w.db, usecase.UseCase{Slug: "fraud", Name: "Fraud", TeamSlug: "alpha"})
-		d, err := w.db.CreateDecision(ec, "fraud", canvas.Decision{Title: "First for fraud"})
+		d, err := w.db.CreateDecision(ec, "fraud", decision.Decision{Title: "First for fraud"})
 		if err != nil || d.Number != 1 {
 			t.Errorf("first decision of another use case: number %d, %v; want 1", d.Number, err)
 		}
-		_, err = w.db.CreateDecision(ec, "fraud", canvas.Decision{Title: "x", Supersedes: 3})
+		_, err = w.db.CreateDecision(ec, "fraud", decision.Decision{Title: "x", Supersedes: 3})
 		wantKind(t, err, atrium.Invalid)
 	})
 
@@ -252,7 +254,7 @@ func testDecisions(t *testing.T, open Opener) {
 		for round := range 3 {
 			errs := collectErrors(n, func(i int) error {
 				who := []identity.User{w.owner, w.editor}[i%2]
-				_, err := w.db.CreateDecision(as(ctx, who), "churn", canvas.Decision{Title: fmt.Sprintf("round %d, writer %d", round, i)})
+				_, err := w.db.CreateDecision(as(ctx, who), "churn", decision.Decision{Title: fmt.Sprintf("round %d, writer %d", round, i)})
 				return err
 			})
 			for _, err := range errs {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -49,7 +51,7 @@ func testSearch(t *testing.T, open Opener) {
 	churn := mustCanvas(t, ec, w.db, "churn", hc)
 	mustSave(t, ec, w.db, churn, "problem-definition", "Customers cancel before their retention offer arrives.")
 	mustSave(t, ec, w.db, churn, "feasibility", "Two years of call logs.")
-	if _, err := w.db.CreateDecision(ec, "churn", canvas.Decision{Title: "Pick gradient boosting", Rationale: "Better retention recall than rules."}); err != nil {
+	if _, err := w.db.CreateDecision(ec, "churn", decision.Decision{Title: "Pick gradient boosting", Rationale: "Better retention recall than rules."}); err != nil {
 		t.Fatalf("CreateDecision: %v", err)
 	}
 	fraud := mustCanvas(t, gc, w.db, "fraud", hc)
@@ -226,7 +228,7 @@ func testCanvasAudit(t *testing.T, open Opener) {
 	if err := w.db.DeleteObjective(ec, "churn", c.ID, o.ID); err != nil {
 		t.Fatal(err)
 	}
-	s, err := w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: canvas.DecisionMaker, Name: "Head of retention"})
+	s, err := w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: people.DecisionMaker, Name: "Head of retention"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,14 +238,14 @@ func testCanvasAudit(t *testing.T, open Opener) {
 	if err := w.db.DeleteStakeholder(ec, "churn", s.ID); err != nil {
 		t.Fatal(err)
 	}
-	d, err := w.db.CreateDecision(ec, "churn", canvas.Decision{Title: "First"})
+	d, err := w.db.CreateDecision(ec, "churn", decision.Decision{Title: "First"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.db.UpdateDecision(ec, "churn", d); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.db.CreateDecision(ec, "churn", canvas.Decision{Title: "Second", Status: canvas.Accepted, Supersedes: 1}); err != nil {
+	if _, err := w.db.CreateDecision(ec, "churn", decision.Decision{Title: "Second", Status: decision.Accepted, Supersedes: 1}); err != nil {
 		t.Fatal(err)
 	}
 

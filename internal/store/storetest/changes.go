@@ -27,7 +27,7 @@ func testUseCaseChanges(t *testing.T, open Opener) {
 		ctx := t.Context()
 		oc := as(ctx, w.owner)
 
-		u, err := w.db.UpdateUseCase(oc, "churn", store.UseCasePatch{Name: ptr(" Churn v2 "), Summary: ptr("new"), Version: 1})
+		u, err := w.db.UpdateUseCase(oc, "churn", usecase.Patch{Name: ptr(" Churn v2 "), Summary: ptr("new"), Version: 1})
 		if err != nil {
 			t.Fatalf("UpdateUseCase: %v", err)
 		}
@@ -42,20 +42,20 @@ func testUseCaseChanges(t *testing.T, open Opener) {
 		tests := []struct {
 			name  string
 			ctx   context.Context
-			patch store.UseCasePatch
+			patch usecase.Patch
 			want  atrium.Kind
 		}{
-			{"stale version", oc, store.UseCasePatch{Name: ptr("lost"), Version: 1}, atrium.Conflict},
-			{"future version", oc, store.UseCasePatch{Name: ptr("lost"), Version: 3}, atrium.Conflict},
-			{"editor moves team", as(ctx, w.editor), store.UseCasePatch{Team: ptr("beta")}, atrium.Forbidden},
-			{"editor changes owner", as(ctx, w.editor), store.UseCasePatch{OwnerID: ptr(w.editor.ID)}, atrium.Forbidden},
-			{"reviewer edits", as(ctx, w.reviewer), store.UseCasePatch{Name: ptr("lost")}, atrium.Forbidden},
-			{"viewer edits", as(ctx, w.viewer), store.UseCasePatch{Summary: ptr("lost")}, atrium.Forbidden},
-			{"stranger edits", as(ctx, w.stranger), store.UseCasePatch{Name: ptr("lost")}, atrium.NotFound},
-			{"empty name", oc, store.UseCasePatch{Name: ptr("")}, atrium.Invalid},
-			{"control character", oc, store.UseCasePatch{Summary: ptr("\x00")}, atrium.Invalid},
-			{"unknown team", oc, store.UseCasePatch{Team: ptr("gamma")}, atrium.Invalid},
-			{"unknown owner", oc, store.UseCasePatch{OwnerID: ptr("no-such-user")}, atrium.Invalid},
+			{"stale version", oc, usecase.Patch{Name: ptr("lost"), Version: 1}, atrium.Conflict},
+			{"future version", oc, usecase.Patch{Name: ptr("lost"), Version: 3}, atrium.Conflict},
+			{"editor moves team", as(ctx, w.editor), usecase.Patch{Team: ptr("beta")}, atrium.Forbidden},
+			{"editor changes owner", as(ctx, w.editor), usecase.Patch{OwnerID: ptr(w.editor.ID)}, atrium.Forbidden},
+			{"reviewer edits", as(ctx, w.reviewer), usecase.Patch{Name: ptr("lost")}, atrium.Forbidden},
+			{"viewer edits", as(ctx, w.viewer), usecase.Patch{Summary: ptr("lost")}, atrium.Forbidden},
+			{"stranger edits", as(ctx, w.stranger), usecase.Patch{Name: ptr("lost")}, atrium.NotFound},
+			{"empty name", oc, usecase.Patch{Name: ptr("")}, atrium.Invalid},
+			{"control character", oc, usecase.Patch{Summary: ptr("\x00")}, atrium.Invalid},
+			{"unknown team", oc, usecase.Patch{Team: ptr("gamma")}, atrium.Invalid},
+			{"unknown owner", oc, usecase.Patch{OwnerID: ptr("no-such-user")}, atrium.Invalid},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -67,11 +67,11 @@ func testUseCaseChanges(t *testing.T, open Opener) {
 			})
 		}
 		wantAuditSize(t, ctx, w.db, audited)
-		_, err = w.db.UpdateUseCase(oc, "no-such-use-case", store.UseCasePatch{Name: ptr("x")})
+		_, err = w.db.UpdateUseCase(oc, "no-such-use-case", usecase.Patch{Name: ptr("x")})
 		wantKind(t, err, atrium.NotFound)
 
 		// An editor may change the text.
-		u, err = w.db.UpdateUseCase(as(ctx, w.editor), "churn", store.UseCasePatch{Summary: ptr("by the editor"), Version: 2})
+		u, err = w.db.UpdateUseCase(as(ctx, w.editor), "churn", usecase.Patch{Summary: ptr("by the editor"), Version: 2})
 		if err != nil {
 			t.Fatalf("editor edits text: %v", err)
 		}
@@ -85,7 +85,7 @@ func testUseCaseChanges(t *testing.T, open Opener) {
 		ctx := t.Context()
 		// Only a member of beta (or an administrator) may move a use case
 		// there, as only they may create one there.
-		u, err := w.db.UpdateUseCase(as(ctx, w.admin), "churn", store.UseCasePatch{Team: ptr("beta")})
+		u, err := w.db.UpdateUseCase(as(ctx, w.admin), "churn", usecase.Patch{Team: ptr("beta")})
 		if err != nil {
 			t.Fatalf("administrator moves team: %v", err)
 		}
@@ -103,7 +103,7 @@ func testUseCaseChanges(t *testing.T, open Opener) {
 		// Handing the use case to someone else leaves the old owner, who is
 		// in neither team nor holds a grant, without access — but the
 		// call still tells them how it went.
-		u, err = w.db.UpdateUseCase(as(ctx, w.owner), "churn", store.UseCasePatch{OwnerID: ptr(w.stranger.ID)})
+		u, err = w.db.UpdateUseCase(as(ctx, w.owner), "churn", usecase.Patch{OwnerID: ptr(w.stranger.ID)})
 		if err != nil {
 			t.Fatalf("hand over: %v", err)
 		}
@@ -119,7 +119,7 @@ func testUseCaseChanges(t *testing.T, open Opener) {
 		if _, err := w.db.UpdateUser(ctx, w.viewer.ID, store.UserPatch{Disabled: ptr(true)}); err != nil {
 			t.Fatalf("disable: %v", err)
 		}
-		_, err = w.db.UpdateUseCase(as(ctx, w.stranger), "churn", store.UseCasePatch{OwnerID: ptr(w.viewer.ID)})
+		_, err = w.db.UpdateUseCase(as(ctx, w.stranger), "churn", usecase.Patch{OwnerID: ptr(w.viewer.ID)})
 		wantKind(t, err, atrium.Invalid) // a disabled user cannot own
 	})
 
@@ -139,7 +139,7 @@ func testUseCaseChanges(t *testing.T, open Opener) {
 		audited := auditSize(t, ctx, w.db)
 		_, err = w.db.SetArchived(oc, "churn", true)
 		wantKind(t, err, atrium.Conflict)
-		_, err = w.db.UpdateUseCase(oc, "churn", store.UseCasePatch{Name: ptr("x")})
+		_, err = w.db.UpdateUseCase(oc, "churn", usecase.Patch{Name: ptr("x")})
 		wantKind(t, err, atrium.Conflict)
 		_, err = w.db.Transition(oc, "churn", usecase.Data, "", nil)
 		wantKind(t, err, atrium.Conflict)

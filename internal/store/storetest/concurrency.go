@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -41,7 +42,7 @@ func testConcurrency(t *testing.T, open Opener) {
 		if want := int64(2 + workers*each); rep.Entries != want {
 			t.Errorf("audit entries=%d, want %d", rep.Entries, want)
 		}
-		creates, err := db.AuditEntries(ctx, store.AuditFilter{ObjectType: "usecase", Page: atrium.PageRequest{Size: 1}})
+		creates, err := db.AuditEntries(ctx, audit.Filter{ObjectType: "usecase", Page: atrium.PageRequest{Size: 1}})
 		if err != nil || creates.Total != workers*each {
 			t.Errorf("usecase audit entries=%d, %v, want %d", creates.Total, err, workers*each)
 		}
@@ -57,7 +58,7 @@ func testConcurrency(t *testing.T, open Opener) {
 		for round := range 5 {
 			version := int64(1 + round)
 			errs := collectErrors(n, func(i int) error {
-				_, err := w.db.UpdateUseCase(as(ctx, w.owner), "churn", store.UseCasePatch{Name: ptr(fmt.Sprintf("edit %d.%d", round, i)), Version: version})
+				_, err := w.db.UpdateUseCase(as(ctx, w.owner), "churn", usecase.Patch{Name: ptr(fmt.Sprintf("edit %d.%d", round, i)), Version: version})
 				return err
 			})
 			won := -1

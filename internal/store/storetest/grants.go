@@ -66,7 +66,7 @@ func testGrants(t *testing.T, open Opener) {
 		if got := grantsOf(t, ctx, w.db, "churn"); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("grants=%q, want %q", got, want)
 		}
-		if _, err := w.db.UpdateUseCase(as(ctx, w.viewer), "churn", store.UseCasePatch{Summary: ptr("now an editor")}); err != nil {
+		if _, err := w.db.UpdateUseCase(as(ctx, w.viewer), "churn", usecase.Patch{Summary: ptr("now an editor")}); err != nil {
 			t.Errorf("edit with an editor grant: %v", err)
 		}
 		mustGrant(t, oc, w.db, "churn", usecase.Grant{TeamSlug: "beta", Role: usecase.Viewer})

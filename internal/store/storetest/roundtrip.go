@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
@@ -35,7 +34,7 @@ func testRoundTrip(t *testing.T, open Opener) {
 	if got, err := db.GetUseCase(as(ctx, ada), "churn"); err != nil || got != u {
 		t.Errorf("GetUseCase=%+v, %v; want %+v as CreateUseCase returned it", got, err, u)
 	}
-	u, err = db.UpdateUseCase(as(ctx, ada), "churn", store.UseCasePatch{Summary: ptr("s")})
+	u, err = db.UpdateUseCase(as(ctx, ada), "churn", usecase.Patch{Summary: ptr("s")})
 	if err != nil {
 		t.Fatalf("UpdateUseCase: %v", err)
 	}

@@ -6,8 +6,11 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -32,10 +35,10 @@ func testUseCaseView(t *testing.T, open Opener) {
 		if _, err := w.db.PublishIteration(ec, "churn", c.ID, "first"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: canvas.User, Name: "Call centre"}); err != nil {
+		if _, err := w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: people.User, Name: "Call centre"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.db.CreateDecision(ec, "churn", canvas.Decision{Title: "Weekly scores", Status: canvas.Accepted}); err != nil {
+		if _, err := w.db.CreateDecision(ec, "churn", decision.Decision{Title: "Weekly scores", Status: decision.Accepted}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.db.Transition(ec, "churn", usecase.Data, "", nil); err != nil {
@@ -70,7 +73,7 @@ func testUseCaseView(t *testing.T, open Opener) {
 					"Stakeholders": {func() (any, error) { return v.Stakeholders() }, func() (any, error) { return w.db.Stakeholders(uctx, "churn") }},
 					"Decisions":    {func() (any, error) { return v.Decisions() }, func() (any, error) { return w.db.Decisions(uctx, "churn") }},
 					"Audit": {func() (any, error) { return v.Audit(page) }, func() (any, error) {
-						return w.db.AuditEntries(uctx, store.AuditFilter{ObjectType: "usecase", ObjectID: u.ID, Page: page})
+						return w.db.AuditEntries(uctx, audit.Filter{ObjectType: "usecase", ObjectID: u.ID, Page: page})
 					}},
 				} {
 					got, gotErr := r[0]()
@@ -133,7 +136,7 @@ func testUseCaseView(t *testing.T, open Opener) {
 		defer v.Close()
 		// Committed after the view was opened: the view does not see it,
 		// a new view does.
-		if _, err := w.db.CreateStakeholder(ec, "churn", canvas.Stakeholder{Kind: canvas.User, Name: "Call centre"}); err != nil {
+		if _, err := w.db.CreateStakeholder(ec, "churn", people.Stakeholder{Kind: people.User, Name: "Call centre"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.db.Transition(ec, "churn", usecase.Data, "", nil); err != nil {

@@ -46,14 +46,7 @@ func (h *Handlers) template(id string) (*canvas.Template, error) {
 	if t, ok := h.Templates.Get(id); ok {
 		return t, nil
 	}
-	return nil, atrium.Errorf(atrium.NotFound, "no canvas template %q on this server", truncateID(id))
-}
-
-func truncateID(id string) string {
-	if len(id) > 80 {
-		return id[:80] + "…"
-	}
-	return id
+	return nil, atrium.Errorf(atrium.NotFound, "no canvas template %q on this server", atrium.Truncate(id, 80))
 }
 
 // openedCanvas is a canvas with its use case and template, as most canvas

@@ -6,6 +6,8 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
@@ -155,7 +157,7 @@ func (h *Handlers) APICreateStakeholder(w http.ResponseWriter, r *http.Request) 
 		h.Fail(w, r, err)
 		return
 	}
-	sh, err := h.DB.CreateStakeholder(r.Context(), r.PathValue("slug"), canvas.Stakeholder{
+	sh, err := h.DB.CreateStakeholder(r.Context(), r.PathValue("slug"), people.Stakeholder{
 		Kind: in.Kind, Name: in.Name, Role: in.Role, Contact: in.Contact, Concerns: in.Concerns,
 		Before: in.Before, During: in.During, After: in.After, Notes: in.Notes, Subjects: in.Subjects})
 	h.Reply(w, r, http.StatusCreated, sh, err)
@@ -176,7 +178,7 @@ type StakeholderPatch struct {
 	Version  int64     `json:"version"`
 }
 
-func (p StakeholderPatch) apply(sh *canvas.Stakeholder) {
+func (p StakeholderPatch) apply(sh *people.Stakeholder) {
 	for dst, v := range map[*string]*string{&sh.Kind: p.Kind, &sh.Name: p.Name, &sh.Role: p.Role, &sh.Contact: p.Contact,
 		&sh.Concerns: p.Concerns, &sh.Before: p.Before, &sh.During: p.During, &sh.After: p.After, &sh.Notes: p.Notes} {
 		set(dst, v)
@@ -211,21 +213,21 @@ func (h *Handlers) APIUpdateStakeholder(w http.ResponseWriter, r *http.Request) 
 }
 
 // stakeholder finds the register entry named in the path.
-func (h *Handlers) stakeholder(r *http.Request) (canvas.Stakeholder, error) {
+func (h *Handlers) stakeholder(r *http.Request) (people.Stakeholder, error) {
 	id, err := respond.PathInt(r, "id")
 	if err != nil {
-		return canvas.Stakeholder{}, err
+		return people.Stakeholder{}, err
 	}
 	list, err := h.DB.Stakeholders(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		return canvas.Stakeholder{}, err
+		return people.Stakeholder{}, err
 	}
 	for _, sh := range list {
 		if sh.ID == id {
 			return sh, nil
 		}
 	}
-	return canvas.Stakeholder{}, atrium.Errorf(atrium.NotFound, "stakeholder %d not found in this use case's register", id)
+	return people.Stakeholder{}, atrium.Errorf(atrium.NotFound, "stakeholder %d not found in this use case's register", id)
 }
 
 // APIDeleteStakeholder serves DELETE /api/v1/usecases/{slug}/stakeholders/{id}.
@@ -254,10 +256,10 @@ type LinkInput struct {
 	Label  string `json:"label"`
 }
 
-func links(in []LinkInput) []canvas.Link {
-	out := make([]canvas.Link, len(in))
+func links(in []LinkInput) []decision.Link {
+	out := make([]decision.Link, len(in))
 	for i, l := range in {
-		out[i] = canvas.Link(l)
+		out[i] = decision.Link(l)
 	}
 	return out
 }
@@ -284,7 +286,7 @@ func (h *Handlers) APICreateDecision(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	d, err := h.DB.CreateDecision(r.Context(), r.PathValue("slug"), canvas.Decision{
+	d, err := h.DB.CreateDecision(r.Context(), r.PathValue("slug"), decision.Decision{
 		Title: in.Title, Context: in.Context, Options: in.Options, Decision: in.Decision, Rationale: in.Rationale,
 		Consequences: in.Consequences, Status: in.Status, DecidedBy: in.DecidedBy, DecidedAt: in.DecidedAt,
 		Supersedes: in.Supersedes, Links: links(in.Links)})
@@ -323,7 +325,7 @@ type DecisionPatch struct {
 	Version      int64        `json:"version"`
 }
 
-func (p DecisionPatch) apply(d *canvas.Decision) {
+func (p DecisionPatch) apply(d *decision.Decision) {
 	for dst, v := range map[*string]*string{&d.Title: p.Title, &d.Context: p.Context, &d.Options: p.Options,
 		&d.Decision: p.Decision, &d.Rationale: p.Rationale, &d.Consequences: p.Consequences, &d.Status: p.Status,
 		&d.DecidedBy: p.DecidedBy, &d.DecidedAt: p.DecidedAt} {

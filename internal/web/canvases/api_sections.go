@@ -8,6 +8,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
@@ -43,7 +44,7 @@ func sectionOfOpened(oc openedCanvas, r *http.Request) (openedSection, error) {
 	id := r.PathValue("section")
 	def, phase, ok := oc.t.Section(id)
 	if !ok {
-		return openedSection{}, atrium.Errorf(atrium.NotFound, "the template %q has no section %q", oc.t.ID, truncateID(id))
+		return openedSection{}, atrium.Errorf(atrium.NotFound, "the template %q has no section %q", oc.t.ID, atrium.Truncate(id, 80))
 	}
 	return openedSection{openedCanvas: oc, def: def, phase: phase}, nil
 }
@@ -58,8 +59,8 @@ func sectionNotFound(err error) error {
 }
 
 // panels asks the evidence registry for the section's live panels.
-func (h *Handlers) panels(r *http.Request, sc openedSection) ([]canvas.Panel, error) {
-	panels, err := h.Evidence.Panels(r.Context(), canvas.EvidenceRequest{UseCase: sc.uc, Canvas: sc.c, Template: sc.t, Section: sc.def})
+func (h *Handlers) panels(r *http.Request, sc openedSection) ([]evidence.Panel, error) {
+	panels, err := h.Evidence.Panels(r.Context(), sc.def.Evidence, canvas.EvidenceRequest{UseCase: sc.uc, Canvas: sc.c, Template: sc.t, Section: sc.def})
 	return respond.Items(panels), err
 }
 
@@ -67,11 +68,11 @@ func (h *Handlers) panels(r *http.Request, sc openedSection) ([]canvas.Panel, er
 // write it — its prompts, its evidence and its discussion.
 type SectionDetail struct {
 	SectionView
-	Title    string          `json:"title"`
-	Phase    string          `json:"phase"`
-	Prompts  []string        `json:"prompts"`
-	Moments  []canvas.Moment `json:"moments,omitempty"`
-	Evidence []canvas.Panel  `json:"evidence"`
+	Title    string           `json:"title"`
+	Phase    string           `json:"phase"`
+	Prompts  []string         `json:"prompts"`
+	Moments  []canvas.Moment  `json:"moments,omitempty"`
+	Evidence []evidence.Panel `json:"evidence"`
 	// Thread is the first page of the discussion, oldest first; Comments
 	// counts all of it and …/comments pages through the rest.
 	Thread []canvas.Comment `json:"thread"`
@@ -111,8 +112,8 @@ type SectionInput struct {
 	BaseVersion int64   `json:"base_version"`
 }
 
-func (in SectionInput) edit(id string) (store.SectionEdit, error) {
-	e := store.SectionEdit{SectionID: id, Content: in.Content, OwnerID: in.OwnerID, BaseVersion: in.BaseVersion}
+func (in SectionInput) edit(id string) (canvas.SectionEdit, error) {
+	e := canvas.SectionEdit{SectionID: id, Content: in.Content, OwnerID: in.OwnerID, BaseVersion: in.BaseVersion}
 	if in.Status != nil {
 		st, err := canvas.ParseStatus(*in.Status)
 		if err != nil {

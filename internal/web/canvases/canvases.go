@@ -11,7 +11,11 @@ import (
 	"fmt"
 	"html/template"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/evidence"
+	"github.com/atrium-mlops/atrium/internal/markdown"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -28,16 +32,16 @@ type Handlers struct {
 	// Templates are the canvas templates on offer.
 	Templates *canvas.Library
 	// Evidence renders the live panels beside canvas sections.
-	Evidence *canvas.Registry
+	Evidence *evidence.Registry[canvas.EvidenceRequest]
 	// Release is shown on the print sheet.
 	Release string
 }
 
 // New serves the canvases of db with the shared responder and views, which
 // must have been loaded with Pages, and registers the canvas feature's
-// evidence providers on evidence.
-func New(db *store.DB, resp *respond.Responder, views *render.Views, templates *canvas.Library, evidence *canvas.Registry, release string) *Handlers {
-	h := &Handlers{Responder: resp, Views: views, DB: db, Templates: templates, Evidence: evidence, Release: release}
+// evidence providers on reg.
+func New(db *store.DB, resp *respond.Responder, views *render.Views, templates *canvas.Library, reg *evidence.Registry[canvas.EvidenceRequest], release string) *Handlers {
+	h := &Handlers{Responder: resp, Views: views, DB: db, Templates: templates, Evidence: reg, Release: release}
 	h.registerEvidence()
 	return h
 }
@@ -52,7 +56,7 @@ func Pages() render.Pages {
 // shared ones.
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"markdown":         markdown,
+		"markdown":         markdown.Render,
 		"statuses":         func() []canvas.Status { return canvas.Statuses },
 		"phaseClass":       func(i int) string { return fmt.Sprintf("phase-%d", i%6+1) },
 		"firstItems":       firstItems,
@@ -61,8 +65,8 @@ func funcs() template.FuncMap {
 		"comparators":      func() []canvas.Comparator { return canvas.Comparators },
 		"measuredAt":       func() []string { return canvas.MeasuredAt },
 		"kinds":            func() []stakeholderKind { return stakeholderKinds },
-		"decisionStatuses": func() []string { return canvas.DecisionStatuses },
-		"clip":             clip,
+		"decisionStatuses": func() []string { return decision.Statuses },
+		"clip":             atrium.Truncate,
 		"errorLine":        errorLine,
 		"fieldsFor":        fieldsFor,
 		"part":             func(label, text string) decisionPart { return decisionPart{label, text} },

@@ -8,7 +8,13 @@ import (
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/evidence"
+	"github.com/atrium-mlops/atrium/internal/people"
 )
+
+// sectionProvider adapts a function to a provider of section evidence.
+type sectionProvider = evidence.ProviderFunc[canvas.EvidenceRequest]
 
 // registerEvidence adds the providers this package knows to the registry:
 // the records of the canvas feature itself. Later features register their
@@ -18,10 +24,10 @@ import (
 // put in the context (store.WithView): a poster with evidence on every
 // section still checks access once, and shows it all as of one moment.
 func (h *Handlers) registerEvidence() {
-	h.Evidence.Register("objectives", canvas.ProviderFunc(h.objectivesPanel))
-	h.Evidence.Register("stakeholders", canvas.ProviderFunc(h.stakeholdersPanel))
-	h.Evidence.Register("decisions", canvas.ProviderFunc(h.decisionsPanel))
-	h.Evidence.Register("completeness", canvas.ProviderFunc(h.completenessPanel))
+	h.Evidence.Register("objectives", sectionProvider(h.objectivesPanel))
+	h.Evidence.Register("stakeholders", sectionProvider(h.stakeholdersPanel))
+	h.Evidence.Register("decisions", sectionProvider(h.decisionsPanel))
+	h.Evidence.Register("completeness", sectionProvider(h.completenessPanel))
 }
 
 func panelUseCaseHref(req canvas.EvidenceRequest) string {
@@ -34,8 +40,8 @@ func panelSectionHref(req canvas.EvidenceRequest) string {
 
 // objectivesPanel lists the section's measurable objectives. Nothing is
 // measured yet, so each says where and how it will be measured.
-func (h *Handlers) objectivesPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
-	p := canvas.Panel{Title: "Measurable objectives", Items: []canvas.PanelItem{}, Href: panelSectionHref(req) + "#objectives",
+func (h *Handlers) objectivesPanel(ctx context.Context, req canvas.EvidenceRequest) (evidence.Panel, error) {
+	p := evidence.Panel{Title: "Measurable objectives", Items: []evidence.Item{}, Href: panelSectionHref(req) + "#objectives",
 		Empty: "No measurable objective yet. Add one with a metric, a target and where it is measured."}
 	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
 	if err != nil {
@@ -53,7 +59,7 @@ func (h *Handlers) objectivesPanel(ctx context.Context, req canvas.EvidenceReque
 		}
 	}
 	for _, o := range mine {
-		p.Items = append(p.Items, canvas.PanelItem{Label: o.Metric, Value: objectiveTarget(o), Detail: objectiveMeasurement(o) + " — not measured yet", Tone: "muted"})
+		p.Items = append(p.Items, evidence.Item{Label: o.Metric, Value: objectiveTarget(o), Detail: objectiveMeasurement(o) + " — not measured yet", Tone: "muted"})
 	}
 	p.Data = mine
 	return p, nil
@@ -85,16 +91,16 @@ func objectiveMeasurement(o canvas.Objective) string {
 
 // stakeholderKindLabels names each register kind, plural, for panels.
 var stakeholderKindLabels = map[string]string{
-	canvas.DecisionMaker: "Decision-makers", canvas.User: "Users", canvas.PersonAffected: "People affected",
-	canvas.Additional: "Additional stakeholders", canvas.TestPilot: "Test pilots",
+	people.DecisionMaker: "Decision-makers", people.User: "Users", people.PersonAffected: "People affected",
+	people.Additional: "Additional stakeholders", people.TestPilot: "Test pilots",
 }
 
 // stakeholdersPanel shows the register entries of the section's kind (the
 // people grid), with their before/during/after notes where the section asks
 // for those moments; a section without a kind shows how many of each kind
 // the register holds.
-func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
-	p := canvas.Panel{Title: "Stakeholders", Items: []canvas.PanelItem{}, Href: panelUseCaseHref(req) + "/stakeholders"}
+func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceRequest) (evidence.Panel, error) {
+	p := evidence.Panel{Title: "Stakeholders", Items: []evidence.Item{}, Href: panelUseCaseHref(req) + "/stakeholders"}
 	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
 	if err != nil {
 		return p, err
@@ -111,9 +117,9 @@ func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceReq
 		for _, sh := range all {
 			counts[sh.Kind]++
 		}
-		for _, k := range canvas.StakeholderKinds {
+		for _, k := range people.StakeholderKinds {
 			if counts[k] > 0 {
-				p.Items = append(p.Items, canvas.PanelItem{Label: stakeholderKindLabels[k], Value: strconv.Itoa(counts[k]), Href: p.Href})
+				p.Items = append(p.Items, evidence.Item{Label: stakeholderKindLabels[k], Value: strconv.Itoa(counts[k]), Href: p.Href})
 			}
 		}
 		p.Data = counts
@@ -124,11 +130,11 @@ func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceReq
 		p.Title = "Stakeholders: " + kind
 	}
 	p.Empty = "Nobody of this kind in the stakeholder register yet."
-	mine := []canvas.Stakeholder{}
+	mine := []people.Stakeholder{}
 	for _, sh := range all {
 		if sh.Kind == kind {
 			mine = append(mine, sh)
-			p.Items = append(p.Items, canvas.PanelItem{Label: sh.Name, Value: sh.Role, Detail: stakeholderDetail(sh, len(req.Section.Moments) > 0), Href: p.Href})
+			p.Items = append(p.Items, evidence.Item{Label: sh.Name, Value: sh.Role, Detail: stakeholderDetail(sh, len(req.Section.Moments) > 0), Href: p.Href})
 		}
 	}
 	p.Data = mine
@@ -138,7 +144,7 @@ func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceReq
 // stakeholderDetail is the line under an entry: its notes per moment on the
 // people grid, its concerns elsewhere, and for test pilots whom a roll-out
 // routes first.
-func stakeholderDetail(sh canvas.Stakeholder, moments bool) string {
+func stakeholderDetail(sh people.Stakeholder, moments bool) string {
 	var parts []string
 	if moments {
 		for _, m := range []struct{ name, v string }{{"Before", sh.Before}, {"During", sh.During}, {"After", sh.After}} {
@@ -159,13 +165,13 @@ func stakeholderDetail(sh canvas.Stakeholder, moments bool) string {
 }
 
 // decisionTones colours a decision's status.
-var decisionTones = map[string]string{canvas.Accepted: "good", canvas.Proposed: "warn", canvas.Rejected: "bad", canvas.Superseded: "muted"}
+var decisionTones = map[string]string{decision.Accepted: "good", decision.Proposed: "warn", decision.Rejected: "bad", decision.Superseded: "muted"}
 
 // decisionsPanel lists the decisions that link to this section, either of
 // any canvas of the use case ("<section>") or of this canvas only
 // ("<canvas>/<section>").
-func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
-	p := canvas.Panel{Title: "Decisions", Items: []canvas.PanelItem{}, Href: panelUseCaseHref(req) + "/decisions",
+func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceRequest) (evidence.Panel, error) {
+	p := evidence.Panel{Title: "Decisions", Items: []evidence.Item{}, Href: panelUseCaseHref(req) + "/decisions",
 		Empty: "No decision links to this section yet."}
 	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
 	if err != nil {
@@ -176,7 +182,7 @@ func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceReques
 	if err != nil {
 		return p, err
 	}
-	mine := []canvas.Decision{}
+	mine := []decision.Decision{}
 	for _, d := range all {
 		if !linksTo(d, req.Canvas.ID, req.Section.ID) {
 			continue
@@ -186,14 +192,14 @@ func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceReques
 		if d.DecidedAt != "" {
 			detail = strings.TrimSpace(detail + " " + d.DecidedAt)
 		}
-		p.Items = append(p.Items, canvas.PanelItem{Label: fmt.Sprintf("#%d %s", d.Number, d.Title), Value: d.Status,
+		p.Items = append(p.Items, evidence.Item{Label: fmt.Sprintf("#%d %s", d.Number, d.Title), Value: d.Status,
 			Detail: detail, Href: p.Href + "/" + strconv.Itoa(d.Number), Tone: decisionTones[d.Status]})
 	}
 	p.Data = mine
 	return p, nil
 }
 
-func linksTo(d canvas.Decision, canvasID, sectionID string) bool {
+func linksTo(d decision.Decision, canvasID, sectionID string) bool {
 	for _, l := range d.Links {
 		if l.Kind == "section" && (l.Target == sectionID || l.Target == canvasID+"/"+sectionID) {
 			return true
@@ -203,16 +209,16 @@ func linksTo(d canvas.Decision, canvasID, sectionID string) bool {
 }
 
 // completenessPanel shows how far each phase of the canvas has come.
-func (h *Handlers) completenessPanel(ctx context.Context, req canvas.EvidenceRequest) (canvas.Panel, error) {
+func (h *Handlers) completenessPanel(ctx context.Context, req canvas.EvidenceRequest) (evidence.Panel, error) {
 	c := canvas.CompletenessOf(req.Template, req.Canvas)
-	p := canvas.Panel{Title: "Completeness", Items: []canvas.PanelItem{}, Data: c,
+	p := evidence.Panel{Title: "Completeness", Items: []evidence.Item{}, Data: c,
 		Href: panelUseCaseHref(req) + "/canvases/" + url.PathEscape(req.Canvas.ID)}
 	for _, ph := range c.Phases {
-		p.Items = append(p.Items, canvas.PanelItem{Label: ph.Title, Value: fmt.Sprintf("%d of %d agreed", ph.Tally.Agreed, ph.Tally.Total),
+		p.Items = append(p.Items, evidence.Item{Label: ph.Title, Value: fmt.Sprintf("%d of %d agreed", ph.Tally.Agreed, ph.Tally.Total),
 			Detail: fmt.Sprintf("%d drafted, %d in review, %d empty", ph.Tally.Draft, ph.Tally.InReview, ph.Tally.Empty), Tone: tallyTone(ph.Tally)})
 	}
 	o := c.Overall
-	p.Items = append(p.Items, canvas.PanelItem{Label: "Overall", Value: fmt.Sprintf("%d%% agreed", o.Percent()),
+	p.Items = append(p.Items, evidence.Item{Label: "Overall", Value: fmt.Sprintf("%d%% agreed", o.Percent()),
 		Detail: fmt.Sprintf("%d of %d sections started", o.Started(), o.Total), Tone: tallyTone(o)})
 	return p, nil
 }

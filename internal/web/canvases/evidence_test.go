@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 )
 
 func TestEvidenceRegistry(t *testing.T) {
-	reg := canvas.NewRegistry()
+	reg := evidence.NewRegistry[canvas.EvidenceRequest]()
 	New(nil, nil, nil, nil, reg, "")
 	if got := strings.Join(reg.Kinds(), ","); got != "completeness,decisions,objectives,stakeholders" {
 		t.Fatalf("registered kinds = %s", got)

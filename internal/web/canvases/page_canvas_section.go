@@ -10,6 +10,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -26,7 +27,7 @@ type sectionData struct {
 	Phase      canvas.Phase
 	State      canvas.Section
 	HTML       template.HTML
-	Panels     []canvas.Panel
+	Panels     []evidence.Panel
 	PanelError bool
 	Comments   []commentView
 	// CommentTotal counts the whole thread; Comments holds one page of it.
@@ -205,7 +206,7 @@ func (h *Handlers) PageSectionPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := sectionForm{Content: r.PostForm.Get("content"), OwnerID: strings.TrimSpace(r.PostForm.Get("owner_id"))}
-	e := store.SectionEdit{SectionID: r.PathValue("section"), Content: &in.Content, OwnerID: &in.OwnerID}
+	e := canvas.SectionEdit{SectionID: r.PathValue("section"), Content: &in.Content, OwnerID: &in.OwnerID}
 	var err error
 	in.BaseStatus, _ = canvas.ParseStatus(r.PostForm.Get("base_status"))
 	if in.Status, err = canvas.ParseStatus(r.PostForm.Get("status")); err == nil {
@@ -239,7 +240,7 @@ func (h *Handlers) PageSectionPost(w http.ResponseWriter, r *http.Request) {
 
 // saveSection saves the edit; the store checks it against the canvas's
 // template.
-func (h *Handlers) saveSection(r *http.Request, e store.SectionEdit) error {
+func (h *Handlers) saveSection(r *http.Request, e canvas.SectionEdit) error {
 	_, err := h.DB.SaveSection(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), e)
 	return sectionNotFound(err)
 }
@@ -257,7 +258,7 @@ func (h *Handlers) PageSectionStatusPost(w http.ResponseWriter, r *http.Request)
 		base, err = formVersion(r, "base_version")
 	}
 	if err == nil {
-		err = h.saveSection(r, store.SectionEdit{SectionID: r.PathValue("section"), Status: &st, BaseVersion: base})
+		err = h.saveSection(r, canvas.SectionEdit{SectionID: r.PathValue("section"), Status: &st, BaseVersion: base})
 	}
 	if err != nil {
 		h.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { d.StatusErr = msg })

@@ -10,6 +10,8 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/evidence"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
@@ -60,7 +62,7 @@ type card struct {
 	// Long content is cut on the poster; the card links to all of it.
 	Long     bool
 	Comments int
-	Panels   []canvas.Panel
+	Panels   []evidence.Panel
 	// PanelError is set when the evidence could not be loaded; the rest of
 	// the poster still shows.
 	PanelError bool
@@ -98,9 +100,6 @@ type personNote struct{ Name, Role, Text string }
 // longContent is how much text a poster card shows before "read more".
 const longContent = 420
 
-// markdown renders Markdown for a template; the canvas package sanitises.
-func markdown(src string) template.HTML { return canvas.RenderMarkdown(src) }
-
 // stored marks HTML that the store rendered and sanitised when the text was
 // saved as safe to insert.
 func stored(html string) template.HTML { return template.HTML(html) }
@@ -118,10 +117,10 @@ type posterOptions struct {
 	Header   map[string]string
 	// People are the register entries shown in the people grid; nil for a
 	// frozen iteration, whose register is not part of the snapshot.
-	People []canvas.Stakeholder
+	People []people.Stakeholder
 	// Evidence loads a section's panels; nil shows none and makes the
 	// poster read-only.
-	Evidence func(def canvas.SectionDef) ([]canvas.Panel, error)
+	Evidence func(def canvas.SectionDef) ([]evidence.Panel, error)
 	// Full shows whole texts, for print and frozen iterations.
 	Full bool
 }
@@ -165,7 +164,7 @@ func buildPoster(u usecase.UseCase, t *canvas.Template, title, base string, o po
 	return p
 }
 
-func loadPanels(load func(canvas.SectionDef) ([]canvas.Panel, error), def canvas.SectionDef) ([]canvas.Panel, bool) {
+func loadPanels(load func(canvas.SectionDef) ([]evidence.Panel, error), def canvas.SectionDef) ([]evidence.Panel, bool) {
 	panels, err := load(def)
 	return panels, err != nil
 }
@@ -198,7 +197,7 @@ func momentHeads(ms []canvas.Moment) []momentHead {
 // peopleRowFor fills one row of the grid from the register: each entry of
 // the row's kind contributes its note for each moment. A moment nobody has
 // written about shows the template's questions instead.
-func peopleRowFor(c card, people []canvas.Stakeholder) peopleRow {
+func peopleRowFor(c card, people []people.Stakeholder) peopleRow {
 	row := peopleRow{Card: c}
 	for _, m := range c.Def.Moments {
 		cell := peopleCell{Moment: momentHeads([]canvas.Moment{m})[0]}
@@ -218,7 +217,7 @@ func peopleRowFor(c card, people []canvas.Stakeholder) peopleRow {
 	return row
 }
 
-func momentNote(p canvas.Stakeholder, moment string) string {
+func momentNote(p people.Stakeholder, moment string) string {
 	switch moment {
 	case "before":
 		return p.Before
@@ -257,20 +256,20 @@ func (h *Handlers) livePoster(ctx context.Context, v *store.UseCaseView, c canva
 	if err != nil {
 		return poster{}, err
 	}
-	evidence := func(def canvas.SectionDef) ([]canvas.Panel, error) {
-		panels, err := h.Evidence.Panels(ctx, canvas.EvidenceRequest{UseCase: u, Canvas: c, Template: t, Section: def})
+	panelsOf := func(def canvas.SectionDef) ([]evidence.Panel, error) {
+		panels, err := h.Evidence.Panels(ctx, def.Evidence, canvas.EvidenceRequest{UseCase: u, Canvas: c, Template: t, Section: def})
 		if err != nil {
 			h.Log.Error("evidence", "request_id", atrium.RequestIDFrom(ctx), "canvas", c.ID, "section", def.ID, "err", err)
 		}
 		return panels, err
 	}
 	return buildPoster(u, t, c.Title, render.CanvasPath(u.Slug, c.ID), posterOptions{
-		Sections: liveStates(c), Header: c.Header, People: people, Evidence: evidence,
+		Sections: liveStates(c), Header: c.Header, People: people, Evidence: panelsOf,
 	}), nil
 }
 
 // firstItems is at most n panel items, for the poster's compact panels.
-func firstItems(items []canvas.PanelItem, n int) []canvas.PanelItem {
+func firstItems(items []evidence.Item, n int) []evidence.Item {
 	if len(items) > n {
 		return items[:n]
 	}
@@ -294,25 +293,16 @@ func initials(name string) string {
 // kindLabel names a stakeholder kind in the singular, for badges.
 func kindLabel(kind string) string {
 	switch kind {
-	case canvas.DecisionMaker:
+	case people.DecisionMaker:
 		return "Decision-maker"
-	case canvas.User:
+	case people.User:
 		return "User"
-	case canvas.PersonAffected:
+	case people.PersonAffected:
 		return "Person affected"
-	case canvas.Additional:
+	case people.Additional:
 		return "Additional"
-	case canvas.TestPilot:
+	case people.TestPilot:
 		return "Test pilot"
 	}
 	return kind
-}
-
-// clip shortens text to n characters for a select option or a title,
-// never cutting a character in half.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -18,7 +19,7 @@ import (
 type decisionsData struct {
 	render.Frame
 	UseCase render.UseCaseRef
-	Items   []canvas.Decision
+	Items   []decision.Decision
 	CanEdit bool
 }
 
@@ -46,10 +47,10 @@ func (h *Handlers) PageDecisions(w http.ResponseWriter, r *http.Request) {
 type decisionData struct {
 	render.Frame
 	UseCase      render.UseCaseRef
-	Decision     canvas.Decision
+	Decision     decision.Decision
 	Links        []linkView
-	Supersedes   *canvas.Decision
-	SupersededBy []canvas.Decision
+	Supersedes   *decision.Decision
+	SupersededBy []decision.Decision
 	CanEdit      bool
 }
 
@@ -88,14 +89,14 @@ func (h *Handlers) PageDecision(w http.ResponseWriter, r *http.Request) {
 
 // openDecision loads the use case, the decision in the path and the whole
 // log (for what supersedes what).
-func (h *Handlers) openDecision(r *http.Request) (usecase.UseCase, canvas.Decision, []canvas.Decision, error) {
+func (h *Handlers) openDecision(r *http.Request) (usecase.UseCase, decision.Decision, []decision.Decision, error) {
 	u, err := h.DB.GetUseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		return u, canvas.Decision{}, nil, err
+		return u, decision.Decision{}, nil, err
 	}
 	n, err := respond.PathInt(r, "number")
 	if err != nil || n > 1<<30 {
-		return u, canvas.Decision{}, nil, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number"))
+		return u, decision.Decision{}, nil, atrium.Errorf(atrium.NotFound, "decision %q not found", r.PathValue("number"))
 	}
 	d, err := h.DB.GetDecision(r.Context(), u.Slug, int(n))
 	if err != nil {
@@ -108,7 +109,7 @@ func (h *Handlers) openDecision(r *http.Request) (usecase.UseCase, canvas.Decisi
 // linkViews resolves section links to the editor of the first canvas that
 // has the section (or the canvas the link names) and decision links to
 // their record.
-func (h *Handlers) linkViews(r *http.Request, slug string, links []canvas.Link) ([]linkView, error) {
+func (h *Handlers) linkViews(r *http.Request, slug string, links []decision.Link) ([]linkView, error) {
 	var canvases []canvas.Canvas
 	out := make([]linkView, 0, len(links))
 	for _, l := range links {
@@ -139,7 +140,7 @@ func (h *Handlers) linkViews(r *http.Request, slug string, links []canvas.Link) 
 }
 
 // sectionLink finds where a section link points and names it by its title.
-func (h *Handlers) sectionLink(slug string, canvases []canvas.Canvas, l canvas.Link) (href, text string) {
+func (h *Handlers) sectionLink(slug string, canvases []canvas.Canvas, l decision.Link) (href, text string) {
 	canvasID, section, found := strings.Cut(l.Target, "/")
 	if !found {
 		canvasID, section = "", canvasID
@@ -167,7 +168,7 @@ type decisionFormData struct {
 	render.Frame
 	UseCase render.UseCaseRef
 	Form    decisionForm
-	Earlier []canvas.Decision // what it may supersede
+	Earlier []decision.Decision // what it may supersede
 	New     bool
 }
 
@@ -181,7 +182,7 @@ type decisionForm struct {
 	Error                                                      string
 }
 
-func formOfDecision(d canvas.Decision) decisionForm {
+func formOfDecision(d decision.Decision) decisionForm {
 	lines := make([]string, len(d.Links))
 	for i, l := range d.Links {
 		lines[i] = l.Kind + ": " + l.Target
@@ -204,10 +205,10 @@ func readDecisionForm(r *http.Request) decisionForm {
 
 // decision is the record the form describes. Links are lines of
 // "kind: target", optionally followed by " | label".
-func (f decisionForm) decision() (canvas.Decision, error) {
-	d := canvas.Decision{Number: f.Number, Title: f.Title, Context: f.Context, Options: f.Options, Decision: f.Decision,
+func (f decisionForm) decision() (decision.Decision, error) {
+	d := decision.Decision{Number: f.Number, Title: f.Title, Context: f.Context, Options: f.Options, Decision: f.Decision,
 		Rationale: f.Rationale, Consequences: f.Consequences, Status: f.Status, DecidedBy: f.DecidedBy, DecidedAt: f.DecidedAt,
-		Supersedes: f.Supersedes, Version: f.Version, Links: []canvas.Link{}}
+		Supersedes: f.Supersedes, Version: f.Version, Links: []decision.Link{}}
 	for i, line := range strings.Split(f.Links, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -215,10 +216,10 @@ func (f decisionForm) decision() (canvas.Decision, error) {
 		}
 		kind, rest, ok := strings.Cut(line, ":")
 		if !ok || strings.TrimSpace(rest) == "" {
-			return d, atrium.Errorf(atrium.Invalid, "line %d of the links should read kind: target, such as section: requirements (got %q)", i+1, truncateID(line))
+			return d, atrium.Errorf(atrium.Invalid, "line %d of the links should read kind: target, such as section: requirements (got %q)", i+1, atrium.Truncate(line, 80))
 		}
 		target, label, _ := strings.Cut(rest, " | ")
-		d.Links = append(d.Links, canvas.Link{Kind: strings.TrimSpace(kind), Target: strings.TrimSpace(target), Label: strings.TrimSpace(label)})
+		d.Links = append(d.Links, decision.Link{Kind: strings.TrimSpace(kind), Target: strings.TrimSpace(target), Label: strings.TrimSpace(label)})
 	}
 	return d, nil
 }
@@ -250,7 +251,7 @@ func (h *Handlers) decisionFormPage(r *http.Request, form decisionForm, isNew bo
 
 // PageNewDecision serves GET /usecases/{slug}/decisions/new.
 func (h *Handlers) PageNewDecision(w http.ResponseWriter, r *http.Request) {
-	d, err := h.decisionFormPage(r, decisionForm{Status: canvas.Proposed, Links: r.URL.Query().Get("link")}, true)
+	d, err := h.decisionFormPage(r, decisionForm{Status: decision.Proposed, Links: r.URL.Query().Get("link")}, true)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
@@ -305,7 +306,7 @@ func (h *Handlers) PageEditDecisionPost(w http.ResponseWriter, r *http.Request) 
 	}
 	in.Number = int(n)
 	in.Version, err = formVersion(r, "version")
-	var rec canvas.Decision
+	var rec decision.Decision
 	if err == nil {
 		rec, err = in.decision()
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -37,11 +37,11 @@ type stakeholderKind struct{ ID, Label, Help string }
 
 // stakeholderKinds names every kind, in register order.
 var stakeholderKinds = []stakeholderKind{
-	{canvas.DecisionMaker, "Decision-makers", "Who funds the use case, sets its direction and says go or stop."},
-	{canvas.User, "Users", "Who works with the model's output every day."},
-	{canvas.PersonAffected, "People affected", "Who lives with the consequences without necessarily using it."},
-	{canvas.Additional, "Additional stakeholders", "Anyone else with a stake: legal, works council, customers, regulators."},
-	{canvas.TestPilot, "Test pilots", "Who tries the model first. Their subjects are routed to a new version before anyone else."},
+	{people.DecisionMaker, "Decision-makers", "Who funds the use case, sets its direction and says go or stop."},
+	{people.User, "Users", "Who works with the model's output every day."},
+	{people.PersonAffected, "People affected", "Who lives with the consequences without necessarily using it."},
+	{people.Additional, "Additional stakeholders", "Anyone else with a stake: legal, works council, customers, regulators."},
+	{people.TestPilot, "Test pilots", "Who tries the model first. Their subjects are routed to a new version before anyone else."},
 }
 
 // stakeholderForm is one entry as shown and as typed.
@@ -65,15 +65,15 @@ func fieldsFor(f stakeholderForm, prefix string) stakeholderFields {
 	return stakeholderFields{Form: f, Prefix: prefix}
 }
 
-func formOfStakeholder(sh canvas.Stakeholder) stakeholderForm {
+func formOfStakeholder(sh people.Stakeholder) stakeholderForm {
 	return stakeholderForm{ID: sh.ID, Kind: sh.Kind, Name: sh.Name, Role: sh.Role, Contact: sh.Contact, Concerns: sh.Concerns,
 		Before: sh.Before, During: sh.During, After: sh.After, Notes: sh.Notes, Subjects: strings.Join(sh.Subjects, "\n"),
 		SubjectList: sh.Subjects, Version: sh.Version}
 }
 
 // stakeholder is the entry the form describes; subjects are one a line.
-func (f stakeholderForm) stakeholder() canvas.Stakeholder {
-	return canvas.Stakeholder{ID: f.ID, Kind: f.Kind, Name: f.Name, Role: f.Role, Contact: f.Contact, Concerns: f.Concerns,
+func (f stakeholderForm) stakeholder() people.Stakeholder {
+	return people.Stakeholder{ID: f.ID, Kind: f.Kind, Name: f.Name, Role: f.Role, Contact: f.Contact, Concerns: f.Concerns,
 		Before: f.Before, During: f.During, After: f.After, Notes: f.Notes, Subjects: strings.Split(f.Subjects, "\n"), Version: f.Version}
 }
 
@@ -95,7 +95,7 @@ func (h *Handlers) stakeholdersPage(r *http.Request) (stakeholdersData, error) {
 	}
 	kind := r.URL.Query().Get("kind")
 	if kind == "" {
-		kind = canvas.DecisionMaker
+		kind = people.DecisionMaker
 	}
 	d := stakeholdersData{Frame: h.Frame(r, "People · "+u.Name, "usecases"), UseCase: render.RefOf(u),
 		Total: len(list), CanEdit: u.CanEdit(), Add: stakeholderForm{Kind: kind}}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/identity"
@@ -96,7 +95,7 @@ func (h *Handlers) Update(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, atrium.Errorf(atrium.Invalid, "version must be the positive version you read"))
 		return
 	}
-	u, err := h.DB.UpdateUseCase(r.Context(), r.PathValue("slug"), store.UseCasePatch{
+	u, err := h.DB.UpdateUseCase(r.Context(), r.PathValue("slug"), usecase.Patch{
 		Name: in.Name, Summary: in.Summary, Team: in.Team, OwnerID: in.OwnerID, Version: in.Version})
 	h.Reply(w, r, http.StatusOK, u, err)
 }
@@ -245,7 +244,7 @@ func (h *Handlers) ListAudit(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	f, err := auditFilter(r)
+	f, err := respond.AuditFilter(r)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
@@ -253,32 +252,4 @@ func (h *Handlers) ListAudit(w http.ResponseWriter, r *http.Request) {
 	f.ObjectType, f.ObjectID = "usecase", u.ID
 	page, err := h.DB.AuditEntries(r.Context(), f)
 	h.Reply(w, r, http.StatusOK, page, err)
-}
-
-// auditFilter reads the audit filters of a use case's audit list: the same
-// parameters, read the same way, as the audit list of package web.
-func auditFilter(r *http.Request) (store.AuditFilter, error) {
-	q := r.URL.Query()
-	p, err := atrium.ParsePage(q.Get("page_size"), q.Get("page_token"))
-	if err != nil {
-		return store.AuditFilter{}, err
-	}
-	f := store.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), ActorID: q.Get("actor"), Page: p}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if v := q.Get(name); v != "" {
-			t, err := parseWhen(v)
-			if err != nil {
-				return f, atrium.Errorf(atrium.Invalid, "%s must be a date (2026-01-31) or an RFC 3339 time", name)
-			}
-			*dst = t
-		}
-	}
-	return f, nil
-}
-
-func parseWhen(v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	return time.Parse("2006-01-02", v)
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
-	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -205,7 +204,7 @@ func (h *Handlers) EditPost(w http.ResponseWriter, r *http.Request) {
 	if err != nil || version < 1 {
 		err = atrium.Errorf(atrium.Invalid, "the form lost track of which version you edited; reload the page and try again")
 	} else {
-		_, err = h.DB.UpdateUseCase(r.Context(), slug, store.UseCasePatch{Name: &name, Summary: &summary, Version: version})
+		_, err = h.DB.UpdateUseCase(r.Context(), slug, usecase.Patch{Name: &name, Summary: &summary, Version: version})
 	}
 	if err == nil {
 		http.Redirect(w, r, render.UseCasePath(slug)+"?notice=saved", http.StatusSeeOther)

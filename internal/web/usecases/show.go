@@ -130,8 +130,8 @@ func (h *Handlers) useCasePage(r *http.Request) (useCaseData, error) {
 		return d, err
 	}
 	d.Canvases = h.canvasItems(canvases)
-	audit, err := v.Audit(atrium.PageRequest{Size: recentAudit})
-	d.Audit = audit.Items
+	recent, err := v.Audit(atrium.PageRequest{Size: recentAudit})
+	d.Audit = recent.Items
 	return d, err
 }
 

@@ -1,11 +1,15 @@
-package canvas
+package markdown
 
 import (
 	"strings"
 	"testing"
 )
 
-// hostileMarkdown holds texts of at most MaxContent characters that take
+// maxContent is the longest text a section may hold (canvas.MaxContent),
+// the most any caller asks this package to render.
+const maxContent = 50_000
+
+// hostileMarkdown holds texts of at most maxContent characters that take
 // CommonMark renderers seconds or turn into megabytes of HTML.
 var hostileMarkdown = map[string]string{
 	"emphasis":       strings.Repeat("_a*", 16_666),
@@ -29,15 +33,15 @@ var worstAllowed = map[string]string{
 	"prose":     fill("The model scores loan applications for the credit team. "),
 }
 
-// fill repeats s up to MaxContent bytes.
+// fill repeats s up to maxContent bytes.
 func fill(s string) string {
-	return strings.Repeat(s, MaxContent/len(s))
+	return strings.Repeat(s, maxContent/len(s))
 }
 
 func TestRenderCheckedRefusesHostileText(t *testing.T) {
 	for name, src := range hostileMarkdown {
 		t.Run(name, func(t *testing.T) {
-			if len(src) > MaxContent {
+			if len(src) > maxContent {
 				t.Fatalf("input is %d bytes, over the content limit", len(src))
 			}
 			before := Renders()
@@ -51,9 +55,9 @@ func TestRenderCheckedRefusesHostileText(t *testing.T) {
 			if got := Renders() - before; got != 0 {
 				t.Errorf("renders = %d, want 0: the check must come before the renderer", got)
 			}
-			out := RenderMarkdown(src)
+			out := Render(src)
 			if !strings.HasPrefix(string(out), `<pre class="md-plain">`) {
-				t.Errorf("RenderMarkdown = %.60q…, want the plain-text form", out)
+				t.Errorf("Render = %.60q…, want the plain-text form", out)
 			}
 			if len(out) > 6*len(src)+100 {
 				t.Errorf("plain form is %d bytes for %d of text", len(out), len(src))

@@ -1,9 +1,11 @@
-package canvas
+package markdown
 
 import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/markdown/markdowntest"
 )
 
 var (
@@ -50,56 +52,16 @@ func TestUnsafeHTMLDetects(t *testing.T) {
 	}
 }
 
-// xssPayloads are fed to every renderer test here and reused by the
-// round-trip tests, so hostile content also survives export and import.
-var xssPayloads = []string{
-	`<script>alert(1)</script>`,
-	`<SCRIPT SRC=//x.example/x.js></SCRIPT>`,
-	`<img src=x onerror=alert(1)>`,
-	`<img src="x" onerror="alert(1)">`,
-	`[x](javascript:alert(1))`,
-	`[x](JaVaScRiPt:alert(1))`,
-	`[x]( javascript:alert(1) )`,
-	"[x](java\tscript:alert(1))",
-	`[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)`,
-	`[x](vbscript:msgbox(1))`,
-	`<a href="javascript:alert(1)">x</a>`,
-	`<svg onload=alert(1)>`,
-	`<svg><script>alert(1)</script></svg>`,
-	`<iframe src="https://evil.example"></iframe>`,
-	`<form action="https://evil.example"><input type=submit></form>`,
-	`[x](&#106;avascript:alert(1))`,
-	`[x](&#x6A;avascript&#x3A;alert(1))`,
-	`&#106;avascript:alert(1)`,
-	`<javascript:alert(1)>`,
-	`<JAVASCRIPT:alert(1)>`,
-	`![x](javascript:alert(1))`,
-	`![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)`,
-	`![x](data:image/png;base64,iVBORw0KGgo=)`,
-	`[x]: javascript:alert(1)` + "\n\n[y][x]",
-	`<div style="background:url(javascript:alert(1))">x</div>`,
-	`<p style="color:red">x</p>`,
-	`<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>`,
-	"```html\n<script>alert(1)</script>\n```",
-	"`<img src=x onerror=alert(1)>`",
-	`<details open ontoggle=alert(1)>`,
-	`<a href="https://ok.example" onclick="alert(1)">x</a>`,
-	`[x](https://ok.example "title\" onmouseover=\"alert(1)")`,
-	`<!-- <script>alert(1)</script> -->`,
-	`<object data="javascript:alert(1)"></object>`,
-	"| a |\n|---|\n| <script>alert(1)</script> |",
-}
-
-func TestRenderMarkdownIsInert(t *testing.T) {
-	for _, src := range xssPayloads {
-		out := string(RenderMarkdown(src))
+func TestRenderIsInert(t *testing.T) {
+	for _, src := range markdowntest.XSSPayloads {
+		out := string(Render(src))
 		if p := unsafeHTML(out); len(p) > 0 {
-			t.Errorf("RenderMarkdown(%q) = %q: %v", src, out, p)
+			t.Errorf("Render(%q) = %q: %v", src, out, p)
 		}
 	}
 }
 
-func TestRenderMarkdown(t *testing.T) {
+func TestRender(t *testing.T) {
 	for _, tc := range []struct {
 		src  string
 		want []string // substrings of the output
@@ -121,15 +83,15 @@ func TestRenderMarkdown(t *testing.T) {
 		{"[x](&#106;avascript:alert(1))", []string{"<p>x</p>"}, []string{"<a"}},
 		{"javascript:void(0) in prose", []string{"javascript&#58;void(0) in prose"}, nil},
 	} {
-		got := string(RenderMarkdown(tc.src))
+		got := string(Render(tc.src))
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {
-				t.Errorf("RenderMarkdown(%q) = %q, want it to contain %q", tc.src, got, w)
+				t.Errorf("Render(%q) = %q, want it to contain %q", tc.src, got, w)
 			}
 		}
 		for _, w := range tc.not {
 			if strings.Contains(got, w) {
-				t.Errorf("RenderMarkdown(%q) = %q, want no %q", tc.src, got, w)
+				t.Errorf("Render(%q) = %q, want no %q", tc.src, got, w)
 			}
 		}
 	}

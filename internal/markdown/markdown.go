@@ -1,4 +1,7 @@
-package canvas
+// Package markdown turns the Markdown people write — section content,
+// comments, decision text, later pages, documents and release notes — into
+// HTML that is safe to insert into a page.
+package markdown
 
 import (
 	"bytes"
@@ -10,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -24,7 +28,7 @@ import (
 // targets, then bluemonday keeps only an allow-list of elements, attributes
 // and URL schemes.
 var (
-	markdown = goldmark.New(
+	md = goldmark.New(
 		goldmark.WithExtensions(
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 			extension.Strikethrough,
@@ -108,16 +112,16 @@ var renders atomic.Uint64
 func Renders() uint64 { return renders.Load() }
 
 // RenderChecked renders Markdown to HTML that is safe to insert into a page
-// (see RenderMarkdown) and refuses, as invalid, text that would ask the
+// (see Render) and refuses, as invalid, text that would ask the
 // renderer for too much work or grow too large. what names the text in the
 // message ("the content", "the comment").
 func RenderChecked(what, src string) (template.HTML, error) {
 	if why := complexity(src); why != "" {
-		return "", invalid("%s cannot be formatted: %s", what, why)
+		return "", atrium.Errorf(atrium.Invalid, "%s cannot be formatted: %s", what, why)
 	}
 	renders.Add(1)
 	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(src), &buf); err != nil {
+	if err := md.Convert([]byte(src), &buf); err != nil {
 		// goldmark only fails on writer errors, which a bytes.Buffer never
 		// returns; show the text escaped rather than nothing.
 		return plain(src), nil
@@ -129,18 +133,18 @@ func RenderChecked(what, src string) (template.HTML, error) {
 	// keeps the simple page-wide XSS checks meaningful.
 	out = javascriptRE.ReplaceAll(out, []byte("$1&#58;"))
 	if limit := maxGrowth*len(src) + maxGrowthSlack; len(out) > limit {
-		return "", invalid("%s cannot be formatted: it would become %d KB of HTML, more than %d times its length; "+
+		return "", atrium.Errorf(atrium.Invalid, "%s cannot be formatted: it would become %d KB of HTML, more than %d times its length; "+
 			"split it or use less markup", what, len(out)>>10, maxGrowth)
 	}
 	return template.HTML(out), nil
 }
 
-// RenderMarkdown renders section content, comments and decision text to
+// Render renders section content, comments and decision text to
 // HTML that is safe to insert into a page: CommonMark with GitHub tables,
 // strikethrough, task lists and autolinks; no raw HTML, no scripts, no
 // styles, links only to http, https, mailto and relative addresses. Text
 // past the renderer's limits is shown escaped, as preformatted plain text.
-func RenderMarkdown(src string) template.HTML {
+func Render(src string) template.HTML {
 	out, err := RenderChecked("the text", src)
 	if err != nil {
 		return plain(src)
