@@ -31,7 +31,7 @@ func seedDemoCanvas(ctx context.Context, db *store.DB, templates *canvas.Library
 	if err != nil {
 		return fmt.Errorf("demo canvas: %w", err)
 	}
-	if _, err := db.CreateObjective(ctx, slug, cv.ID, t, canvas.Objective{
+	if _, err := db.CreateObjective(ctx, slug, cv.ID, canvas.Objective{
 		SectionID: "objective-setting", Metric: "AUC", Comparator: ">=", Target: 0.78,
 		MeasuredAt: canvas.AtEvaluation, MinSamples: 5000,
 		Notes: "Measured on the frozen reference slice before any release; below this the score does not separate good and bad risks well enough to help officers.",

@@ -60,7 +60,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer lock.Release()
-	db, err := store.Open(ctx, c.DB)
+	db, err := store.Open(ctx, c.DB, store.WithTemplates(templates))
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := web.New(web.Options{
 		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, SessionTTL: c.SessionTTL, Version: version,
-		Templates: templates,
 	})
 	if err != nil {
 		return err

@@ -126,20 +126,7 @@ func (db *DB) Checkpoints(ctx context.Context) ([]string, error) {
 }
 
 func checkpoints(q querier) ([]string, error) {
-	rows, err := q.query(`SELECT note FROM audit_checkpoints ORDER BY size`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(q, scanOne[string], `SELECT note FROM audit_checkpoints ORDER BY size`)
 }
 
 // AuditHeadSize returns the size counter the log keeps beside its entries.
@@ -156,7 +143,7 @@ func auditHeadSize(q querier) (int64, error) {
 
 const auditCols = `seq, at, actor_id, action, object_type, object_id, request_id, commitment, prev_hash, hash`
 
-func scanEntry(sc interface{ Scan(...any) error }) (audit.Entry, error) {
+func scanEntry(sc scanner) (audit.Entry, error) {
 	var e audit.Entry
 	err := sc.Scan(&e.Seq, ts{&e.At}, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.RequestID, &e.Commitment, &e.PrevHash, &e.Hash)
 	return e, err
@@ -169,21 +156,13 @@ func (db *DB) AllAuditEntries(ctx context.Context, fn func(audit.Entry) error) e
 }
 
 func allAuditEntries(q querier, fn func(audit.Entry) error) error {
-	rows, err := q.query(`SELECT ` + auditCols + ` FROM audit_entries ORDER BY seq`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanEntry(rows)
+	return each(q, func(sc scanner) error {
+		e, err := scanEntry(sc)
 		if err != nil {
 			return err
 		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return fn(e)
+	}, `SELECT `+auditCols+` FROM audit_entries ORDER BY seq`)
 }
 
 // AuditSnapshot is the audit log as one moment saw it: entries, stored
@@ -228,6 +207,10 @@ type AuditRecord struct {
 
 // AuditEntries lists entries newest first.
 func (db *DB) AuditEntries(ctx context.Context, f audit.Filter) (atrium.Page[AuditRecord], error) {
+	return auditEntries(db.reader(ctx), f)
+}
+
+func auditEntries(q querier, f audit.Filter) (atrium.Page[AuditRecord], error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -249,28 +232,24 @@ func (db *DB) AuditEntries(ctx context.Context, f audit.Filter) (atrium.Page[Aud
 	if !f.Until.IsZero() {
 		add("a.at < $%d", formatTime(f.Until))
 	}
-	q := `SELECT a.seq, a.at, a.actor_id, a.action, a.object_type, a.object_id, a.request_id, a.commitment, a.prev_hash, a.hash,
+	query := `SELECT a.seq, a.at, a.actor_id, a.action, a.object_type, a.object_id, a.request_id, a.commitment, a.prev_hash, a.hash,
 		COALESCE(u.name, a.actor_id), COUNT(*) OVER()
 		FROM audit_entries a LEFT JOIN users u ON u.id = a.actor_id`
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	args = append(args, f.Page.Size, f.Page.Offset)
-	q += fmt.Sprintf(" ORDER BY a.seq DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
-	rows, err := db.reader(ctx).query(q, args...)
-	if err != nil {
-		return atrium.Page[AuditRecord]{}, db.classify(err)
-	}
-	defer rows.Close()
-	page := atrium.Page[AuditRecord]{Items: []AuditRecord{}}
-	for rows.Next() {
+	query += fmt.Sprintf(" ORDER BY a.seq DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
+	var page atrium.Page[AuditRecord]
+	items, err := collect(q, func(sc scanner) (AuditRecord, error) {
 		var r AuditRecord
 		e := &r.Entry
-		if err := rows.Scan(&e.Seq, ts{&e.At}, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.RequestID, &e.Commitment, &e.PrevHash, &e.Hash, &r.ActorName, &page.Total); err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, r)
+		err := sc.Scan(&e.Seq, ts{&e.At}, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.RequestID, &e.Commitment, &e.PrevHash, &e.Hash, &r.ActorName, &page.Total)
+		return r, err
+	}, query, args...)
+	if err != nil {
+		return atrium.Page[AuditRecord]{Items: []AuditRecord{}}, err
 	}
-	page.NextPageToken = f.Page.NextToken(page.Total)
-	return page, rows.Err()
+	page.Items, page.NextPageToken = items, f.Page.NextToken(page.Total)
+	return page, nil
 }

@@ -23,7 +23,7 @@ type CanvasSummary struct {
 const canvasCols = `c.id, c.usecase_id, c.template_id, c.title, c.header, c.version, c.created_at, c.updated_at,
 	(SELECT COUNT(*) FROM canvas_iterations i WHERE i.canvas_id = c.id)`
 
-func scanCanvas(sc interface{ Scan(...any) error }) (canvas.Canvas, error) {
+func scanCanvas(sc scanner) (canvas.Canvas, error) {
 	var c canvas.Canvas
 	var header string
 	if err := sc.Scan(&c.ID, &c.UseCaseID, &c.TemplateID, &c.Title, &header, &c.Version, ts{&c.CreatedAt}, ts{&c.UpdatedAt}, &c.Iterations); err != nil {
@@ -101,27 +101,40 @@ func (db *DB) writeUseCase(ctx context.Context, slug string, min usecase.Role, w
 }
 
 // writeCanvas is writeUseCase for a change to one canvas: fn gets the canvas,
-// locked, and must be given the canvas's own template.
-func (db *DB) writeCanvas(ctx context.Context, slug, canvasID string, t *canvas.Template, min usecase.Role, what string, fn func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error) error {
+// locked.
+func (db *DB) writeCanvas(ctx context.Context, slug, canvasID string, min usecase.Role, what string, fn func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error) error {
 	return db.writeUseCase(ctx, slug, min, what, func(tx *Tx, u usecase.UseCase) error {
 		c, err := tx.lockCanvas(u, canvasID)
 		if err != nil {
-			return err
-		}
-		if err := checkTemplate(t, c); err != nil {
 			return err
 		}
 		return fn(tx, u, &c)
 	})
 }
 
-// checkTemplate refuses a template other than the canvas's own (nil passes
-// for calls that do not need one).
-func checkTemplate(t *canvas.Template, c canvas.Canvas) error {
-	if t != nil && t.ID != c.TemplateID {
-		return atrium.Errorf(atrium.Invalid, "canvas %s is made from template %q, not %q", c.ID, c.TemplateID, t.ID)
+// templateOf returns the template canvas c is made from. A canvas whose
+// template the server no longer offers (a team's template removed from
+// --templates) cannot be changed until it is offered again.
+func (db *DB) templateOf(c canvas.Canvas) (*canvas.Template, error) {
+	t, ok := db.templates.Get(c.TemplateID)
+	if !ok {
+		return nil, atrium.Errorf(atrium.Unavailable,
+			"this canvas uses the template %q, which this server does not offer; start it with --templates naming the folder that holds it", c.TemplateID)
 	}
-	return nil
+	return t, nil
+}
+
+// offered returns the library's template with t's id, refusing one the
+// server does not offer.
+func (db *DB) offered(t *canvas.Template) (*canvas.Template, error) {
+	if t == nil {
+		return nil, atrium.Errorf(atrium.Invalid, "a canvas needs a template")
+	}
+	lib, ok := db.templates.Get(t.ID)
+	if !ok {
+		return nil, atrium.Errorf(atrium.Invalid, "template %q is not offered on this server", t.ID)
+	}
+	return lib, nil
 }
 
 // readCanvas resolves the use case and one of its canvases for a read.
@@ -153,13 +166,14 @@ func (db *DB) CreateCanvas(ctx context.Context, slug string, t *canvas.Template,
 // role), all in one transaction: an import that fails half-way leaves
 // nothing behind. Sections not in the template are refused.
 func (db *DB) ImportCanvas(ctx context.Context, slug string, t *canvas.Template, title string, header map[string]string, sections map[string]canvas.SnapshotItem) (canvas.Canvas, error) {
-	if t == nil {
-		return canvas.Canvas{}, atrium.Errorf(atrium.Invalid, "a canvas needs a template")
+	t, err := db.offered(t)
+	if err != nil {
+		return canvas.Canvas{}, err
 	}
 	if strings.TrimSpace(title) == "" {
 		title = t.Name
 	}
-	title, err := canvas.NormalizeTitle(title)
+	title, err = canvas.NormalizeTitle(title)
 	if err != nil {
 		return canvas.Canvas{}, err
 	}
@@ -257,26 +271,21 @@ func (db *DB) ListCanvases(ctx context.Context, slug string) ([]canvas.Canvas, e
 	if err != nil {
 		return nil, db.classify(err)
 	}
-	rows, err := r.query(`SELECT `+canvasCols+` FROM canvases c WHERE c.usecase_id = $1 ORDER BY c.created_at, c.id`, u.ID)
-	if err != nil {
-		return nil, db.classify(err)
-	}
-	defer rows.Close()
-	out := []canvas.Canvas{}
-	for rows.Next() {
-		c, err := scanCanvas(rows)
-		if err != nil {
-			return nil, err
-		}
+	return listCanvases(r, u)
+}
+
+func listCanvases(q querier, u usecase.UseCase) ([]canvas.Canvas, error) {
+	out, err := collect(q, func(sc scanner) (canvas.Canvas, error) {
+		c, err := scanCanvas(sc)
 		c.UseCaseSlug = u.Slug
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.classify(err)
-	}
-	sections, err := loadSections(r, `IN (SELECT id FROM canvases WHERE usecase_id = $1)`, u.ID)
+		return c, err
+	}, `SELECT `+canvasCols+` FROM canvases c WHERE c.usecase_id = $1 ORDER BY c.created_at, c.id`, u.ID)
 	if err != nil {
-		return nil, db.classify(err)
+		return nil, err
+	}
+	sections, err := loadSections(q, `IN (SELECT id FROM canvases WHERE usecase_id = $1)`, u.ID)
+	if err != nil {
+		return nil, err
 	}
 	for i := range out {
 		if s := sections[out[i].ID]; s != nil {
@@ -301,70 +310,76 @@ func (db *DB) CanvasSummaries(ctx context.Context, useCaseIDs []string) (map[str
 	}
 	in := `(` + strings.Join(marks, ", ") + `)`
 	r := db.reader(ctx)
-	rows, err := r.query(`SELECT c.id, c.usecase_id, c.template_id, c.title,
-			(SELECT COUNT(*) FROM canvas_iterations i WHERE i.canvas_id = c.id)
-		FROM canvases c WHERE c.usecase_id IN `+in+` ORDER BY c.created_at, c.id`, args...)
-	if err != nil {
-		return nil, db.classify(err)
-	}
-	defer rows.Close()
 	pos := map[string]int{} // canvas id → its index in out[use case id]
-	for rows.Next() {
+	err := each(r, func(sc scanner) error {
 		s := CanvasSummary{Counts: map[canvas.Status]int{}}
-		if err := rows.Scan(&s.ID, &s.UseCaseID, &s.TemplateID, &s.Title, &s.Iterations); err != nil {
-			return nil, err
+		if err := sc.Scan(&s.ID, &s.UseCaseID, &s.TemplateID, &s.Title, &s.Iterations); err != nil {
+			return err
 		}
 		out[s.UseCaseID] = append(out[s.UseCaseID], s)
 		pos[s.ID] = len(out[s.UseCaseID]) - 1
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.classify(err)
-	}
-	rows.Close()
-	counts, err := r.query(`SELECT c.id, c.usecase_id, s.status, COUNT(*) FROM canvas_sections s JOIN canvases c ON c.id = s.canvas_id
-		WHERE c.usecase_id IN `+in+` GROUP BY c.id, c.usecase_id, s.status`, args...)
+		return nil
+	}, `SELECT c.id, c.usecase_id, c.template_id, c.title,
+			(SELECT COUNT(*) FROM canvas_iterations i WHERE i.canvas_id = c.id)
+		FROM canvases c WHERE c.usecase_id IN `+in+` ORDER BY c.created_at, c.id`, args...)
 	if err != nil {
-		return nil, db.classify(err)
+		return nil, err
 	}
-	defer counts.Close()
-	for counts.Next() {
+	err = each(r, func(sc scanner) error {
 		var id, uc string
 		var st canvas.Status
 		var n int
-		if err := counts.Scan(&id, &uc, &st, &n); err != nil {
-			return nil, err
+		if err := sc.Scan(&id, &uc, &st, &n); err != nil {
+			return err
 		}
 		if i, ok := pos[id]; ok {
 			out[uc][i].Counts[st] = n
 		}
+		return nil
+	}, `SELECT c.id, c.usecase_id, s.status, COUNT(*) FROM canvas_sections s JOIN canvases c ON c.id = s.canvas_id
+		WHERE c.usecase_id IN `+in+` GROUP BY c.id, c.usecase_id, s.status`, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, db.classify(counts.Err())
+	return out, nil
 }
 
 // GetCanvas returns a canvas with every saved section, and the use case it
 // belongs to with the actor's role on it.
 func (db *DB) GetCanvas(ctx context.Context, slug, canvasID string) (canvas.Canvas, usecase.UseCase, error) {
-	r, u, c, err := db.readCanvas(ctx, slug, canvasID)
-	if err != nil {
-		return canvas.Canvas{}, usecase.UseCase{}, err
-	}
-	sections, err := loadSections(r, `= $1`, c.ID)
+	r := db.reader(ctx)
+	u, err := getUseCase(ctx, r, slug)
 	if err != nil {
 		return canvas.Canvas{}, usecase.UseCase{}, db.classify(err)
 	}
-	if s := sections[c.ID]; s != nil {
-		c.Sections = s
+	c, err := getCanvas(r, u, canvasID)
+	if err != nil {
+		return canvas.Canvas{}, usecase.UseCase{}, db.classify(err)
 	}
 	return c, u, nil
 }
 
-// UpdateCanvasHeader changes a canvas's title (nil keeps it) and header
-// fields (merged into the current ones; nil keeps them all) for an editor.
-// version must be the canvas version the change was made from.
-func (db *DB) UpdateCanvasHeader(ctx context.Context, slug, canvasID string, t *canvas.Template, title *string, header map[string]string, version int64) (canvas.Canvas, error) {
-	if t == nil {
-		return canvas.Canvas{}, atrium.Errorf(atrium.Invalid, "changing a canvas header needs its template")
+// getCanvas loads a canvas of u with every saved section.
+func getCanvas(q querier, u usecase.UseCase, id string) (canvas.Canvas, error) {
+	c, err := canvasOf(q, u, id)
+	if err != nil {
+		return c, err
 	}
+	sections, err := loadSections(q, `= $1`, c.ID)
+	if err != nil {
+		return canvas.Canvas{}, err
+	}
+	if s := sections[c.ID]; s != nil {
+		c.Sections = s
+	}
+	return c, nil
+}
+
+// UpdateCanvasHeader changes a canvas's title (nil keeps it) and header
+// fields (merged into the current ones; nil keeps them all) for an editor,
+// checked against the canvas's template. version must be the canvas version
+// the change was made from.
+func (db *DB) UpdateCanvasHeader(ctx context.Context, slug, canvasID string, title *string, header map[string]string, version int64) (canvas.Canvas, error) {
 	var newTitle string
 	if title != nil {
 		var err error
@@ -373,13 +388,17 @@ func (db *DB) UpdateCanvasHeader(ctx context.Context, slug, canvasID string, t *
 		}
 	}
 	var out canvas.Canvas
-	err := db.writeCanvas(ctx, slug, canvasID, t, usecase.Editor, "changing a canvas header", func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error {
+	err := db.writeCanvas(ctx, slug, canvasID, usecase.Editor, "changing a canvas header", func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error {
+		t, err := db.templateOf(*c)
+		if err != nil {
+			return err
+		}
 		if version != c.Version {
 			return atrium.Errorf(atrium.Conflict, "the canvas header was changed by someone else (now version %d, you edited version %d); reload and try again", c.Version, version)
 		}
 		next := maps.Clone(c.Header)
 		maps.Copy(next, header)
-		next, err := canvas.NormalizeHeader(t, next)
+		next, err = canvas.NormalizeHeader(t, next)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -20,6 +21,7 @@ import (
 	"github.com/ncruces/go-sqlite3/ext/unicode"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
 )
 
 // DB is a handle on the database. For SQLite it holds one connection for
@@ -31,14 +33,41 @@ type DB struct {
 	dialect dialect
 	url     string
 	now     func() time.Time
+	// templates are the canvas templates the server offers; every change to
+	// a canvas is checked against the canvas's own.
+	templates *canvas.Library
+	// accessCount, when set, counts the use-case access checks (see
+	// CountAccess).
+	accessCount *atomic.Int64
 }
+
+// Option configures a DB when it is opened.
+type Option func(*DB)
+
+// WithTemplates gives the store the canvas templates the server offers: the
+// built-in ones and a team's own. Without it the store knows the built-in
+// ones only, and refuses changes to a canvas made from any other.
+func WithTemplates(lib *canvas.Library) Option {
+	return func(db *DB) {
+		if lib != nil {
+			db.templates = lib
+		}
+	}
+}
+
+// CountAccess makes the store add one to n each time it works out an actor's
+// role on a use case, so that a test can check how often one request does.
+func CountAccess(n *atomic.Int64) Option { return func(db *DB) { db.accessCount = n } }
 
 // Open connects to the database named by url — a postgres:// URL, or a path
 // to an SQLite file (created if missing) — and applies pending migrations.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	db, err := open(url, true)
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range opts {
+		o(db)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
@@ -54,10 +83,23 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // OpenNoMigrate connects to an existing database without migrating, for
 // tools that must look at a database as it is. A missing SQLite file is an
 // error, not a new empty database.
-func OpenNoMigrate(url string) (*DB, error) { return open(url, false) }
+func OpenNoMigrate(url string, opts ...Option) (*DB, error) {
+	db, err := open(url, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opts {
+		o(db)
+	}
+	return db, nil
+}
 
 func open(url string, create bool) (*DB, error) {
-	db := &DB{url: url, now: func() time.Time { return time.Now().UTC() }}
+	builtin, err := canvas.NewLibrary(canvas.Builtin()...)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{url: url, now: func() time.Time { return time.Now().UTC() }, templates: builtin}
 	if IsPostgres(url) {
 		pool, err := sql.Open("pgx", url)
 		if err != nil {
@@ -113,6 +155,9 @@ func sqliteExtensions(c *sqlite3.Conn) error {
 func IsPostgres(url string) bool {
 	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }
+
+// Templates returns the canvas templates the store was opened with.
+func (db *DB) Templates() *canvas.Library { return db.templates }
 
 // Dialect returns "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect.name }
@@ -181,7 +226,11 @@ func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
 type querier interface {
 	query(q string, args ...any) (*sql.Rows, error)
 	queryRow(q string, args ...any) *sql.Row
+	// store is the DB the queries go to, for classify.
+	store() *DB
 }
+
+func (tx *Tx) store() *DB { return tx.db }
 
 // reader runs queries on the read pool.
 type reader struct {
@@ -198,6 +247,8 @@ func (r reader) query(q string, args ...any) (*sql.Rows, error) {
 func (r reader) queryRow(q string, args ...any) *sql.Row {
 	return r.db.read.QueryRowContext(r.ctx, r.db.dialect.rebind(q), args...)
 }
+
+func (r reader) store() *DB { return r.db }
 
 // classify turns driver errors into typed ones: no rows → NotFound, unique
 // violations → Conflict, a dead connection → Unavailable.

@@ -17,7 +17,7 @@ const decisionCols = `d.id, d.number, d.usecase_id, d.title, d.context, d.option
 
 const decisionFrom = ` FROM decisions d LEFT JOIN users p ON p.id = d.author_id`
 
-func scanDecision(sc interface{ Scan(...any) error }) (decision.Decision, error) {
+func scanDecision(sc scanner) (decision.Decision, error) {
 	var d decision.Decision
 	var links string
 	if err := sc.Scan(&d.ID, &d.Number, &d.UseCaseID, &d.Title, &d.Context, &d.Options, &d.Decision, &d.Rationale, &d.Consequences, &d.Status,
@@ -45,20 +45,11 @@ func (db *DB) Decisions(ctx context.Context, slug string) ([]decision.Decision, 
 	if err != nil {
 		return nil, db.classify(err)
 	}
-	rows, err := r.query(`SELECT `+decisionCols+decisionFrom+` WHERE d.usecase_id = $1 ORDER BY d.number`, u.ID)
-	if err != nil {
-		return nil, db.classify(err)
-	}
-	defer rows.Close()
-	out := []decision.Decision{}
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, db.classify(rows.Err())
+	return decisions(r, u)
+}
+
+func decisions(q querier, u usecase.UseCase) ([]decision.Decision, error) {
+	return collect(q, scanDecision, `SELECT `+decisionCols+decisionFrom+` WHERE d.usecase_id = $1 ORDER BY d.number`, u.ID)
 }
 
 // GetDecision returns decision number n of a use case.

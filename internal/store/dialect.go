@@ -1,6 +1,8 @@
 package store
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"net"
 	"strings"
@@ -57,6 +59,11 @@ func (d dialect) isUnique(err error) bool {
 }
 
 func (d dialect) isUnavailable(err error) bool {
+	// A connection that died under an open transaction: the transaction's
+	// next statement hears of it only as a bad or finished connection.
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
 	var ne net.Error
 	if errors.As(err, &ne) {
 		return true

@@ -31,7 +31,7 @@ const grantCols = `g.id, COALESCE(g.user_id, ''), COALESCE(p.email, ''), COALESC
 
 const grantFrom = ` FROM usecase_grants g LEFT JOIN users p ON p.id = g.user_id LEFT JOIN teams t ON t.id = g.team_id`
 
-func scanGrant(sc interface{ Scan(...any) error }, a atrium.Actor) (usecase.Grant, error) {
+func scanGrant(sc scanner, a atrium.Actor) (usecase.Grant, error) {
 	var g usecase.Grant
 	err := sc.Scan(&g.ID, &g.UserID, &g.UserEmail, &g.UserName, &g.TeamID, &g.TeamSlug, &g.TeamName, &g.Role, &g.Visible)
 	// Administrators may see everyone; so may Atrium itself.
@@ -47,22 +47,15 @@ func (db *DB) Grants(ctx context.Context, slug string) ([]usecase.Grant, error) 
 	if err != nil {
 		return nil, db.classify(err)
 	}
-	a := actorOf(ctx)
-	rows, err := r.query(`SELECT `+grantCols+grantFrom+` WHERE g.usecase_id = $1 ORDER BY g.id`, u.ID, a.UserID)
-	if err != nil {
-		return nil, db.classify(err)
-	}
-	defer rows.Close()
-	out := []usecase.Grant{}
-	for rows.Next() {
-		g, err := scanGrant(rows, a)
-		if err != nil {
-			return nil, err
-		}
+	return grants(r, actorOf(ctx), u)
+}
+
+func grants(q querier, a atrium.Actor, u usecase.UseCase) ([]usecase.Grant, error) {
+	return collect(q, func(sc scanner) (usecase.Grant, error) {
+		g, err := scanGrant(sc, a)
 		g.UseCaseID = u.ID
-		out = append(out, g)
-	}
-	return out, rows.Err()
+		return g, err
+	}, `SELECT `+grantCols+grantFrom+` WHERE g.usecase_id = $1 ORDER BY g.id`, u.ID, a.UserID)
 }
 
 // PutGrant gives a user (by id or e-mail) or a team (by slug) a role on a

@@ -32,17 +32,18 @@ func nameOf(q querier, userID string) (string, error) {
 // and have no gaps, also when several people publish at once: each is
 // computed under the canvas lock. If the template has an "iteration" header
 // field, the snapshot and the live canvas carry the new number in it.
-func (db *DB) PublishIteration(ctx context.Context, slug, canvasID string, t *canvas.Template, message string) (canvas.Iteration, error) {
-	if t == nil {
-		return canvas.Iteration{}, atrium.Errorf(atrium.Invalid, "publishing an iteration needs the canvas's template")
-	}
+func (db *DB) PublishIteration(ctx context.Context, slug, canvasID string, message string) (canvas.Iteration, error) {
 	message, err := atrium.CheckText("message", message, maxIterationMessage, false, true)
 	if err != nil {
 		return canvas.Iteration{}, err
 	}
 	a := actorOf(ctx)
 	var it canvas.Iteration
-	err = db.writeCanvas(ctx, slug, canvasID, t, usecase.Editor, "publishing an iteration", func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error {
+	err = db.writeCanvas(ctx, slug, canvasID, usecase.Editor, "publishing an iteration", func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error {
+		t, err := db.templateOf(*c)
+		if err != nil {
+			return err
+		}
 		var n int
 		if err := tx.queryRow(`SELECT COALESCE(MAX(number), 0) + 1 FROM canvas_iterations WHERE canvas_id = $1`, c.ID).Scan(&n); err != nil {
 			return err
@@ -116,21 +117,16 @@ func (db *DB) Iterations(ctx context.Context, slug, canvasID string) ([]canvas.I
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.query(`SELECT i.number, i.message, i.author_id, COALESCE(p.name, i.author_id), i.created_at
-		FROM canvas_iterations i LEFT JOIN users p ON p.id = i.author_id WHERE i.canvas_id = $1 ORDER BY i.number DESC`, c.ID)
-	if err != nil {
-		return nil, db.classify(err)
-	}
-	defer rows.Close()
-	out := []canvas.Iteration{}
-	for rows.Next() {
+	return iterations(r, c)
+}
+
+func iterations(q querier, c canvas.Canvas) ([]canvas.Iteration, error) {
+	return collect(q, func(sc scanner) (canvas.Iteration, error) {
 		var it canvas.Iteration
-		if err := rows.Scan(&it.Number, &it.Message, &it.AuthorID, &it.AuthorName, ts{&it.CreatedAt}); err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, db.classify(rows.Err())
+		err := sc.Scan(&it.Number, &it.Message, &it.AuthorID, &it.AuthorName, ts{&it.CreatedAt})
+		return it, err
+	}, `SELECT i.number, i.message, i.author_id, COALESCE(p.name, i.author_id), i.created_at
+		FROM canvas_iterations i LEFT JOIN users p ON p.id = i.author_id WHERE i.canvas_id = $1 ORDER BY i.number DESC`, c.ID)
 }
 
 // GetIteration returns published iteration n of a canvas with its snapshot,
@@ -164,22 +160,21 @@ func (db *DB) getIteration(ctx context.Context, slug, canvasID string, n int, re
 	if !rendered {
 		return it, nil
 	}
-	rows, err := r.query(`SELECT section_id, html FROM canvas_iteration_html WHERE canvas_id = $1 AND number = $2`, c.ID, n)
-	if err != nil {
-		return canvas.Iteration{}, db.classify(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err = each(r, func(sc scanner) error {
 		var id, html string
-		if err := rows.Scan(&id, &html); err != nil {
-			return canvas.Iteration{}, db.classify(err)
+		if err := sc.Scan(&id, &html); err != nil {
+			return err
 		}
 		if item, ok := it.Snapshot.Sections[id]; ok {
 			item.HTML = html
 			it.Snapshot.Sections[id] = item
 		}
+		return nil
+	}, `SELECT section_id, html FROM canvas_iteration_html WHERE canvas_id = $1 AND number = $2`, c.ID, n)
+	if err != nil {
+		return canvas.Iteration{}, err
 	}
-	return it, db.classify(rows.Err())
+	return it, nil
 }
 
 // putIterationHTML stores the rendered sections of iteration n.

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
 )
 
 //go:embed migrations
@@ -87,16 +89,14 @@ func (db *DB) Migrations(ctx context.Context) ([]Migration, error) {
 		return nil, err
 	}
 	applied := map[string]bool{}
-	rows, err := db.reader(ctx).query(`SELECT version FROM schema_migrations`)
-	if err == nil {
-		defer rows.Close()
-		for rows.Next() {
-			var v string
-			if err := rows.Scan(&v); err != nil {
-				return nil, err
-			}
-			applied[v] = true
-		}
+	// A database without the table has no migration applied; one that
+	// cannot be reached says so.
+	versions, err := collect(db.reader(ctx), scanOne[string], `SELECT version FROM schema_migrations`)
+	if atrium.KindOf(err) == atrium.Unavailable {
+		return nil, err
+	}
+	for _, v := range versions {
+		applied[v] = true
 	}
 	var out []Migration
 	for _, f := range files {

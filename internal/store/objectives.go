@@ -12,7 +12,7 @@ import (
 
 const objectiveCols = `id, canvas_id, section_id, metric, comparator, target, unit, measured_at, time_window, min_samples, notes, created_at, updated_at`
 
-func scanObjective(sc interface{ Scan(...any) error }) (canvas.Objective, error) {
+func scanObjective(sc scanner) (canvas.Objective, error) {
 	var o canvas.Objective
 	err := sc.Scan(&o.ID, &o.CanvasID, &o.SectionID, &o.Metric, &o.Comparator, &o.Target, &o.Unit, &o.MeasuredAt, &o.Window,
 		&o.MinSamples, &o.Notes, ts{&o.CreatedAt}, ts{&o.UpdatedAt})
@@ -31,44 +31,35 @@ func (db *DB) Objectives(ctx context.Context, slug, canvasID string) ([]canvas.O
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.query(`SELECT `+objectiveCols+` FROM objectives WHERE canvas_id = $1 ORDER BY section_id, id`, c.ID)
-	if err != nil {
-		return nil, db.classify(err)
-	}
-	defer rows.Close()
-	out := []canvas.Objective{}
-	for rows.Next() {
-		o, err := scanObjective(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, db.classify(rows.Err())
+	return objectives(r, c)
+}
+
+func objectives(q querier, c canvas.Canvas) ([]canvas.Objective, error) {
+	return collect(q, scanObjective, `SELECT `+objectiveCols+` FROM objectives WHERE canvas_id = $1 ORDER BY section_id, id`, c.ID)
 }
 
 // CreateObjective adds a measurable objective to an objective section of a
-// canvas (editor role). t is the canvas's template; the section must be one
-// of its sections that holds objectives.
-func (db *DB) CreateObjective(ctx context.Context, slug, canvasID string, t *canvas.Template, o canvas.Objective) (canvas.Objective, error) {
-	if t == nil {
-		return o, atrium.Errorf(atrium.Invalid, "adding an objective needs the canvas's template")
-	}
-	if def, _, ok := t.Section(o.SectionID); !ok || !def.Objectives {
-		return o, atrium.Errorf(atrium.Invalid, "section %q of template %q does not hold objectives", o.SectionID, t.ID)
-	}
+// canvas (editor role): the section must be one of the canvas's template's
+// sections that hold objectives.
+func (db *DB) CreateObjective(ctx context.Context, slug, canvasID string, o canvas.Objective) (canvas.Objective, error) {
 	if err := o.Normalize(); err != nil {
 		return o, err
 	}
 	var out canvas.Objective
-	err := db.writeCanvas(ctx, slug, canvasID, t, usecase.Editor, "adding an objective", func(tx *Tx, _ usecase.UseCase, c *canvas.Canvas) error {
+	err := db.writeCanvas(ctx, slug, canvasID, usecase.Editor, "adding an objective", func(tx *Tx, _ usecase.UseCase, c *canvas.Canvas) error {
+		t, err := db.templateOf(*c)
+		if err != nil {
+			return err
+		}
+		if def, _, ok := t.Section(o.SectionID); !ok || !def.Objectives {
+			return atrium.Errorf(atrium.Invalid, "section %q of template %q does not hold objectives", o.SectionID, t.ID)
+		}
 		var id int64
 		if err := tx.queryRow(`INSERT INTO objectives (canvas_id, section_id, metric, comparator, target, unit, measured_at, time_window, min_samples, notes, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
 			c.ID, o.SectionID, o.Metric, o.Comparator, o.Target, o.Unit, o.MeasuredAt, o.Window, o.MinSamples, o.Notes, formatTime(tx.now)).Scan(&id); err != nil {
 			return fmt.Errorf("insert objective: %w", err)
 		}
-		var err error
 		if out, err = getObjective(tx, c.ID, id); err != nil {
 			return err
 		}
@@ -81,7 +72,7 @@ func (db *DB) CreateObjective(ctx context.Context, slug, canvasID string, t *can
 // role); the canvas and section it belongs to stay as they are.
 func (db *DB) UpdateObjective(ctx context.Context, slug, canvasID string, o canvas.Objective) (canvas.Objective, error) {
 	var out canvas.Objective
-	err := db.writeCanvas(ctx, slug, canvasID, nil, usecase.Editor, "changing an objective", func(tx *Tx, _ usecase.UseCase, c *canvas.Canvas) error {
+	err := db.writeCanvas(ctx, slug, canvasID, usecase.Editor, "changing an objective", func(tx *Tx, _ usecase.UseCase, c *canvas.Canvas) error {
 		cur, err := getObjective(tx, c.ID, o.ID)
 		if err != nil {
 			return err
@@ -105,7 +96,7 @@ func (db *DB) UpdateObjective(ctx context.Context, slug, canvasID string, o canv
 
 // DeleteObjective removes an objective from a canvas (editor role).
 func (db *DB) DeleteObjective(ctx context.Context, slug, canvasID string, id int64) error {
-	return db.writeCanvas(ctx, slug, canvasID, nil, usecase.Editor, "removing an objective", func(tx *Tx, _ usecase.UseCase, c *canvas.Canvas) error {
+	return db.writeCanvas(ctx, slug, canvasID, usecase.Editor, "removing an objective", func(tx *Tx, _ usecase.UseCase, c *canvas.Canvas) error {
 		res, err := tx.exec(`DELETE FROM objectives WHERE id = $1 AND canvas_id = $2`, id, c.ID)
 		if err != nil {
 			return err

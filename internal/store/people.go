@@ -13,7 +13,7 @@ import (
 
 const stakeholderCols = `id, usecase_id, kind, name, role, contact, concerns, before_text, during_text, after_text, notes, subjects, version, created_at, updated_at`
 
-func scanStakeholder(sc interface{ Scan(...any) error }) (people.Stakeholder, error) {
+func scanStakeholder(sc scanner) (people.Stakeholder, error) {
 	var s people.Stakeholder
 	var subjects string
 	if err := sc.Scan(&s.ID, &s.UseCaseID, &s.Kind, &s.Name, &s.Role, &s.Contact, &s.Concerns, &s.Before, &s.During, &s.After, &s.Notes,
@@ -58,20 +58,11 @@ func (db *DB) Stakeholders(ctx context.Context, slug string) ([]people.Stakehold
 	if err != nil {
 		return nil, db.classify(err)
 	}
-	rows, err := r.query(`SELECT `+stakeholderCols+` FROM stakeholders WHERE usecase_id = $1 ORDER BY id`, u.ID)
-	if err != nil {
-		return nil, db.classify(err)
-	}
-	defer rows.Close()
-	out := []people.Stakeholder{}
-	for rows.Next() {
-		s, err := scanStakeholder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, db.classify(rows.Err())
+	return stakeholders(r, u)
+}
+
+func stakeholders(q querier, u usecase.UseCase) ([]people.Stakeholder, error) {
+	return collect(q, scanStakeholder, `SELECT `+stakeholderCols+` FROM stakeholders WHERE usecase_id = $1 ORDER BY id`, u.ID)
 }
 
 // CreateStakeholder adds an entry to a use case's stakeholder register

@@ -59,12 +59,9 @@ func (db *DB) renderStored(ctx context.Context) error {
 // renderRows renders one batch of rows of table whose html is NULL; key
 // names the primary key's columns.
 func (db *DB) renderRows(ctx context.Context, table string, key []string, src string) (int, error) {
-	rows, err := db.reader(ctx).query(fmt.Sprintf(`SELECT %s, %s FROM %s WHERE html IS NULL LIMIT %d`, strings.Join(key, ", "), src, table, renderBatch))
-	if err != nil {
-		return 0, err
-	}
-	var todo [][]any // html, then the key's values
-	for rows.Next() {
+	// Each row holds the html, then the key's values. All are read, and
+	// the rows closed, before the writer is taken.
+	todo, err := collect(db.reader(ctx), func(sc scanner) ([]any, error) {
 		vals := make([]any, len(key)+1)
 		dest := make([]any, len(vals))
 		var text string
@@ -72,18 +69,16 @@ func (db *DB) renderRows(ctx context.Context, table string, key []string, src st
 			dest[i] = &vals[i+1]
 		}
 		dest[len(key)] = &text
-		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
-			return 0, err
+		if err := sc.Scan(dest...); err != nil {
+			return nil, err
 		}
 		vals[0] = ""
 		if strings.TrimSpace(text) != "" {
 			vals[0] = string(markdown.Render(text))
 		}
-		todo = append(todo, vals)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return vals, nil
+	}, fmt.Sprintf(`SELECT %s, %s FROM %s WHERE html IS NULL LIMIT %d`, strings.Join(key, ", "), src, table, renderBatch))
+	if err != nil {
 		return 0, err
 	}
 	if len(todo) == 0 {
@@ -108,37 +103,29 @@ func (db *DB) renderRows(ctx context.Context, table string, key []string, src st
 // before they were stored.
 func (db *DB) renderIterations(ctx context.Context) error {
 	for {
-		rows, err := db.reader(ctx).query(fmt.Sprintf(`SELECT canvas_id, number, snapshot FROM canvas_iterations WHERE NOT rendered LIMIT %d`, renderBatch/10))
-		if err != nil {
-			return err
-		}
 		type row struct {
 			canvasID string
 			number   int
 			html     map[string]string
 		}
-		var todo []row
-		for rows.Next() {
+		todo, err := collect(db.reader(ctx), func(sc scanner) (row, error) {
 			r := row{html: map[string]string{}}
 			var snap string
-			if err := rows.Scan(&r.canvasID, &r.number, &snap); err != nil {
-				rows.Close()
-				return err
+			if err := sc.Scan(&r.canvasID, &r.number, &snap); err != nil {
+				return r, err
 			}
 			var sn canvas.Snapshot
 			if err := json.Unmarshal([]byte(snap), &sn); err != nil {
-				rows.Close()
-				return fmt.Errorf("iteration %d of canvas %s: stored snapshot: %w", r.number, r.canvasID, err)
+				return r, fmt.Errorf("iteration %d of canvas %s: stored snapshot: %w", r.number, r.canvasID, err)
 			}
 			for id, s := range sn.Sections {
 				if strings.TrimSpace(s.Content) != "" {
 					r.html[id] = string(markdown.Render(s.Content))
 				}
 			}
-			todo = append(todo, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return r, nil
+		}, fmt.Sprintf(`SELECT canvas_id, number, snapshot FROM canvas_iterations WHERE NOT rendered LIMIT %d`, renderBatch/10))
+		if err != nil {
 			return err
 		}
 		if len(todo) == 0 {

@@ -41,13 +41,13 @@ func renderedWorld(t *testing.T, url string) (context.Context, *DB, canvas.Canva
 	}
 	id := tpl.SectionIDs()[0]
 	text := "Score **loan** applications."
-	if _, err := db.SaveSection(ctx, "credit", c.ID, tpl, canvas.SectionEdit{SectionID: id, Content: &text}); err != nil {
+	if _, err := db.SaveSection(ctx, "credit", c.ID, canvas.SectionEdit{SectionID: id, Content: &text}); err != nil {
 		t.Fatalf("SaveSection: %v", err)
 	}
 	if _, err := db.AddComment(ctx, "credit", c.ID, id, "Which *loans*?"); err != nil {
 		t.Fatalf("AddComment: %v", err)
 	}
-	if _, err := db.PublishIteration(ctx, "credit", c.ID, tpl, "first"); err != nil {
+	if _, err := db.PublishIteration(ctx, "credit", c.ID, "first"); err != nil {
 		t.Fatalf("PublishIteration: %v", err)
 	}
 	return ctx, db, c

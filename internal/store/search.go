@@ -171,27 +171,22 @@ func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (a
 		ORDER BY hits.rank, hits.doc`
 	// One character more than a snippet can use tells whether the text
 	// goes on.
-	rows, err := db.reader(ctx).query(q, user, match, p.Size, p.Offset, snippetFetch+1)
-	if err != nil {
-		return page, db.classify(err)
-	}
-	defer rows.Close()
 	folded := make([]string, len(terms))
 	for i, t := range terms {
 		folded[i] = foldWord(t)
 	}
-	for rows.Next() {
+	items, err := collect(db.reader(ctx), func(sc scanner) (SearchHit, error) {
 		var h SearchHit
 		var body string
-		if err := rows.Scan(&h.Kind, &h.UseCaseSlug, &h.UseCaseName, &h.CanvasID, &h.CanvasTitle, &h.TemplateID, &h.SectionID, &h.Decision, &h.Title, &body, &page.Total); err != nil {
-			return page, err
+		if err := sc.Scan(&h.Kind, &h.UseCaseSlug, &h.UseCaseName, &h.CanvasID, &h.CanvasTitle, &h.TemplateID, &h.SectionID, &h.Decision, &h.Title, &body, &page.Total); err != nil {
+			return h, err
 		}
 		h.Snippet, _ = snippet(body, folded, utf8.RuneCountInString(body) > snippetFetch)
-		page.Items = append(page.Items, h)
+		return h, nil
+	}, q, user, match, p.Size, p.Offset, snippetFetch+1)
+	if err != nil {
+		return page, err
 	}
-	if err := rows.Err(); err != nil {
-		return page, db.classify(err)
-	}
-	page.NextPageToken = p.NextToken(page.Total)
+	page.Items, page.NextPageToken = items, p.NextToken(page.Total)
 	return page, nil
 }

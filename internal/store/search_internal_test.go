@@ -173,7 +173,7 @@ func searchFixture(tb testing.TB, url string, n int, text string) (context.Conte
 			}
 		}
 		content := text
-		if _, err := db.SaveSection(ctx, "churn", c.ID, tpl, canvas.SectionEdit{SectionID: ids[i%len(ids)], Content: &content}); err != nil {
+		if _, err := db.SaveSection(ctx, "churn", c.ID, canvas.SectionEdit{SectionID: ids[i%len(ids)], Content: &content}); err != nil {
 			tb.Fatalf("SaveSection: %v", err)
 		}
 	}

@@ -29,33 +29,23 @@ func loadSections(q querier, cond string, arg any) (map[string]map[string]canvas
 		}
 		out[canvasID][s.SectionID] = s
 	}
-	rows, err := q.query(`SELECT `+sectionCols+sectionFrom+` WHERE s.canvas_id `+cond, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := each(q, func(sc scanner) error {
 		var canvasID string
 		var s canvas.Section
-		if err := rows.Scan(&canvasID, &s.SectionID, &s.Content, &s.HTML, &s.Status, &s.OwnerID, &s.OwnerName, &s.Version, &s.UpdatedBy, ts{&s.UpdatedAt}); err != nil {
-			return nil, err
+		if err := sc.Scan(&canvasID, &s.SectionID, &s.Content, &s.HTML, &s.Status, &s.OwnerID, &s.OwnerName, &s.Version, &s.UpdatedBy, ts{&s.UpdatedAt}); err != nil {
+			return err
 		}
 		put(canvasID, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	counts, err := q.query(`SELECT canvas_id, section_id, COUNT(*) FROM canvas_comments WHERE canvas_id `+cond+` GROUP BY canvas_id, section_id`, arg)
+		return nil
+	}, `SELECT `+sectionCols+sectionFrom+` WHERE s.canvas_id `+cond, arg)
 	if err != nil {
 		return nil, err
 	}
-	defer counts.Close()
-	for counts.Next() {
+	err = each(q, func(sc scanner) error {
 		var canvasID, sectionID string
 		var n int
-		if err := counts.Scan(&canvasID, &sectionID, &n); err != nil {
-			return nil, err
+		if err := sc.Scan(&canvasID, &sectionID, &n); err != nil {
+			return err
 		}
 		s, ok := out[canvasID][sectionID]
 		if !ok {
@@ -63,8 +53,12 @@ func loadSections(q querier, cond string, arg any) (map[string]map[string]canvas
 		}
 		s.Comments = n
 		put(canvasID, s)
+		return nil
+	}, `SELECT canvas_id, section_id, COUNT(*) FROM canvas_comments WHERE canvas_id `+cond+` GROUP BY canvas_id, section_id`, arg)
+	if err != nil {
+		return nil, err
 	}
-	return out, counts.Err()
+	return out, nil
 }
 
 // currentSection returns the saved state of a section, or an empty section
@@ -90,27 +84,53 @@ func revision(q querier, canvasID, sectionID string, version int64) (canvas.Sect
 	return s, notFound(err, "version %d of section %q not found", version, sectionID)
 }
 
-// SaveSection applies an edit to one section of a canvas. Changing the text
-// or the owner needs the editor role; changing only the status (a review)
-// needs the reviewer role. An edit made from an older version than the
-// current one is refused with a Conflict that unwraps to *canvas.EditConflict,
-// and nothing is stored. An edit that changes nothing returns the section as
-// it is, without a new version.
-func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, t *canvas.Template, e canvas.SectionEdit) (canvas.Section, error) {
-	if err := e.Normalize(t); err != nil {
-		return canvas.Section{}, err
+// ErrNoSection is the cause of the Invalid error a change to a section
+// returns when the canvas's template has no section of that id. The web
+// layer answers it as it answers any address that names nothing: 404.
+var ErrNoSection = errors.New("no such section in the canvas's template")
+
+// checkSection refuses a section the template t does not have.
+func checkSection(t *canvas.Template, sectionID string) error {
+	if _, _, ok := t.Section(sectionID); !ok {
+		return &atrium.Error{Kind: atrium.Invalid, Msg: fmt.Sprintf("template %q has no section %q", t.ID, atrium.Truncate(sectionID, 80)), Err: ErrNoSection}
 	}
+	return nil
+}
+
+// SaveSection applies an edit to one section of a canvas, which must be one
+// of its template's. Changing the text or the owner needs the editor role;
+// changing only the status (a review) needs the reviewer role. An edit made
+// from an older version than the current one is refused with a Conflict that
+// unwraps to *canvas.EditConflict, and nothing is stored. An edit that
+// changes nothing returns the section as it is, without a new version.
+func (db *DB) SaveSection(ctx context.Context, slug, canvasID string, e canvas.SectionEdit) (canvas.Section, error) {
 	var html string
 	if e.Content != nil {
-		// Rendered here, before the writer is taken: it is the slow part.
-		var err error
-		if html, err = renderContent("the content", *e.Content); err != nil {
+		// Checked and rendered here, before the writer is taken: rendering
+		// is the slow part. The rest of the edit is checked against the
+		// canvas's template once the store has looked it up.
+		c, err := canvas.NormalizeContent(*e.Content)
+		if err != nil {
 			return canvas.Section{}, err
 		}
+		if html, err = renderContent("the content", c); err != nil {
+			return canvas.Section{}, err
+		}
+		e.Content = &c
 	}
 	a := actorOf(ctx)
 	var out canvas.Section
-	err := db.writeCanvas(ctx, slug, canvasID, t, usecase.Reviewer, "reviewing a section", func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error {
+	err := db.writeCanvas(ctx, slug, canvasID, usecase.Reviewer, "reviewing a section", func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error {
+		t, err := db.templateOf(*c)
+		if err != nil {
+			return err
+		}
+		if err := checkSection(t, e.SectionID); err != nil {
+			return err
+		}
+		if err := e.Normalize(t); err != nil {
+			return err
+		}
 		cur, err := currentSection(tx, c.ID, e.SectionID)
 		if err != nil {
 			return err
@@ -239,8 +259,12 @@ func (db *DB) AddComment(ctx context.Context, slug, canvasID, sectionID, body st
 	}
 	a := actorOf(ctx)
 	var out canvas.Comment
-	err = db.writeCanvas(ctx, slug, canvasID, nil, usecase.Reviewer, "commenting on a section", func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error {
-		if err := checkSectionID(c.TemplateID, sectionID); err != nil {
+	err = db.writeCanvas(ctx, slug, canvasID, usecase.Reviewer, "commenting on a section", func(tx *Tx, u usecase.UseCase, c *canvas.Canvas) error {
+		t, err := db.templateOf(*c)
+		if err != nil {
+			return err
+		}
+		if err := checkSection(t, sectionID); err != nil {
 			return err
 		}
 		if err := tx.checkCommentRate(c.ID, sectionID, a.UserID); err != nil {
@@ -286,50 +310,30 @@ func (tx *Tx) checkCommentRate(canvasID, sectionID, authorID string) error {
 		n, int(wait.Minutes())+1)
 }
 
-// checkSectionID refuses a section the canvas's template does not have. The
-// store knows the built-in templates; for a team's own template, whose file
-// only the server has loaded, it checks that the id is well formed and
-// relies on the caller having looked the section up in the template.
-func checkSectionID(templateID, sectionID string) error {
-	for _, t := range canvas.Builtin() {
-		if t.ID != templateID {
-			continue
-		}
-		if _, _, ok := t.Section(sectionID); !ok {
-			return atrium.Errorf(atrium.Invalid, "template %q has no section %q", templateID, sectionID)
-		}
-		return nil
-	}
-	if atrium.CheckSlug("section", sectionID) != nil {
-		return atrium.Errorf(atrium.Invalid, "template %q has no section %q", templateID, sectionID)
-	}
-	return nil
-}
-
 // Comments returns one page of a section's discussion, oldest first.
 func (db *DB) Comments(ctx context.Context, slug, canvasID, sectionID string, p atrium.PageRequest) (atrium.Page[canvas.Comment], error) {
-	out := atrium.Page[canvas.Comment]{Items: []canvas.Comment{}}
 	r, _, c, err := db.readCanvas(ctx, slug, canvasID)
 	if err != nil {
-		return out, err
+		return atrium.Page[canvas.Comment]{Items: []canvas.Comment{}}, err
 	}
-	if err := r.queryRow(`SELECT COUNT(*) FROM canvas_comments WHERE canvas_id = $1 AND section_id = $2`, c.ID, sectionID).Scan(&out.Total); err != nil {
-		return out, db.classify(err)
+	return comments(r, c, sectionID, p)
+}
+
+func comments(q querier, c canvas.Canvas, sectionID string, p atrium.PageRequest) (atrium.Page[canvas.Comment], error) {
+	out := atrium.Page[canvas.Comment]{Items: []canvas.Comment{}}
+	if err := q.queryRow(`SELECT COUNT(*) FROM canvas_comments WHERE canvas_id = $1 AND section_id = $2`, c.ID, sectionID).Scan(&out.Total); err != nil {
+		return out, q.store().classify(err)
 	}
-	rows, err := r.query(`SELECT m.id, m.section_id, m.author_id, COALESCE(p.name, m.author_id), m.body, COALESCE(m.html, ''), m.created_at
+	items, err := collect(q, func(sc scanner) (canvas.Comment, error) {
+		var m canvas.Comment
+		err := sc.Scan(&m.ID, &m.SectionID, &m.AuthorID, &m.AuthorName, &m.Body, &m.HTML, ts{&m.CreatedAt})
+		return m, err
+	}, `SELECT m.id, m.section_id, m.author_id, COALESCE(p.name, m.author_id), m.body, COALESCE(m.html, ''), m.created_at
 		FROM canvas_comments m LEFT JOIN users p ON p.id = m.author_id
 		WHERE m.canvas_id = $1 AND m.section_id = $2 ORDER BY m.id LIMIT $3 OFFSET $4`, c.ID, sectionID, p.Size, p.Offset)
 	if err != nil {
-		return out, db.classify(err)
+		return out, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var m canvas.Comment
-		if err := rows.Scan(&m.ID, &m.SectionID, &m.AuthorID, &m.AuthorName, &m.Body, &m.HTML, ts{&m.CreatedAt}); err != nil {
-			return out, err
-		}
-		out.Items = append(out.Items, m)
-	}
-	out.NextPageToken = p.NextToken(out.Total)
-	return out, db.classify(rows.Err())
+	out.Items, out.NextPageToken = items, p.NextToken(out.Total)
+	return out, nil
 }

@@ -38,42 +38,26 @@ func (db *DB) GetTeam(ctx context.Context, slug string) (identity.Team, error) {
 	if err != nil {
 		return t, db.classify(err)
 	}
-	rows, err := r.query(`SELECT `+prefixed("u.", userCols)+` FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.name`, t.ID)
-	if err != nil {
-		return t, db.classify(err)
-	}
-	defer rows.Close()
-	t.Members = []identity.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return t, err
-		}
-		t.Members = append(t.Members, u)
-	}
-	return t, rows.Err()
+	t.Members, err = collect(r, scanUser, `SELECT `+prefixed("u.", userCols)+` FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 ORDER BY u.name`, t.ID)
+	return t, err
 }
 
 // ListTeams returns a page of teams ordered by name. When memberOf is set,
 // only that user's teams are listed.
 func (db *DB) ListTeams(ctx context.Context, memberOf string, p atrium.PageRequest) (atrium.Page[identity.Team], error) {
-	rows, err := db.reader(ctx).query(`SELECT id, slug, name, created_at, COUNT(*) OVER() FROM teams
+	var page atrium.Page[identity.Team]
+	items, err := collect(db.reader(ctx), func(sc scanner) (identity.Team, error) {
+		var t identity.Team
+		err := sc.Scan(&t.ID, &t.Slug, &t.Name, ts{&t.CreatedAt}, &page.Total)
+		return t, err
+	}, `SELECT id, slug, name, created_at, COUNT(*) OVER() FROM teams
 		WHERE $1 = '' OR id IN (SELECT team_id FROM team_members WHERE user_id = $1)
 		ORDER BY name, slug LIMIT $2 OFFSET $3`, memberOf, p.Size, p.Offset)
 	if err != nil {
-		return atrium.Page[identity.Team]{}, db.classify(err)
+		return atrium.Page[identity.Team]{Items: []identity.Team{}}, err
 	}
-	defer rows.Close()
-	page := atrium.Page[identity.Team]{Items: []identity.Team{}}
-	for rows.Next() {
-		var t identity.Team
-		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, ts{&t.CreatedAt}, &page.Total); err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, t)
-	}
-	page.NextPageToken = p.NextToken(page.Total)
-	return page, rows.Err()
+	page.Items, page.NextPageToken = items, p.NextToken(page.Total)
+	return page, nil
 }
 
 // AddTeamMember puts a user in a team; adding an existing member is a no-op.

@@ -159,7 +159,7 @@ func sectionSaver(b *testing.B, db *DB, ctx context.Context, clients int) func(c
 		sec := sections[st.n%len(sections)]
 		st.n++
 		content := fmt.Sprintf("Revision %d of **%s**: who decides, who uses it, who is affected.\n\n- a measurable objective\n- a named owner\n", st.n, sec)
-		s, err := db.SaveSection(ctx, st.slug, st.canvasID, tpl, canvas.SectionEdit{SectionID: sec, Content: &content, BaseVersion: st.version[sec]})
+		s, err := db.SaveSection(ctx, st.slug, st.canvasID, canvas.SectionEdit{SectionID: sec, Content: &content, BaseVersion: st.version[sec]})
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,7 @@ import (
 
 const tokenCols = `id, user_id, name, prefix, created_at, expires_at, revoked_at, last_used_at`
 
-func scanToken(sc interface{ Scan(...any) error }) (identity.Token, error) {
+func scanToken(sc scanner) (identity.Token, error) {
 	var t identity.Token
 	err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, ts{&t.CreatedAt}, nullTS{&t.ExpiresAt}, nullTS{&t.RevokedAt}, nullTS{&t.LastUsedAt})
 	return t, err
@@ -54,22 +54,18 @@ func (db *DB) CreateToken(ctx context.Context, userID, name string, ttl time.Dur
 
 // ListTokens lists tokens, newest first: a user's own, or everyone's when userID is "".
 func (db *DB) ListTokens(ctx context.Context, userID string, p atrium.PageRequest) (atrium.Page[identity.Token], error) {
-	rows, err := db.reader(ctx).query(`SELECT `+tokenCols+`, COUNT(*) OVER() FROM api_tokens WHERE $1 = '' OR user_id = $1
+	var page atrium.Page[identity.Token]
+	items, err := collect(db.reader(ctx), func(sc scanner) (identity.Token, error) {
+		var t identity.Token
+		err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, ts{&t.CreatedAt}, nullTS{&t.ExpiresAt}, nullTS{&t.RevokedAt}, nullTS{&t.LastUsedAt}, &page.Total)
+		return t, err
+	}, `SELECT `+tokenCols+`, COUNT(*) OVER() FROM api_tokens WHERE $1 = '' OR user_id = $1
 		ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, userID, p.Size, p.Offset)
 	if err != nil {
-		return atrium.Page[identity.Token]{}, db.classify(err)
+		return atrium.Page[identity.Token]{Items: []identity.Token{}}, err
 	}
-	defer rows.Close()
-	page := atrium.Page[identity.Token]{Items: []identity.Token{}}
-	for rows.Next() {
-		var t identity.Token
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, ts{&t.CreatedAt}, nullTS{&t.ExpiresAt}, nullTS{&t.RevokedAt}, nullTS{&t.LastUsedAt}, &page.Total); err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, t)
-	}
-	page.NextPageToken = p.NextToken(page.Total)
-	return page, rows.Err()
+	page.Items, page.NextPageToken = items, p.NextToken(page.Total)
+	return page, nil
 }
 
 // GetToken returns a token's metadata.

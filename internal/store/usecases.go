@@ -21,7 +21,7 @@ const useCaseCols = `u.id, u.slug, u.name, u.summary, u.team_id, t.slug, t.name,
 
 const useCaseFrom = ` FROM usecases u JOIN teams t ON t.id = u.team_id JOIN users o ON o.id = u.owner_id`
 
-func scanUseCase(sc interface{ Scan(...any) error }, extra ...any) (usecase.UseCase, error) {
+func scanUseCase(sc scanner, extra ...any) (usecase.UseCase, error) {
 	var u usecase.UseCase
 	dest := append([]any{&u.ID, &u.Slug, &u.Name, &u.Summary, &u.TeamID, &u.TeamSlug, &u.TeamName, &u.OwnerID, &u.OwnerName,
 		&u.Stage, &u.Archived, &u.Version, ts{&u.CreatedAt}, ts{&u.UpdatedAt}}, extra...)
@@ -43,6 +43,9 @@ func actorOf(ctx context.Context) atrium.Actor {
 // any grant to them or one of their teams. NoRole means the use case must look
 // as if it did not exist.
 func roleOn(q querier, a atrium.Actor, u usecase.UseCase) (usecase.Role, error) {
+	if n := q.store().accessCount; n != nil {
+		n.Add(1)
+	}
 	if a.Admin || a.IsSystem() || u.OwnerID == a.UserID {
 		return usecase.Owner, nil
 	}
@@ -54,20 +57,12 @@ func roleOn(q querier, a atrium.Actor, u usecase.UseCase) (usecase.Role, error) 
 	if n > 0 {
 		role = usecase.Editor
 	}
-	rows, err := q.query(`SELECT role FROM usecase_grants WHERE usecase_id = $1 AND (user_id = $2
+	granted, err := collect(q, scanOne[usecase.Role], `SELECT role FROM usecase_grants WHERE usecase_id = $1 AND (user_id = $2
 		OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $2))`, u.ID, a.UserID)
-	if err != nil {
-		return role, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r usecase.Role
-		if err := rows.Scan(&r); err != nil {
-			return role, err
-		}
+	for _, r := range granted {
 		role = role.Max(r)
 	}
-	return role, rows.Err()
+	return role, err
 }
 
 // getUseCase loads a use case for the actor in ctx, with their role. A use
@@ -177,21 +172,13 @@ func (db *DB) ListUseCases(ctx context.Context, f usecase.Filter) (atrium.Page[u
 	args = append(args, f.Page.Size, f.Page.Offset)
 	q := `SELECT ` + useCaseCols + `, COUNT(*) OVER()` + useCaseFrom + ` WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(` ORDER BY u.name, u.slug LIMIT $%d OFFSET $%d`, len(args)-1, len(args))
-	rows, err := db.reader(ctx).query(q, args...)
+	var page atrium.Page[usecase.UseCase]
+	items, err := collect(db.reader(ctx), func(sc scanner) (usecase.UseCase, error) { return scanUseCase(sc, &page.Total) }, q, args...)
 	if err != nil {
-		return atrium.Page[usecase.UseCase]{}, db.classify(err)
+		return atrium.Page[usecase.UseCase]{Items: []usecase.UseCase{}}, err
 	}
-	defer rows.Close()
-	page := atrium.Page[usecase.UseCase]{Items: []usecase.UseCase{}}
-	for rows.Next() {
-		u, err := scanUseCase(rows, &page.Total)
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, u)
-	}
-	page.NextPageToken = f.Page.NextToken(page.Total)
-	return page, rows.Err()
+	page.Items, page.NextPageToken = items, f.Page.NextToken(page.Total)
+	return page, nil
 }
 
 func escapeLike(s string) string {
@@ -324,19 +311,14 @@ func (db *DB) Transitions(ctx context.Context, slug string) ([]usecase.Transitio
 	if err != nil {
 		return nil, db.classify(err)
 	}
-	rows, err := r.query(`SELECT h.id, h.from_stage, h.to_stage, h.note, h.actor_id, COALESCE(p.name, h.actor_id), h.at
-		FROM usecase_transitions h LEFT JOIN users p ON p.id = h.actor_id WHERE h.usecase_id = $1 ORDER BY h.id`, u.ID)
-	if err != nil {
-		return nil, db.classify(err)
-	}
-	defer rows.Close()
-	out := []usecase.Transition{}
-	for rows.Next() {
+	return transitions(r, u)
+}
+
+func transitions(q querier, u usecase.UseCase) ([]usecase.Transition, error) {
+	return collect(q, func(sc scanner) (usecase.Transition, error) {
 		var h usecase.Transition
-		if err := rows.Scan(&h.ID, &h.From, &h.To, &h.Note, &h.ActorID, &h.ActorName, ts{&h.At}); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&h.ID, &h.From, &h.To, &h.Note, &h.ActorID, &h.ActorName, ts{&h.At})
+		return h, err
+	}, `SELECT h.id, h.from_stage, h.to_stage, h.note, h.actor_id, COALESCE(p.name, h.actor_id), h.at
+		FROM usecase_transitions h LEFT JOIN users p ON p.id = h.actor_id WHERE h.usecase_id = $1 ORDER BY h.id`, u.ID)
 }

@@ -13,7 +13,7 @@ import (
 
 const userCols = `id, email, name, password_hash IS NOT NULL, admin, disabled, created_at`
 
-func scanUser(sc interface{ Scan(...any) error }) (identity.User, error) {
+func scanUser(sc scanner) (identity.User, error) {
 	var u identity.User
 	err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt})
 	return u, err
@@ -109,21 +109,17 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 
 // ListUsers returns a page of users ordered by e-mail.
 func (db *DB) ListUsers(ctx context.Context, p atrium.PageRequest) (atrium.Page[identity.User], error) {
-	rows, err := db.reader(ctx).query(`SELECT `+userCols+`, COUNT(*) OVER() FROM users ORDER BY email LIMIT $1 OFFSET $2`, p.Size, p.Offset)
-	if err != nil {
-		return atrium.Page[identity.User]{}, db.classify(err)
-	}
-	defer rows.Close()
-	page := atrium.Page[identity.User]{Items: []identity.User{}}
-	for rows.Next() {
+	var page atrium.Page[identity.User]
+	items, err := collect(db.reader(ctx), func(sc scanner) (identity.User, error) {
 		var u identity.User
-		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &page.Total); err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, u)
+		err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.HasPassword, &u.Admin, &u.Disabled, ts{&u.CreatedAt}, &page.Total)
+		return u, err
+	}, `SELECT `+userCols+`, COUNT(*) OVER() FROM users ORDER BY email LIMIT $1 OFFSET $2`, p.Size, p.Offset)
+	if err != nil {
+		return atrium.Page[identity.User]{Items: []identity.User{}}, err
 	}
-	page.NextPageToken = p.NextToken(page.Total)
-	return page, rows.Err()
+	page.Items, page.NextPageToken = items, p.NextToken(page.Total)
+	return page, nil
 }
 
 // UserPatch holds the changes to a user; nil fields stay as they are.

@@ -152,25 +152,25 @@ func seedCanvasForA11y(t *testing.T, db *store.DB) string {
 	}
 	poster := render.CanvasPath("credit-risk", c.ID)
 	text := "Officers spend two days on each application."
-	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, canvas.SectionEdit{SectionID: "problem-definition", Content: &text}); err != nil {
+	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, canvas.SectionEdit{SectionID: "problem-definition", Content: &text}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.AddComment(ctx, "credit-risk", c.ID, "problem-definition", "Is that the **median**?"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.PublishIteration(ctx, "credit-risk", c.ID, tpl, "First workshop"); err != nil {
+	if _, err := db.PublishIteration(ctx, "credit-risk", c.ID, "First workshop"); err != nil {
 		t.Fatal(err)
 	}
 	fillPoster(t, db, poster)
 	text += " Half of it is retyping bank statements."
-	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, canvas.SectionEdit{SectionID: "problem-definition", Content: &text, BaseVersion: 1}); err != nil {
+	if _, err := db.SaveSection(ctx, "credit-risk", c.ID, canvas.SectionEdit{SectionID: "problem-definition", Content: &text, BaseVersion: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.PublishIteration(ctx, "credit-risk", c.ID, tpl, "Second workshop"); err != nil {
+	if _, err := db.PublishIteration(ctx, "credit-risk", c.ID, "Second workshop"); err != nil {
 		t.Fatal(err)
 	}
 	o := canvas.Objective{SectionID: "objective-setting", Metric: "applications decided within a day", Comparator: ">=", Target: 0.8, MeasuredAt: canvas.AtBusiness, Window: "30d"}
-	if _, err := db.CreateObjective(ctx, "credit-risk", c.ID, tpl, o); err != nil {
+	if _, err := db.CreateObjective(ctx, "credit-risk", c.ID, o); err != nil {
 		t.Fatal(err)
 	}
 	d := decision.Decision{Title: "Officers keep the final say", Context: "A wrong rejection costs a customer.", Decision: "The model *recommends*.",

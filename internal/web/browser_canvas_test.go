@@ -199,10 +199,8 @@ func fillPoster(t *testing.T, db *store.DB, poster string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, _ := canvas.LoadLibrary("")
-	tmpl, _ := tpl.Get(c.TemplateID)
 	header := map[string]string{"user-name": "Grace Hopper", "team-name": "Lending analytics", "use-case-name": "Small-business credit risk", "canvas-date": "2026-11-27"}
-	if _, err := db.UpdateCanvasHeader(ctx, "credit-risk", id, tmpl, nil, header, c.Version); err != nil {
+	if _, err := db.UpdateCanvasHeader(ctx, "credit-risk", id, nil, header, c.Version); err != nil {
 		t.Fatal(err)
 	}
 	agreed, review, draft := canvas.Agreed, canvas.InReview, canvas.Draft
@@ -221,7 +219,7 @@ func fillPoster(t *testing.T, db *store.DB, poster string) {
 		{"rollout-strategy", "Leeds-North first for six weeks, then three more branches if decision time halves and defaults do not rise.", &review},
 	} {
 		text := s.text
-		if _, err := db.SaveSection(ctx, "credit-risk", id, tmpl, canvas.SectionEdit{SectionID: s.id, Content: &text, Status: s.status, OwnerID: &graceID}); err != nil {
+		if _, err := db.SaveSection(ctx, "credit-risk", id, canvas.SectionEdit{SectionID: s.id, Content: &text, Status: s.status, OwnerID: &graceID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -250,7 +248,7 @@ func seedMLOpsCanvas(t *testing.T, db *store.DB) string {
 		{"inference", "A small HTTP service next to the loan system; one score per completed application.", &draft},
 	} {
 		text := s.text
-		if _, err := db.SaveSection(ctx, "credit-risk", c.ID, tpl, canvas.SectionEdit{SectionID: s.id, Content: &text, Status: s.status}); err != nil {
+		if _, err := db.SaveSection(ctx, "credit-risk", c.ID, canvas.SectionEdit{SectionID: s.id, Content: &text, Status: s.status}); err != nil {
 			t.Fatal(err)
 		}
 	}

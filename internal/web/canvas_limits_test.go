@@ -28,7 +28,7 @@ func worstCanvas(s *canvasSite) (path string, stored int) {
 		s.write(s.ada, path, id, text)
 		stored += len(text)
 	}
-	if _, err := s.db.PublishIteration(s.as(s.ada), "churn", canvasID(path), s.template(humanCentric), "worst"); err != nil {
+	if _, err := s.db.PublishIteration(s.as(s.ada), "churn", canvasID(path), "worst"); err != nil {
 		s.t.Fatal(err)
 	}
 	return path, stored

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -41,14 +42,17 @@ type fixture struct {
 	objective   int64
 	stakeholder int64
 	decision    int // number of alpha's decision
+
+	// access counts the store's use-case access checks.
+	access atomic.Int64
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := atrium.WithActor(context.Background(), atrium.System)
-	db := testDB(t)
-	srv := testServer(t, db)
-	f := &fixture{t: t, db: db, srv: srv, users: map[string]identity.User{}, tokens: map[string]string{}}
+	f := &fixture{t: t, users: map[string]identity.User{}, tokens: map[string]string{}}
+	db := testDB(t, store.CountAccess(&f.access))
+	f.db, f.srv = db, testServer(t, db)
 	for _, name := range []string{"admin", "owner", "viewer", "stranger"} {
 		u, err := db.CreateUser(ctx, identity.User{Email: name + "@example.org", Name: name, Admin: name == "admin"}, "")
 		if err != nil {
@@ -96,15 +100,15 @@ func (f *fixture) seedCanvas(ctx context.Context) {
 		f.t.Fatal(err)
 	}
 	content := "We want to **cut** manual review time."
-	if _, err := f.db.SaveSection(ctx, "alpha", c.ID, t, canvas.SectionEdit{SectionID: "problem-definition", Content: &content}); err != nil {
+	if _, err := f.db.SaveSection(ctx, "alpha", c.ID, canvas.SectionEdit{SectionID: "problem-definition", Content: &content}); err != nil {
 		f.t.Fatal(err)
 	}
-	o, err := f.db.CreateObjective(ctx, "alpha", c.ID, t, canvas.Objective{SectionID: "objective-setting", Metric: "AUC",
+	o, err := f.db.CreateObjective(ctx, "alpha", c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "AUC",
 		Comparator: ">=", Target: 0.78, MeasuredAt: canvas.AtEvaluation, MinSamples: 5000})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if _, err := f.db.PublishIteration(ctx, "alpha", c.ID, t, "first cut"); err != nil {
+	if _, err := f.db.PublishIteration(ctx, "alpha", c.ID, "first cut"); err != nil {
 		f.t.Fatal(err)
 	}
 	sh, err := f.db.CreateStakeholder(ctx, "alpha", people.Stakeholder{Kind: people.User, Name: "Loan officers", Role: "decide on applications"})
@@ -208,9 +212,9 @@ func (f *fixture) ownerTokenID() string {
 
 // testDB opens a fresh SQLite store in the test's temporary folder and
 // closes it when the test ends.
-func testDB(t testing.TB) *store.DB {
+func testDB(t testing.TB, opts ...store.Option) *store.DB {
 	t.Helper()
-	db, err := store.Open(atrium.WithActor(context.Background(), atrium.System), filepath.Join(t.TempDir(), "atrium.db"))
+	db, err := store.Open(atrium.WithActor(context.Background(), atrium.System), filepath.Join(t.TempDir(), "atrium.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

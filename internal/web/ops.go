@@ -2,9 +2,10 @@ package web
 
 import (
 	"context"
-	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"net/http"
 	"time"
+
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

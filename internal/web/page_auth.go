@@ -2,9 +2,10 @@ package web
 
 import (
 	"fmt"
-	"github.com/atrium-mlops/atrium/internal/web/render"
 	"net/http"
 	"strings"
+
+	"github.com/atrium-mlops/atrium/internal/web/render"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"

@@ -81,7 +81,7 @@ func (s *canvasSite) write(u identity.User, path, section, content string) canva
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	sec, err := s.db.SaveSection(s.as(u), "churn", c.ID, s.template(c.TemplateID),
+	sec, err := s.db.SaveSection(s.as(u), "churn", c.ID,
 		canvas.SectionEdit{SectionID: section, Content: &content, BaseVersion: c.Sections[section].Version})
 	if err != nil {
 		s.t.Fatal(err)

@@ -20,7 +20,7 @@ func TestCanvasPagesRender(t *testing.T) {
 	s := newCanvasSite(t)
 	c := s.newCanvas(humanCentric, "Churn plan")
 	s.write(s.ada, c, "problem-definition", "Subscribers leave without warning.")
-	if _, err := s.db.PublishIteration(s.as(s.ada), "churn", canvasID(c), s.template(humanCentric), "first cut"); err != nil {
+	if _, err := s.db.PublishIteration(s.as(s.ada), "churn", canvasID(c), "first cut"); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, path, want string }{
@@ -322,7 +322,7 @@ func TestCompletenessInLists(t *testing.T) {
 	c := s.newCanvas("mlops-canvas-v0.1", "Ops plan")
 	text, agreed := "Done.", canvas.Agreed
 	for _, id := range []string{"background", "objectives", "inference"} {
-		if _, err := s.db.SaveSection(s.as(s.ada), "churn", canvasID(c), s.template("mlops-canvas-v0.1"),
+		if _, err := s.db.SaveSection(s.as(s.ada), "churn", canvasID(c),
 			canvas.SectionEdit{SectionID: id, Content: &text, Status: &agreed}); err != nil {
 			t.Fatal(err)
 		}

@@ -58,7 +58,7 @@ func TestSearchHostileQueriesAPI(t *testing.T) {
 	f := newFixture(t)
 	content := strings.Repeat("a ", 24_999)
 	ctx := atrium.WithActor(context.Background(), atrium.Actor{UserID: f.users["owner"].ID, Name: "owner"})
-	if _, err := f.db.SaveSection(ctx, "alpha", f.canvas.ID, f.template(fixtureTemplate),
+	if _, err := f.db.SaveSection(ctx, "alpha", f.canvas.ID,
 		canvas.SectionEdit{SectionID: "feasibility", Content: &content}); err != nil {
 		t.Fatal(err)
 	}

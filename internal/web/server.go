@@ -40,8 +40,6 @@ type Options struct {
 	Version string
 	// Gate checks stage transitions; nil allows every move.
 	Gate usecase.Gate
-	// Templates are the canvas templates on offer; nil means the built-in ones.
-	Templates *canvas.Library
 }
 
 // Server is Atrium's HTTP surface.
@@ -81,14 +79,11 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: opts.DB, log: opts.Log, opts: opts, views: views, metrics: newMetrics(), templates: opts.Templates,
+	// The templates on offer are the store's, so that what the pages offer
+	// and what the store accepts cannot differ.
+	s := &Server{db: opts.DB, log: opts.Log, opts: opts, views: views, metrics: newMetrics(), templates: opts.DB.Templates(),
 		logins: throttle.NewLogins()}
 	s.resp = &respond.Responder{Log: opts.Log, Page: views.Error}
-	if s.templates == nil {
-		if s.templates, err = canvas.LoadLibrary(""); err != nil {
-			return nil, err
-		}
-	}
 	s.usecases = &usecases.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates, Gate: opts.Gate}
 	s.evidence = evidence.NewRegistry[canvas.EvidenceRequest]()
 	s.canvases = canvases.New(opts.DB, s.resp, views, s.templates, s.evidence, opts.Version)

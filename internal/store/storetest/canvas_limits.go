@@ -25,11 +25,11 @@ func testCanvasLimits(t *testing.T, open Opener) {
 		ctx := t.Context()
 		ec := as(ctx, w.editor)
 		c := mustCanvas(t, ec, w.db, "churn", hc)
-		mustSave(t, ec, w.db, c, hc, "value-impact", "Cut churn by **five** points.")
+		mustSave(t, ec, w.db, c, "value-impact", "Cut churn by **five** points.")
 		if s := section(t, as(ctx, w.viewer), w.db, c, "value-impact"); !strings.Contains(s.HTML, "<strong>five</strong>") {
 			t.Fatalf("HTML = %q, want the rendered text", s.HTML)
 		}
-		if _, err := w.db.PublishIteration(ec, "churn", c.ID, hc, "first"); err != nil {
+		if _, err := w.db.PublishIteration(ec, "churn", c.ID, "first"); err != nil {
 			t.Fatalf("PublishIteration: %v", err)
 		}
 		it, err := w.db.GetRenderedIteration(as(ctx, w.viewer), "churn", c.ID, 1)
@@ -48,7 +48,7 @@ func testCanvasLimits(t *testing.T, open Opener) {
 		c := mustCanvas(t, ec, w.db, "churn", hc)
 		audited := auditSize(t, ctx, w.db)
 		for _, src := range []string{strings.Repeat("_a*", 16_666), strings.Repeat(">", 49_998), strings.Repeat("[a](", 12_499)} {
-			_, err := w.db.SaveSection(ec, "churn", c.ID, hc, canvas.SectionEdit{SectionID: "value-impact", Content: &src})
+			_, err := w.db.SaveSection(ec, "churn", c.ID, canvas.SectionEdit{SectionID: "value-impact", Content: &src})
 			wantKind(t, err, atrium.Invalid)
 			if msg := atrium.MessageOf(err); !strings.HasPrefix(msg, "the content cannot be formatted") {
 				t.Errorf("message = %q, want the reason", msg)

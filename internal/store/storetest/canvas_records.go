@@ -21,7 +21,7 @@ func testObjectives(t *testing.T, open Opener) {
 	c := mustCanvas(t, ec, w.db, "churn", hc)
 	other := mustCanvas(t, ec, w.db, "churn", v01)
 
-	o, err := w.db.CreateObjective(ec, "churn", c.ID, hc, canvas.Objective{SectionID: "objective-setting", Metric: " recall ", Comparator: ">=",
+	o, err := w.db.CreateObjective(ec, "churn", c.ID, canvas.Objective{SectionID: "objective-setting", Metric: " recall ", Comparator: ">=",
 		Target: 0.8, MeasuredAt: "Evaluation", Window: "30D", MinSamples: 500, Notes: "Churners we catch."})
 	if err != nil {
 		t.Fatalf("CreateObjective: %v", err)
@@ -29,30 +29,29 @@ func testObjectives(t *testing.T, open Opener) {
 	if o.ID == 0 || o.CanvasID != c.ID || o.SectionID != "objective-setting" || o.Metric != "recall" || o.MeasuredAt != canvas.AtEvaluation || o.Window != "30d" || o.Target != 0.8 || o.MinSamples != 500 {
 		t.Errorf("CreateObjective=%+v", o)
 	}
-	if _, err := w.db.CreateObjective(ec, "churn", other.ID, v01, canvas.Objective{SectionID: "objectives", Metric: "retained revenue", Comparator: ">", Target: 1e6, Unit: "EUR", MeasuredAt: canvas.AtBusiness}); err != nil {
+	if _, err := w.db.CreateObjective(ec, "churn", other.ID, canvas.Objective{SectionID: "objectives", Metric: "retained revenue", Comparator: ">", Target: 1e6, Unit: "EUR", MeasuredAt: canvas.AtBusiness}); err != nil {
 		t.Fatalf("CreateObjective on the v0.1 objectives section: %v", err)
 	}
 
 	audited := auditSize(t, ctx, w.db)
 	for name, tc := range map[string]struct {
 		canvasID string
-		tpl      *canvas.Template
 		o        canvas.Objective
 		want     atrium.Kind
 	}{
-		"prose section":    {c.ID, hc, canvas.Objective{SectionID: "problem-definition", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"}, atrium.Invalid},
-		"unknown section":  {c.ID, hc, canvas.Objective{SectionID: "nowhere", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"}, atrium.Invalid},
-		"bad comparator":   {c.ID, hc, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: "=>", MeasuredAt: "evaluation"}, atrium.Invalid},
-		"bad place":        {c.ID, hc, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: ">=", MeasuredAt: "lab"}, atrium.Invalid},
-		"wrong template":   {c.ID, v01, canvas.Objective{SectionID: "objectives", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"}, atrium.Invalid},
-		"unknown canvas":   {"no-such-canvas", hc, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"}, atrium.NotFound},
-		"control in notes": {c.ID, hc, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation", Notes: "\x00"}, atrium.Invalid},
+		"prose section":      {c.ID, canvas.Objective{SectionID: "problem-definition", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"}, atrium.Invalid},
+		"unknown section":    {c.ID, canvas.Objective{SectionID: "nowhere", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"}, atrium.Invalid},
+		"bad comparator":     {c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: "=>", MeasuredAt: "evaluation"}, atrium.Invalid},
+		"bad place":          {c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: ">=", MeasuredAt: "lab"}, atrium.Invalid},
+		"another template's": {c.ID, canvas.Objective{SectionID: "objectives", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"}, atrium.Invalid},
+		"unknown canvas":     {"no-such-canvas", canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"}, atrium.NotFound},
+		"control in notes":   {c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation", Notes: "\x00"}, atrium.Invalid},
 	} {
-		if _, err := w.db.CreateObjective(ec, "churn", tc.canvasID, tc.tpl, tc.o); atrium.KindOf(err) != tc.want {
+		if _, err := w.db.CreateObjective(ec, "churn", tc.canvasID, tc.o); atrium.KindOf(err) != tc.want {
 			t.Errorf("%s: err=%v, want %s", name, err, tc.want)
 		}
 	}
-	_, err = w.db.CreateObjective(as(ctx, w.reviewer), "churn", c.ID, hc, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"})
+	_, err = w.db.CreateObjective(as(ctx, w.reviewer), "churn", c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "m", Comparator: ">=", MeasuredAt: "evaluation"})
 	wantKind(t, err, atrium.Forbidden)
 	wantAuditSize(t, ctx, w.db, audited)
 

@@ -49,13 +49,13 @@ func testSearch(t *testing.T, open Opener) {
 	mustUseCase(t, gc, w.db, usecase.UseCase{Slug: "fraud", Name: "Fraud", TeamSlug: "gamma"})
 
 	churn := mustCanvas(t, ec, w.db, "churn", hc)
-	mustSave(t, ec, w.db, churn, hc, "problem-definition", "Customers cancel before their retention offer arrives.")
-	mustSave(t, ec, w.db, churn, hc, "feasibility", "Two years of call logs.")
+	mustSave(t, ec, w.db, churn, "problem-definition", "Customers cancel before their retention offer arrives.")
+	mustSave(t, ec, w.db, churn, "feasibility", "Two years of call logs.")
 	if _, err := w.db.CreateDecision(ec, "churn", decision.Decision{Title: "Pick gradient boosting", Rationale: "Better retention recall than rules."}); err != nil {
 		t.Fatalf("CreateDecision: %v", err)
 	}
 	fraud := mustCanvas(t, gc, w.db, "fraud", hc)
-	mustSave(t, gc, w.db, fraud, hc, "data-acquisition", "Card holder retention and Überprüfung der Kartendaten.")
+	mustSave(t, gc, w.db, fraud, "data-acquisition", "Card holder retention and Überprüfung der Kartendaten.")
 
 	for _, tc := range []struct {
 		who  context.Context
@@ -115,14 +115,14 @@ func testSearch(t *testing.T, open Opener) {
 	}
 
 	// The index follows edits, and archived use cases drop out.
-	mustSave(t, ec, w.db, churn, hc, "problem-definition", "Customers cancel before the loyalty offer arrives.")
+	mustSave(t, ec, w.db, churn, "problem-definition", "Customers cancel before the loyalty offer arrives.")
 	if got := hits(t, oc, w.db, "loyalty"); len(got) != 1 {
 		t.Errorf("after an edit, new words: %q, want the section", got)
 	}
 	if got := hits(t, oc, w.db, "retention"); !slices.Equal(got, []string{"decision:churn:#1"}) {
 		t.Errorf("after an edit, old words: %q, want only the decision", got)
 	}
-	mustSave(t, ec, w.db, churn, hc, "feasibility", "")
+	mustSave(t, ec, w.db, churn, "feasibility", "")
 	if got := hits(t, oc, w.db, "logs"); len(got) != 0 {
 		t.Errorf("after clearing a section: %q, want nothing", got)
 	}
@@ -146,7 +146,7 @@ func testSearchWorstCase(t *testing.T, open Opener) {
 	c := mustCanvas(t, ec, w.db, "churn", hc)
 	text := strings.Repeat("a ", 24_999)
 	for _, id := range hc.SectionIDs()[:3] {
-		mustSave(t, ec, w.db, c, hc, id, text)
+		mustSave(t, ec, w.db, c, id, text)
 	}
 	const maxSnippet = 400 // bytes, marks included; the text is 49,998
 	for _, q := range []string{"a", "a a", "a a a a", "A a", strings.Repeat("a ", 100), `"a" "a"`, `a"a`, `a*`, `(a) -a ^a`} {
@@ -206,19 +206,19 @@ func testCanvasAudit(t *testing.T, open Opener) {
 	}
 
 	c := mustCanvas(t, ec, w.db, "churn", hc)
-	if _, err := w.db.UpdateCanvasHeader(ec, "churn", c.ID, hc, ptr("Renamed"), nil, 1); err != nil {
+	if _, err := w.db.UpdateCanvasHeader(ec, "churn", c.ID, ptr("Renamed"), nil, 1); err != nil {
 		t.Fatal(err)
 	}
-	mustSave(t, ec, w.db, c, hc, "problem-definition", "one")
-	mustSave(t, ec, w.db, c, hc, "problem-definition", "two")
-	mustSave(t, ec, w.db, c, hc, "problem-definition", "two") // no change, no entry
+	mustSave(t, ec, w.db, c, "problem-definition", "one")
+	mustSave(t, ec, w.db, c, "problem-definition", "two")
+	mustSave(t, ec, w.db, c, "problem-definition", "two") // no change, no entry
 	if _, err := w.db.AddComment(ec, "churn", c.ID, "problem-definition", "Why?"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.db.PublishIteration(ec, "churn", c.ID, hc, ""); err != nil {
+	if _, err := w.db.PublishIteration(ec, "churn", c.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	o, err := w.db.CreateObjective(ec, "churn", c.ID, hc, canvas.Objective{SectionID: "objective-setting", Metric: "recall", Comparator: ">=", Target: 0.8, MeasuredAt: "evaluation"})
+	o, err := w.db.CreateObjective(ec, "churn", c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "recall", Comparator: ">=", Target: 0.8, MeasuredAt: "evaluation"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Concurrency", testConcurrency},
 		{"RoundTrip", testRoundTrip},
 		{"Canvases", testCanvases}, {"CanvasIterations", testCanvasIterations}, {"Objectives", testObjectives}, {"Stakeholders", testStakeholders}, {"Decisions", testDecisions}, {"Search", testSearch}, {"CanvasAudit", testCanvasAudit}, {"CanvasLimits", testCanvasLimits},
+		{"UseCaseView", testUseCaseView},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

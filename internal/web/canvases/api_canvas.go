@@ -9,6 +9,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
@@ -64,6 +65,21 @@ func (h *Handlers) openCanvas(r *http.Request) (openedCanvas, error) {
 	if err != nil {
 		return openedCanvas{}, err
 	}
+	return h.opened(uc, c)
+}
+
+// openCanvasIn is openCanvas for a page that reads everything else it
+// shows from the view v too.
+func (h *Handlers) openCanvasIn(v *store.UseCaseView, r *http.Request) (openedCanvas, error) {
+	c, err := v.Canvas(r.PathValue("canvas"))
+	if err != nil {
+		return openedCanvas{}, err
+	}
+	return h.opened(v.UseCase(), c)
+}
+
+// opened finds the template of c, which must be on offer.
+func (h *Handlers) opened(uc usecase.UseCase, c canvas.Canvas) (openedCanvas, error) {
 	t, ok := h.Templates.Get(c.TemplateID)
 	if !ok {
 		return openedCanvas{}, atrium.Errorf(atrium.Unavailable,
@@ -191,7 +207,7 @@ func (h *Handlers) APIUpdateCanvas(w http.ResponseWriter, r *http.Request) {
 	if in.Version == 0 { // 0 skips the check, as for use cases
 		in.Version = oc.c.Version
 	}
-	c, err := h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, in.Title, in.Header, in.Version)
+	c, err := h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, in.Title, in.Header, in.Version)
 	h.Reply(w, r, http.StatusOK, viewCanvas(c, oc.t), err)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
@@ -25,12 +26,36 @@ func (h *Handlers) openSection(r *http.Request) (openedSection, error) {
 	if err != nil {
 		return openedSection{}, err
 	}
+	return sectionOfOpened(oc, r)
+}
+
+// openSectionIn is openSection for a page that reads everything else it
+// shows from the view v too.
+func (h *Handlers) openSectionIn(v *store.UseCaseView, r *http.Request) (openedSection, error) {
+	oc, err := h.openCanvasIn(v, r)
+	if err != nil {
+		return openedSection{}, err
+	}
+	return sectionOfOpened(oc, r)
+}
+
+// sectionOfOpened finds the section named in the path in oc's template.
+func sectionOfOpened(oc openedCanvas, r *http.Request) (openedSection, error) {
 	id := r.PathValue("section")
 	def, phase, ok := oc.t.Section(id)
 	if !ok {
 		return openedSection{}, atrium.Errorf(atrium.NotFound, "the template %q has no section %q", oc.t.ID, atrium.Truncate(id, 80))
 	}
 	return openedSection{openedCanvas: oc, def: def, phase: phase}, nil
+}
+
+// sectionNotFound turns the store's refusal of a section the canvas's
+// template does not have into the 404 of an address that names nothing.
+func sectionNotFound(err error) error {
+	if errors.Is(err, store.ErrNoSection) {
+		return &atrium.Error{Kind: atrium.NotFound, Msg: atrium.MessageOf(err), Err: err}
+	}
+	return err
 }
 
 // panels asks the evidence registry for the section's live panels.
@@ -113,12 +138,8 @@ func (h *Handlers) APISaveSection(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	sc, err := h.openSection(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	sec, err := h.DB.SaveSection(r.Context(), sc.uc.Slug, sc.c.ID, sc.t, e)
+	sec, err := h.DB.SaveSection(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), e)
+	err = sectionNotFound(err)
 	var conflict *canvas.EditConflict
 	if errors.As(err, &conflict) {
 		err = respond.WithDetails(err, map[string]any{"base": conflict.Base, "current": conflict.Current, "yours": in.Content,
@@ -139,8 +160,8 @@ func (h *Handlers) APISectionEvidence(w http.ResponseWriter, r *http.Request) {
 }
 
 // APIListComments lists a section's thread. The section is looked up in
-// the canvas's template first: the store can check section ids only of the
-// built-in templates.
+// the canvas's template first, so that one it does not have is a 404
+// rather than an empty thread.
 func (h *Handlers) APIListComments(w http.ResponseWriter, r *http.Request) {
 	sc, err := h.openSection(r)
 	if err != nil {
@@ -200,7 +221,7 @@ func (h *Handlers) APIPublishIteration(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	it, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, in.Message)
+	it, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, in.Message)
 	if err != nil {
 		h.Fail(w, r, err)
 		return

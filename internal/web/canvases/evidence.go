@@ -19,6 +19,10 @@ type sectionProvider = evidence.ProviderFunc[canvas.EvidenceRequest]
 // registerEvidence adds the providers this package knows to the registry:
 // the records of the canvas feature itself. Later features register their
 // own kinds (registry, feedback, monitoring, roll-out) beside these.
+//
+// Each provider reads through DB.UseCase, which hands it the view a page
+// put in the context (store.WithView): a poster with evidence on every
+// section still checks access once, and shows it all as of one moment.
 func (h *Handlers) registerEvidence() {
 	h.Evidence.Register("objectives", sectionProvider(h.objectivesPanel))
 	h.Evidence.Register("stakeholders", sectionProvider(h.stakeholdersPanel))
@@ -39,7 +43,12 @@ func panelSectionHref(req canvas.EvidenceRequest) string {
 func (h *Handlers) objectivesPanel(ctx context.Context, req canvas.EvidenceRequest) (evidence.Panel, error) {
 	p := evidence.Panel{Title: "Measurable objectives", Items: []evidence.Item{}, Href: panelSectionHref(req) + "#objectives",
 		Empty: "No measurable objective yet. Add one with a metric, a target and where it is measured."}
-	all, err := h.DB.Objectives(ctx, req.UseCase.Slug, req.Canvas.ID)
+	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
+	if err != nil {
+		return p, err
+	}
+	defer v.Close()
+	all, err := v.Objectives(req.Canvas.ID)
 	if err != nil {
 		return p, err
 	}
@@ -92,7 +101,12 @@ var stakeholderKindLabels = map[string]string{
 // the register holds.
 func (h *Handlers) stakeholdersPanel(ctx context.Context, req canvas.EvidenceRequest) (evidence.Panel, error) {
 	p := evidence.Panel{Title: "Stakeholders", Items: []evidence.Item{}, Href: panelUseCaseHref(req) + "/stakeholders"}
-	all, err := h.DB.Stakeholders(ctx, req.UseCase.Slug)
+	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
+	if err != nil {
+		return p, err
+	}
+	defer v.Close()
+	all, err := v.Stakeholders()
 	if err != nil {
 		return p, err
 	}
@@ -159,7 +173,12 @@ var decisionTones = map[string]string{decision.Accepted: "good", decision.Propos
 func (h *Handlers) decisionsPanel(ctx context.Context, req canvas.EvidenceRequest) (evidence.Panel, error) {
 	p := evidence.Panel{Title: "Decisions", Items: []evidence.Item{}, Href: panelUseCaseHref(req) + "/decisions",
 		Empty: "No decision links to this section yet."}
-	all, err := h.DB.Decisions(ctx, req.UseCase.Slug)
+	v, err := h.DB.UseCase(ctx, req.UseCase.Slug)
+	if err != nil {
+		return p, err
+	}
+	defer v.Close()
+	all, err := v.Decisions()
 	if err != nil {
 		return p, err
 	}

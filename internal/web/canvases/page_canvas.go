@@ -7,6 +7,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 )
@@ -137,12 +138,19 @@ type publishForm struct {
 	Message, Error string
 }
 
+// canvasPage loads the poster and everything beside it — the register and
+// every section's evidence — from one view of the use case.
 func (h *Handlers) canvasPage(r *http.Request) (canvasData, error) {
-	oc, err := h.openCanvas(r)
+	v, err := h.DB.UseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return canvasData{}, err
 	}
-	p, err := h.livePoster(r.Context(), oc.uc, oc.c, oc.t)
+	defer v.Close()
+	oc, err := h.openCanvasIn(v, r)
+	if err != nil {
+		return canvasData{}, err
+	}
+	p, err := h.livePoster(store.WithView(r.Context(), v), v, oc.c, oc.t)
 	if err != nil {
 		return canvasData{}, err
 	}
@@ -187,7 +195,7 @@ func (h *Handlers) PageCanvasHeaderPost(w http.ResponseWriter, r *http.Request) 
 	}
 	in.Version, err = formVersion(r, "version")
 	if err == nil {
-		_, err = h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, &in.Title, in.Values, in.Version)
+		_, err = h.DB.UpdateCanvasHeader(r.Context(), oc.uc.Slug, oc.c.ID, &in.Title, in.Values, in.Version)
 	}
 	if err != nil {
 		h.canvasFormFailed(w, r, err, func(d *canvasData, msg string) { in.Error = msg; d.HeaderBox = in })
@@ -208,7 +216,7 @@ func (h *Handlers) PagePublishPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := r.PostForm.Get("message")
-	if _, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, msg); err != nil {
+	if _, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, msg); err != nil {
 		h.canvasFormFailed(w, r, err, func(d *canvasData, m string) { d.Publish = publishForm{Message: msg, Error: m} })
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
@@ -83,12 +84,20 @@ type objectiveForm struct {
 	Error                                                                   string
 }
 
+// sectionPage loads the editor and everything beside it — evidence,
+// discussion, objectives, possible owners — from one view of the use case.
 func (h *Handlers) sectionPage(r *http.Request) (sectionData, error) {
-	sc, err := h.openSection(r)
+	v, err := h.DB.UseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return sectionData{}, err
 	}
-	ctx := r.Context()
+	defer v.Close()
+	sc, err := h.openSectionIn(v, r)
+	if err != nil {
+		return sectionData{}, err
+	}
+	ctx := store.WithView(r.Context(), v)
+	r = r.WithContext(ctx)
 	sec := sectionOf(sc.c, sc.def.ID)
 	base := render.CanvasPath(sc.uc.Slug, sc.c.ID)
 	d := sectionData{Frame: h.Frame(r, sc.def.Title+" · "+sc.c.Title, "usecases"), UseCase: render.RefOf(sc.uc),
@@ -105,7 +114,7 @@ func (h *Handlers) sectionPage(r *http.Request) (sectionData, error) {
 	if err != nil {
 		return d, err
 	}
-	comments, err := h.DB.Comments(ctx, sc.uc.Slug, sc.c.ID, sc.def.ID, pr)
+	comments, err := v.Comments(sc.c.ID, sc.def.ID, pr)
 	if err != nil {
 		return d, err
 	}
@@ -116,7 +125,7 @@ func (h *Handlers) sectionPage(r *http.Request) (sectionData, error) {
 	d.CommentPager = render.NewPager(r, pr, comments.Total, len(comments.Items), comments.NextPageToken)
 	d.CommentPager.Anchor("comments")
 	if sc.def.Objectives {
-		all, err := h.DB.Objectives(ctx, sc.uc.Slug, sc.c.ID)
+		all, err := v.Objectives(sc.c.ID)
 		if err != nil {
 			return d, err
 		}
@@ -127,14 +136,14 @@ func (h *Handlers) sectionPage(r *http.Request) (sectionData, error) {
 		}
 	}
 	if d.CanEdit {
-		d.Owners, err = h.ownerOptions(r, sc.uc.TeamSlug, sec)
+		d.Owners, err = h.ownerOptions(r, v, sec)
 	}
 	return d, err
 }
 
 // ownerOptions are the people who may own a section: the owning team's
 // members and everyone granted a role, plus the current owner.
-func (h *Handlers) ownerOptions(r *http.Request, team string, sec canvas.Section) ([]ownerOption, error) {
+func (h *Handlers) ownerOptions(r *http.Request, v *store.UseCaseView, sec canvas.Section) ([]ownerOption, error) {
 	seen := map[string]bool{}
 	var out []ownerOption
 	add := func(id, name, email string) {
@@ -143,14 +152,14 @@ func (h *Handlers) ownerOptions(r *http.Request, team string, sec canvas.Section
 			out = append(out, ownerOption{ID: id, Name: name, Email: email})
 		}
 	}
-	t, err := h.DB.GetTeam(r.Context(), team)
+	t, err := h.DB.GetTeam(r.Context(), v.UseCase().TeamSlug)
 	if err != nil && atrium.KindOf(err) != atrium.NotFound {
 		return nil, err
 	}
 	for _, m := range t.Members {
 		add(m.ID, m.Name, m.Email)
 	}
-	grants, err := h.DB.Grants(r.Context(), r.PathValue("slug"))
+	grants, err := v.Grants()
 	if err != nil && atrium.KindOf(err) != atrium.Forbidden {
 		return nil, err
 	}
@@ -229,14 +238,11 @@ func (h *Handlers) PageSectionPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, sectionPath(r)+"?notice=section-saved", http.StatusSeeOther)
 }
 
-// saveSection finds the section's template and saves the edit.
+// saveSection saves the edit; the store checks it against the canvas's
+// template.
 func (h *Handlers) saveSection(r *http.Request, e canvas.SectionEdit) error {
-	sc, err := h.openSection(r)
-	if err != nil {
-		return err
-	}
-	_, err = h.DB.SaveSection(r.Context(), sc.uc.Slug, sc.c.ID, sc.t, e)
-	return err
+	_, err := h.DB.SaveSection(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), e)
+	return sectionNotFound(err)
 }
 
 // PageSectionStatusPost lets reviewers move a section through review
@@ -297,7 +303,7 @@ func (h *Handlers) PageObjectivePost(w http.ResponseWriter, r *http.Request) {
 		oc, err = h.openCanvas(r)
 	}
 	if err == nil {
-		_, err = h.DB.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, oc.t, o)
+		_, err = h.DB.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, o)
 	}
 	if err != nil {
 		h.sectionFormFailed(w, r, err, func(d *sectionData, msg string) { in.Error = msg; d.Objective = in })

@@ -12,6 +12,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/people"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 )
@@ -247,9 +248,11 @@ func frozenStates(sn canvas.Snapshot) map[string]sectionState {
 }
 
 // livePoster lays out the current state of a canvas with its evidence and
-// the stakeholder register.
-func (h *Handlers) livePoster(ctx context.Context, u usecase.UseCase, c canvas.Canvas, t *canvas.Template) (poster, error) {
-	people, err := h.DB.Stakeholders(ctx, u.Slug)
+// the stakeholder register, read from v; ctx carries v to the evidence
+// providers (store.WithView).
+func (h *Handlers) livePoster(ctx context.Context, v *store.UseCaseView, c canvas.Canvas, t *canvas.Template) (poster, error) {
+	u := v.UseCase()
+	people, err := v.Stakeholders()
 	if err != nil {
 		return poster{}, err
 	}

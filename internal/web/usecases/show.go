@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
@@ -95,13 +94,14 @@ type accessForm struct {
 // recentAudit is how many audit entries a use case's page shows.
 const recentAudit = 20
 
-// useCasePage loads everything a use case's page shows.
+// useCasePage loads everything a use case's page shows, from one view.
 func (h *Handlers) useCasePage(r *http.Request) (useCaseData, error) {
-	ctx, slug := r.Context(), r.PathValue("slug")
-	u, err := h.DB.GetUseCase(ctx, slug)
+	v, err := h.DB.UseCase(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return useCaseData{}, err
 	}
+	defer v.Close()
+	u := v.UseCase()
 	d := useCaseData{Frame: h.Frame(r, u.Name, "usecases"), UseCase: u,
 		CanEdit: u.Role.AtLeast(usecase.Editor), CanOwn: u.Role.AtLeast(usecase.Owner),
 		Access: accessForm{Role: usecase.Viewer}}
@@ -114,23 +114,23 @@ func (h *Handlers) useCasePage(r *http.Request) (useCaseData, error) {
 		d.Steps = append(d.Steps, step{st, state})
 	}
 	d.Move.To, _ = u.Stage.Next()
-	if d.History, err = h.DB.Transitions(ctx, slug); err != nil {
+	if d.History, err = v.Transitions(); err != nil {
 		return d, err
 	}
 	slices.Reverse(d.History)
-	grants, err := h.DB.Grants(ctx, slug)
+	grants, err := v.Grants()
 	if err != nil {
 		return d, err
 	}
 	for _, g := range grantsSeenBy(grants, u.Role) {
 		d.Grants = append(d.Grants, grantRowOf(g))
 	}
-	canvases, err := h.DB.ListCanvases(ctx, slug)
+	canvases, err := v.Canvases()
 	if err != nil {
 		return d, err
 	}
 	d.Canvases = h.canvasItems(canvases)
-	recent, err := h.DB.AuditEntries(ctx, audit.Filter{ObjectType: "usecase", ObjectID: u.ID, Page: atrium.PageRequest{Size: recentAudit}})
+	recent, err := v.Audit(atrium.PageRequest{Size: recentAudit})
 	d.Audit = recent.Items
 	return d, err
 }
