@@ -183,18 +183,7 @@ func (h *Handlers) PageSection(w http.ResponseWriter, r *http.Request) {
 // sectionFormFailed shows the editor again after one of its forms failed,
 // keeping what the person typed.
 func (h *Handlers) sectionFormFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *sectionData, msg string)) {
-	status, ok := render.FormStatus(err)
-	if !ok || status == http.StatusForbidden {
-		h.Fail(w, r, err)
-		return
-	}
-	d, err2 := h.sectionPage(r)
-	if err2 != nil {
-		h.Fail(w, r, err2)
-		return
-	}
-	keep(&d, atrium.MessageOf(err))
-	h.Render(w, r, status, "section", d)
+	render.FormFailed(h.Views, w, r, err, h.Fail, "section", h.sectionPage, keep)
 }
 
 // PageSectionPost saves an editor's change to the text, status and owner.

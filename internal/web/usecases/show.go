@@ -147,21 +147,8 @@ func (h *Handlers) ShowPage(w http.ResponseWriter, r *http.Request) {
 
 // useCaseFormFailed shows a use case's page again after one of its forms
 // failed, with the person's input and the reason kept in place by keep.
-// A refusal is an error page instead: whoever lacks the role does not see
-// the form, so it could not show its message.
 func (h *Handlers) useCaseFormFailed(w http.ResponseWriter, r *http.Request, err error, keep func(d *useCaseData, msg string)) {
-	status, ok := render.FormStatus(err)
-	if !ok || status == http.StatusForbidden {
-		h.Fail(w, r, err)
-		return
-	}
-	d, err2 := h.useCasePage(r)
-	if err2 != nil {
-		h.Fail(w, r, err2)
-		return
-	}
-	keep(&d, atrium.MessageOf(err))
-	h.Render(w, r, status, "usecase", d)
+	render.FormFailed(h.Views, w, r, err, h.Fail, "usecase", h.useCasePage, keep)
 }
 
 // TransitionPost moves a use case to the stage the form names.
