@@ -32,7 +32,8 @@ type axeViolation struct {
 }
 
 // TestAccessibility runs axe-core inside Chromium on the canvas pages, with
-// content in every part of them, and wants no violation at all. The script
+// content in every part of them, and on the API reference, and wants no
+// violation at all. The script
 // is evaluated through the DevTools protocol, which the pages' CSP (no
 // inline or foreign script) does not govern.
 func TestAccessibility(t *testing.T) {
@@ -66,6 +67,7 @@ func TestAccessibility(t *testing.T) {
 		{"account", "/account"},
 		{"use case", "/usecases/credit-risk"},
 		{"use-case list", "/usecases"},
+		{"API reference", "/docs/api"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b.t = t

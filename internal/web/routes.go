@@ -3,7 +3,20 @@ package web
 import (
 	"net/http"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/evidence"
+	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/people"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/web/account"
+	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
+	"github.com/atrium-mlops/atrium/internal/web/canvases"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
+	"github.com/atrium-mlops/atrium/internal/web/search"
+	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
 
 // access is who may call a route at all; finer, per-object checks happen in
@@ -27,86 +40,492 @@ type route struct {
 	// self marks writes that any user may make on their own behalf.
 	self bool
 	h    http.HandlerFunc
+	// op documents an /api/ route in the API description (openapi.go);
+	// every /api/ route has one, pages have none.
+	op *apiOp
 }
 
-// routes is every route Atrium serves.
+// routes is every route Atrium serves. The API description and its
+// reference page are built from it.
 func (s *Server) routes() []route {
 	return []route{
-		// Health, metrics, API description, static files.
+		// Health, metrics, the API description, static files.
 		{method: "GET", pattern: "/healthz", access: public, h: s.healthz},
 		{method: "GET", pattern: "/readyz", access: public, h: s.readyz},
 		{method: "GET", pattern: "/metrics", access: user, h: s.serveMetrics},
-		{method: "GET", pattern: "/api/v1/openapi.json", access: public, h: s.openAPI},
+		{method: "GET", pattern: "/api/v1/openapi.json", access: public, h: s.openAPI, op: &apiOp{
+			id: "getOpenAPI", tag: "meta", summary: "Get this API description",
+			desc: "Returns this OpenAPI document. It needs no credentials, is cacheable and carries an ETag, so " +
+				"`If-None-Match` answers 304 when it has not changed.",
+			resp:     map[string]any{},
+			respDesc: "The OpenAPI 3.1 document.",
+			headers:  headers{"ETag": "A hash of the document."},
+			errs:     errs{304: "The document matches the ETag given in `If-None-Match`."}}},
 		{method: "GET", pattern: "/static/{hash}/{file}", access: public, h: s.static},
 
 		// API: the caller.
-		{method: "GET", pattern: "/api/v1/me", access: user, h: s.account.APIMe},
-		{method: "PATCH", pattern: "/api/v1/me", access: user, self: true, h: s.account.APIUpdateMe},
+		{method: "GET", pattern: "/api/v1/me", access: user, h: s.account.APIMe, op: &apiOp{
+			id: "getMe", tag: "identity", summary: "Get the caller",
+			desc: "Returns the signed-in user (or the owner of the token used), the teams they belong to, the id of " +
+				"the token used if any, and the server version.",
+			resp:     account.Me{},
+			respDesc: "The caller."}},
+		{method: "PATCH", pattern: "/api/v1/me", access: user, self: true, h: s.account.APIUpdateMe, op: &apiOp{
+			id: "updateMe", tag: "identity", summary: "Change your own name or password",
+			desc: "Changes the caller's display name and/or password in one step. A new password needs " +
+				"`current_password` unless the account has none yet (token-only accounts set their first one this " +
+				"way), must be 12 to 256 characters, and ends every browser session of the account. Answers with " +
+				"the caller, like GET.",
+			body: account.MePatch{}, resp: account.Me{},
+			respDesc: "The caller, changed.",
+			errs: errs{
+				403: "The current password is missing or not right.",
+				429: "Too many requests, or too many wrong current passwords for this account (5, then one every 10 " +
+					"seconds); `Retry-After` says when to try again.",
+			}}},
 
 		// API: use cases.
-		{method: "GET", pattern: "/api/v1/usecases", access: user, h: s.usecases.List},
-		{method: "POST", pattern: "/api/v1/usecases", access: user, self: true, h: s.usecases.Create},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}", access: user, role: usecase.Viewer, h: s.usecases.Get},
-		{method: "PATCH", pattern: "/api/v1/usecases/{slug}", access: user, role: usecase.Editor, h: s.usecases.Update},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/archive", access: user, role: usecase.Owner, h: s.usecases.Archive},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/restore", access: user, role: usecase.Owner, h: s.usecases.Restore},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/transitions", access: user, role: usecase.Viewer, h: s.usecases.ListTransitions},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/transitions", access: user, role: usecase.Editor, h: s.usecases.Transition},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/grants", access: user, role: usecase.Viewer, h: s.usecases.ListGrants},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/grants", access: user, role: usecase.Owner, h: s.usecases.PutGrant},
-		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/grants/{id}", access: user, role: usecase.Owner, h: s.usecases.DeleteGrant},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/audit", access: user, role: usecase.Viewer, h: s.usecases.ListAudit},
+		{method: "GET", pattern: "/api/v1/usecases", access: user, h: s.usecases.List, op: &apiOp{
+			id: "listUseCases", tag: "usecases", summary: "List use cases",
+			desc: "Lists the use cases the caller may see (all of them, for administrators), ordered by name. " +
+				"Archived use cases are left out unless `archived=true`. Items in this list carry no `your_role`.",
+			query: []*param{qStage, qTeam, qUseCaseName, qArchived}, paged: true, resp: atrium.Page[usecase.UseCase]{},
+			respDesc: "One page of use cases."}},
+		{method: "POST", pattern: "/api/v1/usecases", access: user, self: true, h: s.usecases.Create, op: &apiOp{
+			id: "createUseCase", tag: "usecases", summary: "Create a use case",
+			desc: "Creates a use case owned by the caller for one of the caller's teams (administrators may use any " +
+				"team). It starts at version 1, in stage `scoping` unless another is given.",
+			body: usecases.UseCaseInput{}, status: 201, resp: usecase.UseCase{},
+			respDesc: "The new use case.",
+			headers:  headers{"Location": "Path of the new use case."},
+			errs: errs{
+				400: "The body is not valid, or the team does not exist.",
+				403: "The caller does not belong to the team.",
+				409: "A use case with this slug already exists.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}", access: user, role: usecase.Viewer, h: s.usecases.Get, op: &apiOp{
+			id: "getUseCase", tag: "usecases", summary: "Get a use case",
+			desc:     "Returns the use case with the caller's effective role on it in `your_role`.",
+			resp:     usecase.UseCase{},
+			respDesc: "The use case.",
+			errs:     errs{404: "No such use case, or the caller cannot see it: the two are indistinguishable."}}},
+		{method: "PATCH", pattern: "/api/v1/usecases/{slug}", access: user, role: usecase.Editor, h: s.usecases.Update, op: &apiOp{
+			id: "updateUseCase", tag: "usecases", summary: "Edit a use case",
+			desc: "Changes the fields given; omitted fields stay as they are. Name and summary need the editor role; " +
+				"moving the use case to another team or owner needs the owner role. Send the `version` you read " +
+				"for optimistic locking: if someone changed the use case since, the answer is 409. Every " +
+				"successful edit increments the version.",
+			body: usecases.UseCasePatch{}, resp: usecase.UseCase{},
+			respDesc: "The updated use case.",
+			errs: errs{
+				400: "The body is not valid, the team does not exist or the owner is not an enabled user.",
+				403: "The caller's role is too weak for this change.",
+				409: "`version` does not match the current version, or the use case is archived.",
+			}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/archive", access: user, role: usecase.Owner, h: s.usecases.Archive, op: &apiOp{
+			id: "archiveUseCase", tag: "usecases", summary: "Archive a use case",
+			desc: "Archives the use case (owner role). An archived use case is hidden from lists by default and " +
+				"cannot be edited or moved between stages until it is restored. Takes no body.",
+			resp:     usecase.UseCase{},
+			respDesc: "The archived use case.",
+			errs:     errs{409: "The use case is already archived."}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/restore", access: user, role: usecase.Owner, h: s.usecases.Restore, op: &apiOp{
+			id: "restoreUseCase", tag: "usecases", summary: "Restore an archived use case",
+			desc:     "Makes an archived use case active again (owner role). Takes no body.",
+			resp:     usecase.UseCase{},
+			respDesc: "The restored use case.",
+			errs:     errs{409: "The use case is not archived."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/transitions", access: user, role: usecase.Viewer, h: s.usecases.ListTransitions, op: &apiOp{
+			id: "listTransitions", tag: "usecases", summary: "List a use case's stage history",
+			desc:     "Returns every stage change of the use case, oldest first. Not paged.",
+			resp:     respond.List[usecase.Transition]{},
+			respDesc: "The stage history."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/transitions", access: user, role: usecase.Editor, h: s.usecases.Transition, op: &apiOp{
+			id: "transitionUseCase", tag: "usecases", summary: "Move a use case to another stage",
+			desc: "Moves the use case to any other stage (editor role), once the server's stage gate agrees, and " +
+				"records the move with its note in the stage history.",
+			body: usecases.TransitionInput{}, resp: usecase.UseCase{},
+			respDesc: "The use case in its new stage.",
+			errs: errs{
+				400: "The body is not valid or `to` is not a stage.",
+				403: "The caller is not an editor of the use case.",
+				409: "The use case is archived or already in that stage.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/grants", access: user, role: usecase.Viewer, h: s.usecases.ListGrants, op: &apiOp{
+			id: "listGrants", tag: "usecases", summary: "List who has access to a use case",
+			desc: "Returns the roles granted on the use case to users and teams. Its owner, and the members of its " +
+				"team (as editors), have access without a grant. Not paged. Who holds a grant is named (ids and " +
+				"names) only when the caller may see them: their own grant, people they share a team with, teams " +
+				"they belong to; administrators see everyone. For other grants, owners see the `user_email` or " +
+				"`team` slug and everyone else only `id` and `role`.",
+			resp:     respond.List[usecase.Grant]{},
+			respDesc: "The grants, oldest first."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/grants", access: user, role: usecase.Owner, h: s.usecases.PutGrant, op: &apiOp{
+			id: "putGrant", tag: "usecases", summary: "Grant a role on a use case",
+			desc: "Gives a user (by id or e-mail) or a team (by slug) a role on the use case, or replaces the role " +
+				"they already hold (owner role). Give exactly one of `user_id`, `email` and `team`. The answer " +
+				"names the grantee only when the caller may see them (they share a team, or the caller is an " +
+				"administrator). Otherwise, and equally when no user has that id or e-mail address or no team that " +
+				"slug, it is 200 with what was asked and a `message` such as \"If ada@example.org has an Atrium " +
+				"account, they now have viewer access.\": granting does not tell who has an account or which teams " +
+				"exist.",
+			body: usecases.GrantInput{}, resp: oneOf{usecases.GrantedTo{}, usecases.GrantedIfAny{}},
+			respDesc: "The grant as listed, with a `message`, when the caller may see the grantee; otherwise what " +
+				"was asked (`user_id`, `user_email` or `team`, and `role`) with a `message`, the same whether or " +
+				"not the grantee exists.",
+			errs: errs{
+				400: "The body is not valid: an unknown role, not exactly one of `user_id`, `email` and `team`, a " +
+					"malformed address or id.",
+				403: "The caller is not an owner of the use case (refused before the body is validated).",
+			}}},
+		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/grants/{id}", access: user, role: usecase.Owner, h: s.usecases.DeleteGrant, op: &apiOp{
+			id: "deleteGrant", tag: "usecases", summary: "Remove a grant",
+			desc:     "Takes away a role granted on the use case (owner role).",
+			status:   204,
+			respDesc: "The grant is gone.",
+			errs:     errs{404: "No such use case or grant, or the caller cannot see the use case."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/audit", access: user, role: usecase.Viewer, h: s.usecases.ListAudit, op: &apiOp{
+			id: "listUseCaseAudit", tag: "audit", summary: "List a use case's audit entries",
+			desc: "Returns the audit entries about this use case, newest first. Open to anyone who can see the use " +
+				"case.",
+			query: []*param{qActor, qSince, qUntil}, paged: true, resp: atrium.Page[store.AuditRecord]{},
+			respDesc: "One page of audit entries."}},
 
 		// API: people, teams, tokens, audit.
-		{method: "GET", pattern: "/api/v1/users", access: admin, h: s.admin.APIListUsers},
-		{method: "POST", pattern: "/api/v1/users", access: admin, h: s.admin.APICreateUser},
-		{method: "GET", pattern: "/api/v1/users/{id}", access: admin, h: s.admin.APIGetUser},
-		{method: "PATCH", pattern: "/api/v1/users/{id}", access: admin, h: s.admin.APIUpdateUser},
-		{method: "GET", pattern: "/api/v1/teams", access: user, h: s.admin.APIListTeams},
-		{method: "POST", pattern: "/api/v1/teams", access: admin, h: s.admin.APICreateTeam},
-		{method: "GET", pattern: "/api/v1/teams/{team}", access: user, h: s.admin.APIGetTeam},
-		{method: "POST", pattern: "/api/v1/teams/{team}/members", access: admin, h: s.admin.APIAddTeamMember},
-		{method: "DELETE", pattern: "/api/v1/teams/{team}/members/{id}", access: admin, h: s.admin.APIRemoveTeamMember},
-		{method: "GET", pattern: "/api/v1/tokens", access: user, h: s.account.APIListTokens},
-		{method: "POST", pattern: "/api/v1/tokens", access: user, self: true, h: s.account.APICreateToken},
-		{method: "DELETE", pattern: "/api/v1/tokens/{id}", access: user, self: true, h: s.account.APIRevokeToken},
-		{method: "GET", pattern: "/api/v1/audit", access: admin, h: s.admin.APIAudit},
+		{method: "GET", pattern: "/api/v1/users", access: admin, h: s.admin.APIListUsers, op: &apiOp{
+			id: "listUsers", tag: "identity", summary: "List users",
+			desc:  "Lists every user, ordered by e-mail address (administrators only).",
+			paged: true, resp: atrium.Page[identity.User]{},
+			respDesc: "One page of users."}},
+		{method: "POST", pattern: "/api/v1/users", access: admin, h: s.admin.APICreateUser, op: &apiOp{
+			id: "createUser", tag: "identity", summary: "Create a user",
+			desc: "Adds a user (administrators only). A user created without a password can act only through API " +
+				"tokens.",
+			body: webadmin.UserInput{}, status: 201, resp: identity.User{},
+			respDesc: "The new user.",
+			headers:  headers{"Location": "Path of the new user."},
+			errs: errs{
+				400: "The body is not valid.",
+				409: "A user with this e-mail address already exists.",
+			}}},
+		{method: "GET", pattern: "/api/v1/users/{id}", access: admin, h: s.admin.APIGetUser, op: &apiOp{
+			id: "getUser", tag: "identity", summary: "Get a user",
+			desc:     "Returns one user (administrators only).",
+			resp:     identity.User{},
+			respDesc: "The user.",
+			errs:     errs{404: "No user with this id."}}},
+		{method: "PATCH", pattern: "/api/v1/users/{id}", access: admin, h: s.admin.APIUpdateUser, op: &apiOp{
+			id: "updateUser", tag: "identity", summary: "Edit a user",
+			desc: "Changes the fields given; omitted fields stay as they are (administrators only). Disabling a user " +
+				"or setting their password ends their browser sessions. The last enabled administrator cannot be " +
+				"disabled or demoted.",
+			body: webadmin.UserPatch{}, resp: identity.User{},
+			respDesc: "The updated user.",
+			errs: errs{
+				400: "The body is not valid.",
+				404: "No user with this id.",
+				409: "The change would leave Atrium without an enabled administrator.",
+			}}},
+		{method: "GET", pattern: "/api/v1/teams", access: user, h: s.admin.APIListTeams, op: &apiOp{
+			id: "listTeams", tag: "identity", summary: "List teams",
+			desc: "Lists teams ordered by name: every team for administrators, the caller's own teams for everyone " +
+				"else. Members are not included; get a team for them.",
+			paged: true, resp: atrium.Page[identity.Team]{},
+			respDesc: "One page of teams."}},
+		{method: "POST", pattern: "/api/v1/teams", access: admin, h: s.admin.APICreateTeam, op: &apiOp{
+			id: "createTeam", tag: "identity", summary: "Create a team",
+			desc: "Adds a team with no members (administrators only).",
+			body: webadmin.TeamInput{}, status: 201, resp: identity.Team{},
+			respDesc: "The new team.",
+			headers:  headers{"Location": "Path of the new team."},
+			errs: errs{
+				400: "The body is not valid.",
+				409: "A team with this slug already exists.",
+			}}},
+		{method: "GET", pattern: "/api/v1/teams/{team}", access: user, h: s.admin.APIGetTeam, op: &apiOp{
+			id: "getTeam", tag: "identity", summary: "Get a team",
+			desc: "Returns a team with its members, ordered by name. Only administrators and the team's members can " +
+				"see it; to anyone else it answers 404 as if it did not exist.",
+			resp:     identity.Team{},
+			respDesc: "The team with its members.",
+			errs:     errs{404: "No such team, or the caller is not in it."}}},
+		{method: "POST", pattern: "/api/v1/teams/{team}/members", access: admin, h: s.admin.APIAddTeamMember, op: &apiOp{
+			id: "addTeamMember", tag: "identity", summary: "Add a member to a team",
+			desc: "Puts a user in the team (administrators only). Adding someone who is already a member changes " +
+				"nothing.",
+			body: webadmin.MemberInput{}, resp: identity.Team{},
+			respDesc: "The team with its members.",
+			errs: errs{
+				400: "The body is not valid or the user does not exist.",
+				404: "No such team.",
+			}}},
+		{method: "DELETE", pattern: "/api/v1/teams/{team}/members/{id}", access: admin, h: s.admin.APIRemoveTeamMember, op: &apiOp{
+			id: "removeTeamMember", tag: "identity", summary: "Remove a member from a team",
+			desc:     "Takes a user out of the team (administrators only).",
+			status:   204,
+			respDesc: "The user is no longer a member.",
+			errs:     errs{404: "No such team, or the user is not a member of it."}}},
+		{method: "GET", pattern: "/api/v1/tokens", access: user, h: s.account.APIListTokens, op: &apiOp{
+			id: "listTokens", tag: "identity", summary: "List API tokens",
+			desc: "Lists the caller's API tokens, newest first, including expired and revoked ones. Administrators " +
+				"may pass `all=true` to list everyone's. Secrets are never shown.",
+			query: []*param{qAllTokens}, paged: true, resp: atrium.Page[identity.Token]{},
+			respDesc: "One page of tokens.",
+			errs: errs{
+				400: "A paging parameter is not valid.",
+				403: "`all=true` was asked for by someone who is not an administrator.",
+			}}},
+		{method: "POST", pattern: "/api/v1/tokens", access: user, self: true, h: s.account.APICreateToken, op: &apiOp{
+			id: "createToken", tag: "identity", summary: "Create an API token",
+			desc: "Issues an API token for the caller. The answer is the only time the secret is shown; Atrium keeps " +
+				"only its digest.",
+			body: account.TokenInput{}, status: 201, resp: account.CreatedToken{},
+			respDesc: "The new token, with its secret.",
+			errs:     errs{400: "The body is not valid or the expiry cannot be read."}}},
+		{method: "DELETE", pattern: "/api/v1/tokens/{id}", access: user, self: true, h: s.account.APIRevokeToken, op: &apiOp{
+			id: "revokeToken", tag: "identity", summary: "Revoke an API token",
+			desc: "Revokes one of the caller's tokens; administrators may revoke anyone's. Someone else's token " +
+				"answers 404 exactly like a missing one. Revoking a revoked token keeps the first revocation time.",
+			resp:     identity.Token{},
+			respDesc: "The revoked token.",
+			errs:     errs{404: "No such token among those the caller may revoke."}}},
+		{method: "GET", pattern: "/api/v1/audit", access: admin, h: s.admin.APIAudit, op: &apiOp{
+			id: "listAudit", tag: "audit", summary: "List audit entries",
+			desc: "Lists audit log entries, newest first (administrators only). An entry names who did what to which " +
+				"object and commits to the content of the change with a salted hash; it does not contain the " +
+				"content.",
+			query: []*param{qObjectType, qObjectID, qActor, qSince, qUntil}, paged: true, resp: atrium.Page[store.AuditRecord]{},
+			respDesc: "One page of audit entries."}},
 
 		// API: canvases, templates, people, decisions, search.
-		{method: "GET", pattern: "/api/v1/templates", access: user, h: s.canvases.APIListTemplates},
-		{method: "GET", pattern: "/api/v1/templates/{id}", access: user, h: s.canvases.APIGetTemplate},
-		{method: "GET", pattern: "/api/v1/search", access: user, h: s.search.APISearch},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases", access: user, role: usecase.Viewer, h: s.canvases.APIListCanvases},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases", access: user, role: usecase.Editor, h: s.canvases.APICreateCanvas},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/import", access: user, role: usecase.Editor, h: s.canvases.APIImportCanvas},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}", access: user, role: usecase.Viewer, h: s.canvases.APIGetCanvas},
-		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}", access: user, role: usecase.Editor, h: s.canvases.APIUpdateCanvas},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/completeness", access: user, role: usecase.Viewer, h: s.canvases.APICanvasCompleteness},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/export", access: user, role: usecase.Viewer, h: s.canvases.APIExportCanvas},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}", access: user, role: usecase.Viewer, h: s.canvases.APIGetSection},
-		{method: "PUT", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}", access: user, role: usecase.Reviewer, h: s.canvases.APISaveSection},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/evidence", access: user, role: usecase.Viewer, h: s.canvases.APISectionEvidence},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/comments", access: user, role: usecase.Viewer, h: s.canvases.APIListComments},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/comments", access: user, role: usecase.Reviewer, h: s.canvases.APIAddComment},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/iterations", access: user, role: usecase.Viewer, h: s.canvases.APIListIterations},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/iterations", access: user, role: usecase.Editor, h: s.canvases.APIPublishIteration},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/iterations/{n}", access: user, role: usecase.Viewer, h: s.canvases.APIGetIteration},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/diff", access: user, role: usecase.Viewer, h: s.canvases.APIDiffIterations},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/objectives", access: user, role: usecase.Viewer, h: s.canvases.APIListObjectives},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/objectives", access: user, role: usecase.Editor, h: s.canvases.APICreateObjective},
-		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/objectives/{id}", access: user, role: usecase.Editor, h: s.canvases.APIUpdateObjective},
-		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/objectives/{id}", access: user, role: usecase.Editor, h: s.canvases.APIDeleteObjective},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/stakeholders", access: user, role: usecase.Viewer, h: s.canvases.APIListStakeholders},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/stakeholders", access: user, role: usecase.Editor, h: s.canvases.APICreateStakeholder},
-		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/stakeholders/{id}", access: user, role: usecase.Editor, h: s.canvases.APIUpdateStakeholder},
-		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/stakeholders/{id}", access: user, role: usecase.Editor, h: s.canvases.APIDeleteStakeholder},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/decisions", access: user, role: usecase.Viewer, h: s.canvases.APIListDecisions},
-		{method: "POST", pattern: "/api/v1/usecases/{slug}/decisions", access: user, role: usecase.Editor, h: s.canvases.APICreateDecision},
-		{method: "GET", pattern: "/api/v1/usecases/{slug}/decisions/{number}", access: user, role: usecase.Viewer, h: s.canvases.APIGetDecision},
-		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/decisions/{number}", access: user, role: usecase.Editor, h: s.canvases.APIUpdateDecision},
+		{method: "GET", pattern: "/api/v1/templates", access: user, h: s.canvases.APIListTemplates, op: &apiOp{
+			id: "listTemplates", tag: "canvases", summary: "List canvas templates",
+			desc: "Lists the templates on offer: the built-in Human-Centric MLOps Canvas and MLOps Canvas v0.1, then " +
+				"any read from `--templates`.",
+			resp:     respond.List[canvases.TemplateSummary]{},
+			respDesc: "The templates."}},
+		{method: "GET", pattern: "/api/v1/templates/{id}", access: user, h: s.canvases.APIGetTemplate, op: &apiOp{
+			id: "getTemplate", tag: "canvases", summary: "Get a canvas template",
+			desc: "Returns a whole template: header fields, phases, sections with their prompts, moments and " +
+				"evidence kinds.",
+			resp:     canvas.Template{},
+			respDesc: "The template.",
+			errs:     errs{404: "No template with this id."}}},
+		{method: "GET", pattern: "/api/v1/search", access: user, h: s.search.APISearch, op: &apiOp{
+			id: "search", tag: "search", summary: "Search canvases and decisions",
+			desc: "Full-text search over the section text of every canvas and the decision records of the use cases " +
+				"the caller may see. Hits come best first; each carries the address of its page.",
+			query: []*param{qSearch}, paged: true, resp: atrium.Page[search.Hit]{},
+			respDesc: "One page of hits.",
+			errs:     errs{400: "`q` is missing or too long, or a paging parameter is not valid."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases", access: user, role: usecase.Viewer, h: s.canvases.APIListCanvases, op: &apiOp{
+			id: "listCanvases", tag: "canvases", summary: "List a use case's canvases",
+			desc:     "Lists the use case's canvases, oldest first, each with its sections and completeness.",
+			resp:     respond.List[canvases.CanvasView]{},
+			respDesc: "The canvases."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases", access: user, role: usecase.Editor, h: s.canvases.APICreateCanvas, op: &apiOp{
+			id: "createCanvas", tag: "canvases", summary: "Create a canvas",
+			desc: "Creates an empty canvas from a template (editor role). Every section starts empty.",
+			body: canvases.CanvasInput{}, status: 201, resp: canvases.CanvasView{},
+			respDesc: "The new canvas.",
+			headers:  headers{"Location": "Path of the new canvas."},
+			errs:     errs{400: "The template is unknown, or the title or a header value is not valid."}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/import", access: user, role: usecase.Editor, h: s.canvases.APIImportCanvas, op: &apiOp{
+			id: "importCanvas", tag: "canvases", summary: "Import a canvas from Markdown",
+			desc: "Creates a new canvas from a Markdown document in the form `export` produces (editor role): its " +
+				"template, title, header and sections. Exporting a canvas and importing the result gives a canvas " +
+				"with the same content. Each imported section is saved like an edit, and audited. Text that would " +
+				"ask the Markdown renderer for too much work is refused (400) with the reason: quotes or lists " +
+				"nested more than 16 deep, more than 1,000 runs of `*`, `_` or `~` or more than 500 `[` in one " +
+				"paragraph, or HTML more than five times the text's length.",
+			body:   content{"text/markdown": text{canvases.MaxImportBytes}, "text/plain": text{canvases.MaxImportBytes}},
+			status: 201, resp: canvases.CanvasView{},
+			respDesc: "The new canvas.",
+			headers:  headers{"Location": "Path of the new canvas."},
+			errs: errs{
+				400: "The document does not parse or names an unknown template; `detail` gives the line.",
+				413: "The document is larger than 2 MiB.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}", access: user, role: usecase.Viewer, h: s.canvases.APIGetCanvas, op: &apiOp{
+			id: "getCanvas", tag: "canvases", summary: "Get a canvas",
+			desc: "Returns the canvas with every section (its Markdown and the rendered, sanitised HTML) and its " +
+				"completeness.",
+			resp:     canvases.CanvasView{},
+			respDesc: "The canvas.",
+			errs:     errs{503: errCanvasGone}}},
+		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}", access: user, role: usecase.Editor, h: s.canvases.APIUpdateCanvas, op: &apiOp{
+			id: "updateCanvas", tag: "canvases", summary: "Edit a canvas's title and header",
+			desc: "Changes the title and header values given (editor role).",
+			body: canvases.CanvasPatch{}, resp: canvases.CanvasView{},
+			respDesc: "The updated canvas.",
+			errs: errs{
+				400: "The title or a header value is not valid, or names a field the template does not have.",
+				409: "The record changed since `version` was read.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/completeness", access: user, role: usecase.Viewer, h: s.canvases.APICanvasCompleteness, op: &apiOp{
+			id: "getCanvasCompleteness", tag: "canvases", summary: "Get a canvas's completeness",
+			desc:     "Counts the sections that are empty, drafted, in review and agreed, overall and per phase.",
+			resp:     canvas.Completeness{},
+			respDesc: "The completeness.",
+			errs:     errs{503: errCanvasGone}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/export", access: user, role: usecase.Viewer, h: s.canvases.APIExportCanvas, op: &apiOp{
+			id: "exportCanvas", tag: "canvases", summary: "Export a canvas",
+			desc:  "Downloads the canvas as Markdown (the default; `import` reads it back) or as JSON.",
+			query: []*param{qFormat}, resp: content{"text/markdown": text{}, "application/json": canvases.CanvasView{}},
+			respDesc: "The canvas as a download named after the use case and the canvas title.",
+			headers:  headers{"Content-Disposition": "`attachment; filename=\"<use case>-<title>.md\"`."},
+			errs: errs{
+				400: "`format` is neither `markdown` nor `json`.",
+				503: errCanvasGone,
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}", access: user, role: usecase.Viewer, h: s.canvases.APIGetSection, op: &apiOp{
+			id: "getSection", tag: "canvases", summary: "Get a section",
+			desc:     "Returns one section with its guiding prompts, live evidence panels and comment thread.",
+			resp:     canvases.SectionDetail{},
+			respDesc: "The section.",
+			errs:     errs{503: errCanvasGone}}},
+		{method: "PUT", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}", access: user, role: usecase.Reviewer, h: s.canvases.APISaveSection, op: &apiOp{
+			id: "saveSection", tag: "canvases", summary: "Save a section",
+			desc: "Saves the content, status or owner of a section. Changing the content or owner needs the editor " +
+				"role; changing only the status (a review) needs the reviewer role. Send the `version` you read as " +
+				"`base_version`: if someone saved the section since, nothing is stored and the answer is 409 with " +
+				"both versions and what changed. Saving without a change makes no new version. Text that would ask " +
+				"the Markdown renderer for too much work is refused (400) with the reason: quotes or lists nested " +
+				"more than 16 deep, more than 1,000 runs of `*`, `_` or `~` or more than 500 `[` in one paragraph, " +
+				"or HTML more than five times the text's length.",
+			body: canvases.SectionInput{}, resp: canvases.SectionView{},
+			respDesc: "The saved section.",
+			details:  map[int]any{409: canvases.EditConflict{}},
+			errs: errs{
+				409: "The section was saved by someone else since `base_version`. The problem document also has the " +
+					"members of EditConflict: `base`, `current`, `yours` and `changes`.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/evidence", access: user, role: usecase.Viewer, h: s.canvases.APISectionEvidence, op: &apiOp{
+			id: "getSectionEvidence", tag: "canvases", summary: "Get a section's live evidence",
+			desc: "Returns the panels of the evidence kinds the section's template names: objectives, stakeholders, " +
+				"decisions, completeness and the kinds later features add.",
+			resp:     respond.List[evidence.Panel]{},
+			respDesc: "The panels, in the template's order.",
+			errs:     errs{503: errCanvasGone}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/comments", access: user, role: usecase.Viewer, h: s.canvases.APIListComments, op: &apiOp{
+			id: "listComments", tag: "canvases", summary: "List a section's comments",
+			desc:  "Lists one page of the section's discussion, oldest first.",
+			paged: true, resp: atrium.Page[canvas.Comment]{},
+			respDesc: "One page of comments."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/comments", access: user, role: usecase.Reviewer, h: s.canvases.APIAddComment, op: &apiOp{
+			id: "addComment", tag: "canvases", summary: "Comment on a section",
+			desc: "Adds a comment to the section's thread (reviewer role). The text is refused (400) when it would " +
+				"ask the Markdown renderer for too much work: quotes or lists nested more than 16 deep, more than " +
+				"1,000 runs of `*`, `_` or `~` or more than 500 `[` in one paragraph, or HTML more than five times " +
+				"the text's length.",
+			body: canvases.CommentInput{}, status: 201, resp: canvas.Comment{},
+			respDesc: "The comment.",
+			errs: errs{
+				429: "Too many requests, or the caller has added 30 comments to this section in the last hour; " +
+					"`Retry-After` says when to try again.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/iterations", access: user, role: usecase.Viewer, h: s.canvases.APIListIterations, op: &apiOp{
+			id: "listIterations", tag: "canvases", summary: "List a canvas's iterations",
+			desc:     "Lists the published iterations, newest first, without their snapshots.",
+			resp:     respond.List[canvas.Iteration]{},
+			respDesc: "The iterations."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/iterations", access: user, role: usecase.Editor, h: s.canvases.APIPublishIteration, op: &apiOp{
+			id: "publishIteration", tag: "canvases", summary: "Publish an iteration",
+			desc: "Freezes the whole canvas as the next numbered iteration (editor role). Iterations never change. " +
+				"If the template has an `iteration` header field, it takes the new number.",
+			body: canvases.IterationInput{}, status: 201, resp: canvas.Iteration{},
+			respDesc: "The iteration.",
+			headers:  headers{"Location": "Path of the new iteration."},
+			errs:     errs{503: errCanvasGone}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/iterations/{n}", access: user, role: usecase.Viewer, h: s.canvases.APIGetIteration, op: &apiOp{
+			id: "getIteration", tag: "canvases", summary: "Get an iteration",
+			desc:     "Returns one published iteration with its snapshot.",
+			resp:     canvas.Iteration{},
+			respDesc: "The iteration."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/diff", access: user, role: usecase.Viewer, h: s.canvases.APIDiffIterations, op: &apiOp{
+			id: "diffCanvas", tag: "canvases", summary: "Compare two iterations",
+			desc: "Compares iteration `from` with iteration `to`, or with the canvas as it is now: the title and " +
+				"header values that changed, and every section with a word-level diff.",
+			query: []*param{qFrom, qTo}, resp: canvases.DiffView{},
+			respDesc: "The differences.",
+			errs: errs{
+				400: "`from` or `to` is not an iteration number.",
+				404: "No such use case, canvas or record, or the caller cannot see the use case: the answers are " +
+					"identical. Also when an iteration does not exist.",
+				503: errCanvasGone,
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/objectives", access: user, role: usecase.Viewer, h: s.canvases.APIListObjectives, op: &apiOp{
+			id: "listObjectives", tag: "canvases", summary: "List a canvas's objectives",
+			desc:     "Lists the measurable objectives of every objective section of the canvas.",
+			resp:     respond.List[canvas.Objective]{},
+			respDesc: "The objectives."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/objectives", access: user, role: usecase.Editor, h: s.canvases.APICreateObjective, op: &apiOp{
+			id: "createObjective", tag: "canvases", summary: "Add an objective",
+			desc: "Adds a measurable objective to an objective section (editor role). Gates and monitors read these.",
+			body: canvases.ObjectiveInput{}, status: 201, resp: canvas.Objective{},
+			respDesc: "The objective.",
+			errs: errs{
+				400: "A value is not valid, or the section holds no objectives.",
+				503: errCanvasGone,
+			}}},
+		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/objectives/{id}", access: user, role: usecase.Editor, h: s.canvases.APIUpdateObjective, op: &apiOp{
+			id: "updateObjective", tag: "canvases", summary: "Edit an objective",
+			desc: "Changes the fields given (editor role).",
+			body: canvases.ObjectivePatch{}, resp: canvas.Objective{},
+			respDesc: "The objective."}},
+		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/canvases/{canvas}/objectives/{id}", access: user, role: usecase.Editor, h: s.canvases.APIDeleteObjective, op: &apiOp{
+			id: "deleteObjective", tag: "canvases", summary: "Remove an objective",
+			desc:     "Removes an objective (editor role).",
+			status:   204,
+			respDesc: "Removed."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/stakeholders", access: user, role: usecase.Viewer, h: s.canvases.APIListStakeholders, op: &apiOp{
+			id: "listStakeholders", tag: "stakeholders", summary: "List the stakeholder register",
+			desc:     "Lists the use case's stakeholders by kind.",
+			resp:     respond.List[people.Stakeholder]{},
+			respDesc: "The register."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/stakeholders", access: user, role: usecase.Editor, h: s.canvases.APICreateStakeholder, op: &apiOp{
+			id: "createStakeholder", tag: "stakeholders", summary: "Add a stakeholder",
+			desc: "Adds an entry to the register (editor role).",
+			body: canvases.StakeholderInput{}, status: 201, resp: people.Stakeholder{},
+			respDesc: "The entry."}},
+		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/stakeholders/{id}", access: user, role: usecase.Editor, h: s.canvases.APIUpdateStakeholder, op: &apiOp{
+			id: "updateStakeholder", tag: "stakeholders", summary: "Edit a stakeholder",
+			desc: "Changes the fields given (editor role).",
+			body: canvases.StakeholderPatch{}, resp: people.Stakeholder{},
+			respDesc: "The entry.",
+			errs:     errs{409: "The record changed since `version` was read."}}},
+		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/stakeholders/{id}", access: user, role: usecase.Editor, h: s.canvases.APIDeleteStakeholder, op: &apiOp{
+			id: "deleteStakeholder", tag: "stakeholders", summary: "Remove a stakeholder",
+			desc:     "Removes an entry from the register (editor role).",
+			status:   204,
+			respDesc: "Removed."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/decisions", access: user, role: usecase.Viewer, h: s.canvases.APIListDecisions, op: &apiOp{
+			id: "listDecisions", tag: "decisions", summary: "List the decision log",
+			desc:     "Lists the use case's decision records by number.",
+			resp:     respond.List[decision.Decision]{},
+			respDesc: "The decisions."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/decisions", access: user, role: usecase.Editor, h: s.canvases.APICreateDecision, op: &apiOp{
+			id: "createDecision", tag: "decisions", summary: "Record a decision",
+			desc: "Adds a decision record with the next number (editor role). Its section links make it show beside " +
+				"those sections.",
+			body: canvases.DecisionInput{}, status: 201, resp: decision.Decision{},
+			respDesc: "The decision.",
+			headers:  headers{"Location": "Path of the new decision."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/decisions/{number}", access: user, role: usecase.Viewer, h: s.canvases.APIGetDecision, op: &apiOp{
+			id: "getDecision", tag: "decisions", summary: "Get a decision",
+			desc:     "Returns one decision record.",
+			resp:     decision.Decision{},
+			respDesc: "The decision."}},
+		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/decisions/{number}", access: user, role: usecase.Editor, h: s.canvases.APIUpdateDecision, op: &apiOp{
+			id: "updateDecision", tag: "decisions", summary: "Edit a decision",
+			desc: "Changes the fields given (editor role).",
+			body: canvases.DecisionPatch{}, resp: decision.Decision{},
+			respDesc: "The decision.",
+			errs:     errs{409: "The record changed since `version` was read."}}},
 
 		// Pages.
 		{method: "GET", pattern: "/{$}", access: user, h: s.pageHome},
+		{method: "GET", pattern: "/docs/api", access: public, h: s.pageAPIReference},
 		{method: "GET", pattern: "/login", access: public, h: s.pageLogin},
 		{method: "POST", pattern: "/login", access: public, h: s.pageLoginPost},
 		{method: "POST", pattern: "/logout", access: user, h: s.pageLogout},

@@ -54,6 +54,10 @@ type Server struct {
 	// logins throttles password checks whatever RateLimit says.
 	logins  *throttle.Logins
 	handler http.Handler
+	// api is the OpenAPI document built from the route table, and ref the
+	// reference page drawn from it.
+	api *apiDescription
+	ref *apiReference
 	// templates are the canvas templates on offer; evidence renders the
 	// live panels beside canvas sections.
 	templates *canvas.Library
@@ -103,8 +107,13 @@ func New(opts Options) (*Server, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errCrossOrigin)
 	}))
+	routes := s.routes()
+	if s.api, err = buildAPIDescription(routes); err != nil {
+		return nil, err
+	}
+	s.ref = newAPIReference(s.api.doc)
 	mux := http.NewServeMux()
-	for _, rt := range s.routes() {
+	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.pattern, s.guard(rt))
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,8 +10,9 @@ import (
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
-// meView is the body of GET /api/v1/me.
-type meView struct {
+// Me is the answer of GET /api/v1/me: the caller's account, their teams,
+// the token used if any and the server's version.
+type Me struct {
 	identity.User
 	Teams   []identity.Team `json:"teams"`
 	TokenID string          `json:"token_id,omitempty"`
@@ -27,7 +28,7 @@ func (h *Handlers) APIMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	teams, err := h.DB.ListTeams(r.Context(), a.UserID, atrium.PageRequest{Size: atrium.MaxPageSize})
-	h.Reply(w, r, http.StatusOK, meView{User: u, Teams: teams.Items, TokenID: a.TokenID, Version: h.Version}, err)
+	h.Reply(w, r, http.StatusOK, Me{User: u, Teams: teams.Items, TokenID: a.TokenID, Version: h.Version}, err)
 }
 
 // MePatch is the body of PATCH /api/v1/me: what people change about
@@ -99,9 +100,9 @@ type TokenInput struct {
 	ExpiresIn string `json:"expires_in"`
 }
 
-// createdToken is the answer to POST /api/v1/tokens: the only time the
+// CreatedToken is the answer to POST /api/v1/tokens: the only time the
 // secret is shown.
-type createdToken struct {
+type CreatedToken struct {
 	identity.Token
 	Secret string `json:"token"`
 }
@@ -123,7 +124,7 @@ func (h *Handlers) APICreateToken(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	respond.JSON(w, http.StatusCreated, createdToken{Token: t, Secret: secret})
+	respond.JSON(w, http.StatusCreated, CreatedToken{Token: t, Secret: secret})
 }
 
 // APIRevokeToken revokes one of the caller's tokens (any token, for admins).

@@ -32,7 +32,7 @@ func (h *Handlers) APIListTemplates(w http.ResponseWriter, r *http.Request) {
 		items = append(items, TemplateSummary{ID: t.ID, Name: t.Name, Version: t.Version, Description: t.Description,
 			Source: t.Source, Phases: len(t.Phases), Sections: len(t.SectionIDs())})
 	}
-	respond.JSON(w, http.StatusOK, map[string]any{"items": items})
+	respond.JSON(w, http.StatusOK, respond.ListOf(items))
 }
 
 // APIGetTemplate serves GET /api/v1/templates/{id}.
@@ -135,7 +135,7 @@ func (h *Handlers) APIListCanvases(w http.ResponseWriter, r *http.Request) {
 			items = append(items, CanvasView{Canvas: c, TemplateName: c.TemplateID})
 		}
 	}
-	respond.JSON(w, http.StatusOK, map[string]any{"items": items})
+	respond.JSON(w, http.StatusOK, respond.ListOf(items))
 }
 
 // CanvasInput is the body of POST /api/v1/usecases/{slug}/canvases.

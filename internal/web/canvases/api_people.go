@@ -19,7 +19,7 @@ import (
 // APIListObjectives serves GET /api/v1/usecases/{slug}/canvases/{canvas}/objectives.
 func (h *Handlers) APIListObjectives(w http.ResponseWriter, r *http.Request) {
 	list, err := h.DB.Objectives(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
-	h.Reply(w, r, http.StatusOK, map[string]any{"items": respond.Items(list)}, err)
+	h.Reply(w, r, http.StatusOK, respond.ListOf(list), err)
 }
 
 // ObjectiveInput is the body of POST …/canvases/{canvas}/objectives.
@@ -133,7 +133,7 @@ func (h *Handlers) APIDeleteObjective(w http.ResponseWriter, r *http.Request) {
 // APIListStakeholders serves GET /api/v1/usecases/{slug}/stakeholders.
 func (h *Handlers) APIListStakeholders(w http.ResponseWriter, r *http.Request) {
 	list, err := h.DB.Stakeholders(r.Context(), r.PathValue("slug"))
-	h.Reply(w, r, http.StatusOK, map[string]any{"items": respond.Items(list)}, err)
+	h.Reply(w, r, http.StatusOK, respond.ListOf(list), err)
 }
 
 // StakeholderInput is the body of POST /api/v1/usecases/{slug}/stakeholders.
@@ -246,7 +246,7 @@ func (h *Handlers) APIDeleteStakeholder(w http.ResponseWriter, r *http.Request) 
 // APIListDecisions serves GET /api/v1/usecases/{slug}/decisions.
 func (h *Handlers) APIListDecisions(w http.ResponseWriter, r *http.Request) {
 	list, err := h.DB.Decisions(r.Context(), r.PathValue("slug"))
-	h.Reply(w, r, http.StatusOK, map[string]any{"items": respond.Items(list)}, err)
+	h.Reply(w, r, http.StatusOK, respond.ListOf(list), err)
 }
 
 // LinkInput is one link of a decision record.

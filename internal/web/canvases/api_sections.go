@@ -142,10 +142,20 @@ func (h *Handlers) APISaveSection(w http.ResponseWriter, r *http.Request) {
 	err = sectionNotFound(err)
 	var conflict *canvas.EditConflict
 	if errors.As(err, &conflict) {
-		err = respond.WithDetails(err, map[string]any{"base": conflict.Base, "current": conflict.Current, "yours": in.Content,
-			"changes": canvas.DiffWords(conflict.Base.Content, conflict.Current.Content)})
+		err = respond.WithDetails(err, EditConflict{Base: conflict.Base, Current: conflict.Current, Yours: in.Content,
+			Changes: canvas.DiffWords(conflict.Base.Content, conflict.Current.Content)})
 	}
 	h.Reply(w, r, http.StatusOK, SectionView{Section: sec, HTML: sec.HTML}, err)
+}
+
+// EditConflict is what the problem document of a section save made from
+// an older version (409) carries beside the standard members, so that a
+// client can merge by hand without another request.
+type EditConflict struct {
+	Base    canvas.Section  `json:"base"`
+	Current canvas.Section  `json:"current"`
+	Yours   *string         `json:"yours"`
+	Changes []canvas.DiffOp `json:"changes"`
 }
 
 // APISectionEvidence serves GET /api/v1/usecases/{slug}/canvases/{canvas}/sections/{section}/evidence.
@@ -156,7 +166,7 @@ func (h *Handlers) APISectionEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	panels, err := h.panels(r, sc)
-	h.Reply(w, r, http.StatusOK, map[string]any{"items": panels}, err)
+	h.Reply(w, r, http.StatusOK, respond.ListOf(panels), err)
 }
 
 // APIListComments lists a section's thread. The section is looked up in
@@ -201,7 +211,7 @@ func (h *Handlers) APIAddComment(w http.ResponseWriter, r *http.Request) {
 // APIListIterations serves GET /api/v1/usecases/{slug}/canvases/{canvas}/iterations.
 func (h *Handlers) APIListIterations(w http.ResponseWriter, r *http.Request) {
 	list, err := h.DB.Iterations(r.Context(), r.PathValue("slug"), r.PathValue("canvas"))
-	h.Reply(w, r, http.StatusOK, map[string]any{"items": respond.Items(list)}, err)
+	h.Reply(w, r, http.StatusOK, respond.ListOf(list), err)
 }
 
 // IterationInput is the body of POST …/canvases/{canvas}/iterations.

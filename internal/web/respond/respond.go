@@ -6,12 +6,15 @@ package respond
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +41,20 @@ var statusOf = map[atrium.Kind]int{
 // StatusOf is the HTTP status for an error of kind k.
 func StatusOf(k atrium.Kind) int { return statusOf[k] }
 
+// Codes lists every problem code, by status: the values a problem
+// document's code member may take.
+func Codes() []string {
+	kinds := slices.Collect(maps.Keys(statusOf))
+	slices.SortFunc(kinds, func(a, b atrium.Kind) int {
+		return cmp.Or(statusOf[a]-statusOf[b], strings.Compare(string(a), string(b)))
+	})
+	codes := make([]string, len(kinds))
+	for i, k := range kinds {
+		codes[i] = string(k)
+	}
+	return codes
+}
+
 // Problem is an RFC 9457 problem document with Atrium's stable `code` member.
 type Problem struct {
 	Type   string `json:"type"`
@@ -52,15 +69,16 @@ type Problem struct {
 // client can resolve the problem without another request.
 type detailedError struct {
 	err   error
-	extra map[string]any
+	extra any
 }
 
 func (e *detailedError) Error() string { return e.err.Error() }
 func (e *detailedError) Unwrap() error { return e.err }
 
-// WithDetails returns err with extra problem-document members. The standard
-// members (type, title, status, detail, code) cannot be overridden.
-func WithDetails(err error, extra map[string]any) error {
+// WithDetails returns err with extra problem-document members: the JSON
+// members of extra, a struct or a map. The standard members (type, title,
+// status, detail, code) cannot be overridden.
+func WithDetails(err error, extra any) error {
 	return &detailedError{err: err, extra: extra}
 }
 
@@ -68,11 +86,15 @@ func WithDetails(err error, extra map[string]any) error {
 // of a detailed error.
 func (p Problem) Document(err error) any {
 	var d *detailedError
-	if !errors.As(err, &d) || len(d.extra) == 0 {
+	if !errors.As(err, &d) {
+		return p
+	}
+	var members map[string]json.RawMessage
+	if b, err := json.Marshal(d.extra); err != nil || json.Unmarshal(b, &members) != nil || len(members) == 0 {
 		return p
 	}
 	doc := map[string]any{"type": p.Type, "title": p.Title, "status": p.Status, "detail": p.Detail, "code": p.Code}
-	for k, v := range d.extra {
+	for k, v := range members {
 		if _, standard := doc[k]; !standard {
 			doc[k] = v
 		}
@@ -142,32 +164,40 @@ func JSON(w http.ResponseWriter, status int, v any) {
 // within MaxBodyBytes, one value, with no unknown or duplicate keys.
 func Decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	var v T
+	err := DecodeInto(w, r, &v)
+	return v, err
+}
+
+// DecodeInto is Decode into v, a pointer, for callers that know the type
+// only at run time (the API description's tests). It is the one decoder:
+// Decode calls it.
+func DecodeInto(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return v, atrium.Errorf(atrium.Invalid, "send the body as application/json (got %q)", ct)
+		return atrium.Errorf(atrium.Invalid, "send the body as application/json (got %q)", ct)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return v, atrium.Errorf(atrium.TooLarge, "the request body is larger than %d bytes", MaxBodyBytes)
+		return atrium.Errorf(atrium.TooLarge, "the request body is larger than %d bytes", MaxBodyBytes)
 	}
 	if err != nil {
-		return v, atrium.Wrap(atrium.Invalid, err, "could not read the request body")
+		return atrium.Wrap(atrium.Invalid, err, "could not read the request body")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return v, atrium.Errorf(atrium.Invalid, "the request body is empty; send a JSON object")
+		return atrium.Errorf(atrium.Invalid, "the request body is empty; send a JSON object")
 	}
 	if err := checkDuplicateKeys(body); err != nil {
-		return v, err
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
-		return v, jsonError(err)
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
 	}
 	if dec.More() {
-		return v, atrium.Errorf(atrium.Invalid, "the request body holds more than one JSON value")
+		return atrium.Errorf(atrium.Invalid, "the request body holds more than one JSON value")
 	}
-	return v, nil
+	return nil
 }
 
 // jsonError turns encoding/json's errors into sentences for people.
@@ -297,6 +327,14 @@ func Items[T any](list []T) []T {
 	}
 	return list
 }
+
+// List is the answer of a list that is not paged: every item at once.
+type List[T any] struct {
+	Items []T `json:"items"`
+}
+
+// ListOf is the unpaged answer holding list ([] rather than null when empty).
+func ListOf[T any](list []T) List[T] { return List[T]{Items: Items(list)} }
 
 // CheckVersion refuses a negative version read from a request.
 func CheckVersion(name string, v int64) error {

@@ -114,7 +114,7 @@ func (h *Handlers) setArchived(w http.ResponseWriter, r *http.Request, archived 
 // ListTransitions answers GET /api/v1/usecases/{slug}/transitions.
 func (h *Handlers) ListTransitions(w http.ResponseWriter, r *http.Request) {
 	hist, err := h.DB.Transitions(r.Context(), r.PathValue("slug"))
-	h.Reply(w, r, http.StatusOK, map[string]any{"items": hist}, err)
+	h.Reply(w, r, http.StatusOK, respond.ListOf(hist), err)
 }
 
 // TransitionInput is the body of POST /api/v1/usecases/{slug}/transitions.
@@ -143,7 +143,7 @@ func (h *Handlers) ListGrants(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	grants, err := h.DB.Grants(r.Context(), u.Slug)
-	h.Reply(w, r, http.StatusOK, map[string]any{"items": grantsSeenBy(grants, u.Role)}, err)
+	h.Reply(w, r, http.StatusOK, respond.ListOf(grantsSeenBy(grants, u.Role)), err)
 }
 
 // grantsSeenBy is the list of grants as someone with role may see it.
@@ -163,18 +163,18 @@ type GrantInput struct {
 	Role   usecase.Role `json:"role"`
 }
 
-// grantedTo is the answer to a grant whose grantee the grantor may see:
+// GrantedTo is the answer to a grant whose grantee the grantor may see:
 // the grant as it is listed, and what changed in words.
-type grantedTo struct {
+type GrantedTo struct {
 	usecase.Grant
 	Message string `json:"message"`
 }
 
-// grantedIfAny is the answer to a grant whose grantee the grantor may not
+// GrantedIfAny is the answer to a grant whose grantee the grantor may not
 // see, and equally to one for an e-mail address, user id or team slug that
 // nobody has: what was asked, never who, so that granting cannot be used to
 // find out who has an account or which teams exist.
-type grantedIfAny struct {
+type GrantedIfAny struct {
 	UserID    string       `json:"user_id,omitempty"`
 	UserEmail string       `json:"user_email,omitempty"`
 	TeamSlug  string       `json:"team,omitempty"`
@@ -194,7 +194,7 @@ func (h *Handlers) PutGrant(w http.ResponseWriter, r *http.Request) {
 }
 
 // putGrant makes a grant for the API and the page alike and says how it went:
-// a grantedTo when the grantor may see the grantee, otherwise a grantedIfAny
+// a GrantedTo when the grantor may see the grantee, otherwise a GrantedIfAny
 // that reads the same whether or not the grantee exists.
 func (h *Handlers) putGrant(r *http.Request, asked usecase.Grant) (any, error) {
 	g, err := h.DB.PutGrant(r.Context(), r.PathValue("slug"), asked)
@@ -206,10 +206,10 @@ func (h *Handlers) putGrant(r *http.Request, asked usecase.Grant) (any, error) {
 		if g.TeamID != "" {
 			who = "Team " + g.TeamName
 		}
-		return grantedTo{Grant: g, Message: fmt.Sprintf("%s now has %s access.", who, g.Role)}, nil
+		return GrantedTo{Grant: g, Message: fmt.Sprintf("%s now has %s access.", who, g.Role)}, nil
 	}
 	// Built from what was asked, never from what the store found.
-	out := grantedIfAny{UserID: asked.UserID, TeamSlug: asked.TeamSlug, Role: asked.Role}
+	out := GrantedIfAny{UserID: asked.UserID, TeamSlug: asked.TeamSlug, Role: asked.Role}
 	switch {
 	case asked.UserEmail != "":
 		// The store accepted the address, so it normalises.
