@@ -93,15 +93,21 @@ func Load(release string, log *slog.Logger, features ...Pages) (*Views, error) {
 		}
 		funcs := v.funcs()
 		maps.Copy(funcs, f.Funcs)
+		// The layout and partials are parsed once per feature; each page
+		// gets a clone of them, which costs a copy, not another parse.
+		base, err := template.New("layout.html").Funcs(funcs).ParseFS(shared, "templates/layout.html", "templates/partials/*.html")
+		if err == nil && f.Partials != "" {
+			base, err = base.ParseFS(f.FS, f.Partials)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
 		for _, name := range names {
 			page := strings.TrimSuffix(path.Base(name), ".html")
 			if _, dup := v.tmpl[page]; dup {
 				return nil, fmt.Errorf("templates: two pages are called %q", page)
 			}
-			t, err := template.New("layout.html").Funcs(funcs).ParseFS(shared, "templates/layout.html", "templates/partials/*.html")
-			if err == nil && f.Partials != "" {
-				t, err = t.ParseFS(f.FS, f.Partials)
-			}
+			t, err := base.Clone()
 			if err == nil {
 				t, err = t.ParseFS(f.FS, name)
 			}
