@@ -345,4 +345,3 @@ func testRegistry(t *testing.T, open Opener) {
 		wantAuditSize(t, ctx, w.db, before+n)
 	})
 }
-
