@@ -61,3 +61,19 @@ CREATE TABLE registry_alias_history (
     reason       TEXT NOT NULL
 );
 CREATE INDEX registry_alias_history_at ON registry_alias_history(asset_id, alias, moved_at, id);
+
+-- A version's content is written once. The store never updates it; this
+-- trigger makes sure nothing else does either (a status change passes).
+CREATE FUNCTION registry_versions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.asset_id <> OLD.asset_id OR NEW.number <> OLD.number OR NEW.uri <> OLD.uri OR NEW.digest <> OLD.digest
+        OR NEW.size <> OLD.size OR NEW.description <> OLD.description OR NEW.metadata <> OLD.metadata
+        OR NEW.tags <> OLD.tags OR NEW.details <> OLD.details OR NEW.created_by <> OLD.created_by
+        OR NEW.created_at <> OLD.created_at THEN
+        RAISE EXCEPTION 'registry versions are immutable; only their status may change';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER registry_versions_immutable BEFORE UPDATE ON registry_versions
+    FOR EACH ROW EXECUTE FUNCTION registry_versions_immutable();

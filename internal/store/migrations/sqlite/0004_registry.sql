@@ -61,3 +61,12 @@ CREATE TABLE registry_alias_history (
     reason       TEXT NOT NULL
 );
 CREATE INDEX registry_alias_history_at ON registry_alias_history(asset_id, alias, moved_at, id);
+
+-- A version's content is written once. The store never updates it; this
+-- trigger makes sure nothing else does either (a status change passes).
+CREATE TRIGGER registry_versions_immutable BEFORE UPDATE OF
+    asset_id, number, uri, digest, size, description, metadata, tags, details, created_by, created_at
+    ON registry_versions
+BEGIN
+    SELECT RAISE(ABORT, 'registry versions are immutable; only their status may change');
+END;
