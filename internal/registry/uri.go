@@ -99,7 +99,7 @@ func CanonicalURI(raw string) (string, error) {
 	if err := checkPath(u.EscapedPath()); err != nil {
 		return "", err
 	}
-	if !hosted && host == "" && !strings.HasPrefix(u.Path, "/") {
+	if !hosted && host == "" && (!strings.HasPrefix(u.Path, "/") || u.Path == "/") {
 		return "", atrium.Errorf(atrium.Invalid, "uri must be written %s:/path", scheme)
 	}
 	path := (&url.URL{Path: u.Path}).EscapedPath()
@@ -110,7 +110,8 @@ func CanonicalURI(raw string) (string, error) {
 }
 
 // checkChars refuses what has no place in a location at any decoding depth;
-// a space is allowed only where it was percent-encoded (decoded true).
+// a space is allowed only where it was percent-encoded (decoded true), and
+// '?' and '#' only unencoded, where the query and fragment checks see them.
 func checkChars(s string, decoded bool) error {
 	if !utf8.ValidString(s) {
 		return atrium.Errorf(atrium.Invalid, "uri is not valid UTF-8")
@@ -121,6 +122,10 @@ func checkChars(s string, decoded bool) error {
 			return atrium.Errorf(atrium.Invalid, "uri contains a NUL character")
 		case r == '\\':
 			return atrium.Errorf(atrium.Invalid, "uri contains a backslash")
+		case (r == '?' || r == '#') && decoded:
+			// Harmless to us, but a client that decodes once more than it
+			// should would read a query or a fragment where a key was meant.
+			return atrium.Errorf(atrium.Invalid, "uri contains a percent-encoded %q", r)
 		case r == ' ' && decoded:
 		case unicode.IsControl(r) || unicode.IsSpace(r) || r == '\u2028' || r == '\u2029':
 			return atrium.Errorf(atrium.Invalid, "uri contains a control or space character (U+%04X)", r)

@@ -55,6 +55,11 @@ func TestCanonicalURIRefusesHostile(t *testing.T) {
 		"s3://b/%zz",
 		"mlflow-artifacts:/a/../b",
 		"runs:/%2e%2e/x",
+		"runs:/",
+		"s3://b/a%23b",
+		"s3://b/a%3Fb",
+		"s3://b/%2523:e%252D%252f",
+		"models:",
 	}
 	for _, in := range hostile {
 		t.Run(in, func(t *testing.T) {
