@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"RoundTrip", testRoundTrip},
 		{"Canvases", testCanvases}, {"CanvasIterations", testCanvasIterations}, {"Objectives", testObjectives}, {"Stakeholders", testStakeholders}, {"Decisions", testDecisions}, {"Search", testSearch}, {"CanvasAudit", testCanvasAudit}, {"CanvasLimits", testCanvasLimits},
 		{"UseCaseView", testUseCaseView},
+		{"Registry", testRegistry},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
