@@ -61,7 +61,7 @@ func (db *DB) renderStored(ctx context.Context) error {
 func (db *DB) renderRows(ctx context.Context, table string, key []string, src string) (int, error) {
 	// Each row holds the html, then the key's values. All are read, and
 	// the rows closed, before the writer is taken.
-	todo, err := collect(db.reader(ctx), func(sc scanner) ([]any, error) {
+	unrendered, err := collect(db.reader(ctx), func(sc scanner) ([]any, error) {
 		vals := make([]any, len(key)+1)
 		dest := make([]any, len(vals))
 		var text string
@@ -81,7 +81,7 @@ func (db *DB) renderRows(ctx context.Context, table string, key []string, src st
 	if err != nil {
 		return 0, err
 	}
-	if len(todo) == 0 {
+	if len(unrendered) == 0 {
 		return 0, nil
 	}
 	where := make([]string, len(key))
@@ -89,8 +89,8 @@ func (db *DB) renderRows(ctx context.Context, table string, key []string, src st
 		where[i] = fmt.Sprintf("%s = $%d", k, i+2)
 	}
 	q := fmt.Sprintf(`UPDATE %s SET html = $1 WHERE %s AND html IS NULL`, table, strings.Join(where, " AND "))
-	return len(todo), db.update(ctx, func(tx *Tx) error {
-		for _, vals := range todo {
+	return len(unrendered), db.update(ctx, func(tx *Tx) error {
+		for _, vals := range unrendered {
 			if _, err := tx.exec(q, vals...); err != nil {
 				return err
 			}
@@ -108,7 +108,7 @@ func (db *DB) renderIterations(ctx context.Context) error {
 			number   int
 			html     map[string]string
 		}
-		todo, err := collect(db.reader(ctx), func(sc scanner) (row, error) {
+		unrendered, err := collect(db.reader(ctx), func(sc scanner) (row, error) {
 			r := row{html: map[string]string{}}
 			var snap string
 			if err := sc.Scan(&r.canvasID, &r.number, &snap); err != nil {
@@ -128,11 +128,11 @@ func (db *DB) renderIterations(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(todo) == 0 {
+		if len(unrendered) == 0 {
 			return nil
 		}
 		if err := db.update(ctx, func(tx *Tx) error {
-			for _, r := range todo {
+			for _, r := range unrendered {
 				if err := tx.putIterationHTML(r.canvasID, r.number, r.html); err != nil {
 					return err
 				}
