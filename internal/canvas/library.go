@@ -118,3 +118,26 @@ func (l *Library) Get(id string) (*Template, bool) {
 
 // List returns every template, built-in ones first.
 func (l *Library) List() []*Template { return l.order }
+
+// Summary is one canvas in a list, with how far it has come.
+type Summary struct {
+	Canvas       Canvas
+	TemplateName string
+	Tally        Tally
+	Phases       []PhaseCompleteness
+	Known        bool // false when the library no longer offers its template
+}
+
+// Summarise tallies each canvas against its template in l.
+func (l *Library) Summarise(list []Canvas) []Summary {
+	out := make([]Summary, 0, len(list))
+	for _, c := range list {
+		s := Summary{Canvas: c, TemplateName: c.TemplateID}
+		if t, ok := l.Get(c.TemplateID); ok {
+			comp := CompletenessOf(t, c)
+			s.TemplateName, s.Tally, s.Phases, s.Known = t.Name, comp.Overall, comp.Phases, true
+		}
+		out = append(out, s)
+	}
+	return out
+}

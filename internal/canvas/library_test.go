@@ -46,3 +46,23 @@ func TestLoadLibraryFollowsLinksToRegularFiles(t *testing.T) {
 		t.Fatalf("LoadLibrary(1 MiB + 1 byte) = %v, want %q", err, want)
 	}
 }
+
+func TestSummarise(t *testing.T) {
+	lib, err := LoadLibrary("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := Builtin()[0]
+	id := tpl.SectionIDs()[0]
+	list := []Canvas{
+		{ID: "a", TemplateID: tpl.ID, Sections: map[string]Section{id: {SectionID: id, Status: Agreed}}},
+		{ID: "b", TemplateID: "gone"},
+	}
+	got := lib.Summarise(list)
+	if len(got) != 2 || !got[0].Known || got[0].TemplateName != tpl.Name || got[0].Tally.Agreed != 1 || len(got[0].Phases) == 0 {
+		t.Errorf("Summarise(known) = %+v, want its template's name and one agreed section", got[0])
+	}
+	if got[1].Known || got[1].TemplateName != "gone" || got[1].Tally.Total != 0 {
+		t.Errorf("Summarise(unknown template) = %+v, want the id as name and no tally", got[1])
+	}
+}

@@ -17,37 +17,14 @@ import (
 type canvasesData struct {
 	render.Frame
 	UseCase   usecase.UseCase
-	Items     []canvasItem
+	Items     []canvas.Summary
 	Templates []*canvas.Template
 	CanEdit   bool
 	Form      newCanvasForm
 }
 
-// canvasItem is one canvas in a list, with how far it has come.
-type canvasItem struct {
-	Canvas       canvas.Canvas
-	TemplateName string
-	Tally        canvas.Tally
-	Phases       []canvas.PhaseCompleteness
-	Known        bool // false when the server no longer offers its template
-}
-
 type newCanvasForm struct {
 	Template, Title, Error string
-}
-
-// canvasItems tallies each canvas against its template.
-func (h *Handlers) canvasItems(list []canvas.Canvas) []canvasItem {
-	out := make([]canvasItem, 0, len(list))
-	for _, c := range list {
-		it := canvasItem{Canvas: c, TemplateName: c.TemplateID}
-		if t, ok := h.Templates.Get(c.TemplateID); ok {
-			comp := canvas.CompletenessOf(t, c)
-			it.TemplateName, it.Tally, it.Phases, it.Known = t.Name, comp.Overall, comp.Phases, true
-		}
-		out = append(out, it)
-	}
-	return out
 }
 
 func (h *Handlers) canvasesPage(r *http.Request, form newCanvasForm) (canvasesData, error) {
@@ -62,7 +39,7 @@ func (h *Handlers) canvasesPage(r *http.Request, form newCanvasForm) (canvasesDa
 	if form.Template == "" && len(h.Templates.List()) > 0 {
 		form.Template = h.Templates.List()[0].ID
 	}
-	return canvasesData{Frame: h.Frame(r, "Canvases · "+u.Name, "usecases"), UseCase: u, Items: h.canvasItems(list),
+	return canvasesData{Frame: h.Frame(r, "Canvases · "+u.Name, "usecases"), UseCase: u, Items: h.Templates.Summarise(list),
 		Templates: h.Templates.List(), CanEdit: u.CanEdit(), Form: form}, nil
 }
 

@@ -27,28 +27,7 @@ type useCaseData struct {
 	Move    moveForm
 	Access  accessForm
 	// Canvases are the use case's canvases with their completeness.
-	Canvases []canvasItem
-}
-
-// canvasItem is one of the use case's canvases with how far it has come.
-type canvasItem struct {
-	Canvas       canvas.Canvas
-	TemplateName string
-	Tally        canvas.Tally
-	Known        bool // false when the server no longer offers its template
-}
-
-// canvasItems tallies each canvas against its template.
-func (h *Handlers) canvasItems(list []canvas.Canvas) []canvasItem {
-	out := make([]canvasItem, 0, len(list))
-	for _, c := range list {
-		it := canvasItem{Canvas: c, TemplateName: c.TemplateID}
-		if t, ok := h.Templates.Get(c.TemplateID); ok {
-			it.TemplateName, it.Tally, it.Known = t.Name, canvas.CompletenessOf(t, c).Overall, true
-		}
-		out = append(out, it)
-	}
-	return out
+	Canvases []canvas.Summary
 }
 
 // step is one stage of the lifecycle stepper.
@@ -129,7 +108,7 @@ func (h *Handlers) useCasePage(r *http.Request) (useCaseData, error) {
 	if err != nil {
 		return d, err
 	}
-	d.Canvases = h.canvasItems(canvases)
+	d.Canvases = h.Templates.Summarise(canvases)
 	recent, err := v.Audit(atrium.PageRequest{Size: recentAudit})
 	d.Audit = recent.Items
 	return d, err
