@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/atrium-mlops/atrium/internal/markdown"
 	"io"
 	"net/http"
 	"runtime"
@@ -115,5 +116,8 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	runtime.ReadMemStats(&ms)
 	family(w, "atrium_go_goroutines", "gauge", "Goroutines.", "", runtime.NumGoroutine())
 	family(w, "atrium_go_heap_alloc_bytes", "gauge", "Bytes of allocated heap objects.", "", ms.HeapAlloc)
+	// Reads serve stored HTML, so this grows with saves; growth with page
+	// views would mean a read path renders again.
+	family(w, "atrium_markdown_renders_total", "counter", "Markdown texts rendered (at save, and once at start for older rows).", "", markdown.Renders())
 	family(w, "atrium_process_uptime_seconds", "gauge", "Seconds since the server started.", "", int64(time.Since(s.metrics.started).Seconds()))
 }

@@ -125,6 +125,7 @@ func TestMetrics(t *testing.T) {
 		`atrium_http_request_duration_seconds_bucket{route="/api/v1/usecases",le="+Inf"} 2`,
 		`atrium_db_open_connections{pool="write"}`,
 		`# TYPE atrium_db_in_use_connections gauge`,
+		`# TYPE atrium_markdown_renders_total counter`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
