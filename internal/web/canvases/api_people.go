@@ -42,12 +42,7 @@ func (h *Handlers) APICreateObjective(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	oc, err := h.openCanvas(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	o, err := h.DB.CreateObjective(r.Context(), oc.uc.Slug, oc.c.ID, canvas.Objective{
+	o, err := h.DB.CreateObjective(r.Context(), r.PathValue("slug"), r.PathValue("canvas"), canvas.Objective{
 		SectionID: in.Section, Metric: in.Metric, Comparator: canvas.Comparator(in.Comparator), Target: in.Target,
 		Unit: in.Unit, MeasuredAt: in.MeasuredAt, Window: in.Window, MinSamples: in.MinSamples, Notes: in.Notes})
 	h.Reply(w, r, http.StatusCreated, o, err)

@@ -2,6 +2,7 @@ package canvases
 
 import (
 	"errors"
+	"github.com/atrium-mlops/atrium/internal/web/render"
 	"maps"
 	"net/http"
 	"strconv"
@@ -226,17 +227,13 @@ func (h *Handlers) APIPublishIteration(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	oc, err := h.openCanvas(r)
+	slug, id := r.PathValue("slug"), r.PathValue("canvas")
+	it, err := h.DB.PublishIteration(r.Context(), slug, id, in.Message)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
 	}
-	it, err := h.DB.PublishIteration(r.Context(), oc.uc.Slug, oc.c.ID, in.Message)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/usecases/"+oc.uc.Slug+"/canvases/"+oc.c.ID+"/iterations/"+strconv.Itoa(it.Number))
+	w.Header().Set("Location", "/api/v1"+render.CanvasPath(slug, id)+"/iterations/"+strconv.Itoa(it.Number))
 	respond.JSON(w, http.StatusCreated, it)
 }
 
