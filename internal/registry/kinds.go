@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"encoding/json"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -19,18 +21,44 @@ const (
 	Reference  DatasetRole = "reference"
 )
 
-// DatasetInfo holds a dataset version's own fields.
+// DatasetInfo holds a dataset version's own fields. Sensitivity given here
+// is what was known at registration; people confirm or change it later
+// (it is governance data, not content, so it is kept beside the version).
 type DatasetInfo struct {
-	Role DatasetRole `json:"role,omitempty"`
+	Role        DatasetRole  `json:"role,omitempty"`
+	Schema      []Column     `json:"schema,omitempty"`
+	Profile     *Profile     `json:"profile,omitempty"`
+	Source      string       `json:"source,omitempty"` // where the data came from: a system, a query, a vendor
+	Owner       string       `json:"owner,omitempty"`  // who answers for it
+	Sensitivity *Sensitivity `json:"sensitivity,omitempty"`
 }
 
 // Validate checks the dataset fields.
 func (d *DatasetInfo) Validate() error {
 	switch d.Role {
 	case "", Training, Validation, Test, Reference:
-		return nil
+	default:
+		return atrium.Errorf(atrium.Invalid, "dataset role must be training, validation, test or reference (got %q)", atrium.Truncate(string(d.Role), 40))
 	}
-	return atrium.Errorf(atrium.Invalid, "dataset role must be training, validation, test or reference (got %q)", atrium.Truncate(string(d.Role), 40))
+	if err := CheckSchema(d.Schema); err != nil {
+		return err
+	}
+	if d.Profile != nil {
+		if err := d.Profile.Check(); err != nil {
+			return err
+		}
+	}
+	var err error
+	if d.Source, err = atrium.CheckText("source", d.Source, MaxURI, false, false); err != nil {
+		return err
+	}
+	if d.Owner, err = atrium.CheckText("owner", d.Owner, maxShortText, false, false); err != nil {
+		return err
+	}
+	if d.Sensitivity != nil {
+		return d.Sensitivity.Check(d.Schema)
+	}
+	return nil
 }
 
 // VersionRef points at one version of a dataset of the same use case.
@@ -45,17 +73,33 @@ type CodeRef struct {
 	Commit     string `json:"commit"`
 }
 
-// ModelInfo holds a model version's own fields.
-type ModelInfo struct {
-	Framework      string       `json:"framework,omitempty"`
-	Task           string       `json:"task,omitempty"`
-	TrainingData   []VersionRef `json:"training_data,omitempty"`
-	EvaluationData []VersionRef `json:"evaluation_data,omitempty"`
-	Code           *CodeRef     `json:"code,omitempty"`
-	ReleaseNotes   string       `json:"release_notes,omitempty"`
+// Signature is what a model takes and returns.
+type Signature struct {
+	Inputs  []Column `json:"inputs,omitempty"`
+	Outputs []Column `json:"outputs,omitempty"`
 }
 
-var commitRE = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+// ModelInfo holds a model version's own fields. RunID names the run that
+// produced the version (an experiment-tracking run of the same use case).
+type ModelInfo struct {
+	Framework      string            `json:"framework,omitempty"`
+	Task           string            `json:"task,omitempty"`
+	Parameters     map[string]string `json:"parameters,omitempty"`
+	Signature      *Signature        `json:"signature,omitempty"`
+	TrainingData   []VersionRef      `json:"training_data,omitempty"`
+	EvaluationData []VersionRef      `json:"evaluation_data,omitempty"`
+	Code           *CodeRef          `json:"code,omitempty"`
+	RunID          string            `json:"run_id,omitempty"`
+	ReleaseNotes   string            `json:"release_notes,omitempty"`
+}
+
+// MaxParameters bounds a model's parameters.
+const MaxParameters = 500
+
+var (
+	commitRE = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+	runIDRE  = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+)
 
 // Validate checks and normalises the model fields.
 func (m *ModelInfo) Validate() error {
@@ -82,6 +126,28 @@ func (m *ModelInfo) Validate() error {
 			}
 		}
 	}
+	if len(m.Parameters) > MaxParameters {
+		return atrium.Errorf(atrium.Invalid, "too many parameters (%d, at most %d)", len(m.Parameters), MaxParameters)
+	}
+	for k, v := range m.Parameters {
+		if len(k) == 0 || len(k) > MaxTagKey || !tagKeyRE.MatchString(k) {
+			return atrium.Errorf(atrium.Invalid, "parameter name %q must be 1–%d letters, digits or _ . : / -", atrium.Truncate(k, 40), MaxTagKey)
+		}
+		if _, err := atrium.CheckText("parameter "+k, v, MaxTagValue, false, false); err != nil {
+			return err
+		}
+	}
+	if s := m.Signature; s != nil {
+		if err := CheckSchema(s.Inputs); err != nil {
+			return atrium.Errorf(atrium.Invalid, "signature inputs: %s", atrium.MessageOf(err))
+		}
+		if err := CheckSchema(s.Outputs); err != nil {
+			return atrium.Errorf(atrium.Invalid, "signature outputs: %s", atrium.MessageOf(err))
+		}
+	}
+	if m.RunID != "" && !runIDRE.MatchString(m.RunID) {
+		return atrium.Errorf(atrium.Invalid, "run id must be 1–64 letters or digits (got %q)", atrium.Truncate(m.RunID, 70))
+	}
 	if c := m.Code; c != nil {
 		if c.Repository, err = atrium.CheckText("code repository", c.Repository, MaxURI, true, false); err != nil {
 			return err
@@ -103,11 +169,14 @@ const (
 )
 
 // PromptInfo holds a prompt version's own fields. Variables are derived
-// from the template, never taken from input.
+// from the template, never taken from input. ModelConfig is the model
+// settings the prompt was written for (a JSON object: model name,
+// temperature, max tokens, …).
 type PromptInfo struct {
-	Template  string     `json:"template"`
-	Form      PromptForm `json:"form"`
-	Variables []string   `json:"variables"`
+	Template    string          `json:"template"`
+	Form        PromptForm      `json:"form"`
+	Variables   []string        `json:"variables"`
+	ModelConfig json.RawMessage `json:"model_config,omitempty"`
 }
 
 // variableRE finds {{ name }} placeholders.
@@ -141,7 +210,54 @@ func (p *PromptInfo) Validate() error {
 	if len(p.Variables) > MaxVariables {
 		return atrium.Errorf(atrium.Invalid, "template has too many variables (%d, at most %d)", len(p.Variables), MaxVariables)
 	}
+	if len(p.ModelConfig) > 0 && string(p.ModelConfig) != "null" {
+		if p.ModelConfig, err = CheckMetadata(p.ModelConfig); err != nil {
+			return atrium.Errorf(atrium.KindOf(err), "model config: %s", atrium.MessageOf(err))
+		}
+	} else {
+		p.ModelConfig = nil
+	}
 	return nil
+}
+
+// MaxRendered bounds a rendered prompt, so variables cannot blow it up.
+const MaxRendered = 1 << 20
+
+// Render fills the template's variables with vars. Every variable must be
+// given, and no others: a typo in a name is an error, not a silent gap.
+// Values are inserted as they are, once; placeholders inside values are not
+// expanded.
+func (p PromptInfo) Render(vars map[string]string) (string, error) {
+	want := Variables(p.Template)
+	var missing []string
+	for _, v := range want {
+		if _, ok := vars[v]; !ok {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) > 0 {
+		return "", atrium.Errorf(atrium.Invalid, "missing value for variable %s", strings.Join(missing, ", "))
+	}
+	for k := range vars {
+		if !slices.Contains(want, k) {
+			return "", atrium.Errorf(atrium.Invalid, "the template has no variable %q", atrium.Truncate(k, 70))
+		}
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range variableRE.FindAllStringSubmatchIndex(p.Template, -1) {
+		b.WriteString(p.Template[last:m[0]])
+		b.WriteString(vars[p.Template[m[2]:m[3]]])
+		last = m[1]
+		if b.Len() > MaxRendered {
+			return "", atrium.Errorf(atrium.TooLarge, "the rendered prompt is too large (more than %d bytes)", MaxRendered)
+		}
+	}
+	b.WriteString(p.Template[last:])
+	if b.Len() > MaxRendered {
+		return "", atrium.Errorf(atrium.TooLarge, "the rendered prompt is too large (more than %d bytes)", MaxRendered)
+	}
+	return b.String(), nil
 }
 
 // Alias is a named pointer at one version of an asset, such as champion or
