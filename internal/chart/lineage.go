@@ -531,7 +531,10 @@ func (l *layout) pull(k int, which int) {
 		}
 	}
 	// z = y - sep must be non-decreasing; fit it to want - sep.
-	type block struct{ sum, w float64; n int }
+	type block struct {
+		sum, w float64
+		n      int
+	}
 	var bs []block
 	for i := range ly {
 		bs = append(bs, block{(want[i] - sep[i]) * weight[i], weight[i], 1})
