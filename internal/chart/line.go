@@ -18,6 +18,9 @@ const (
 	maxDrawnPoints = 1000      // over all series, after downsampling
 )
 
+// maxAxisLabel is the most characters an axis label shows.
+const maxAxisLabel = 60
+
 // Point is one measurement: X is a step (or Unix seconds when the chart's
 // XTime is set), Y the value.
 type Point struct{ X, Y float64 }
@@ -73,7 +76,7 @@ func (p plot) yAxis(s *svg, ticks []float64, label string) {
 	}
 	s.raw(`<line class="chart-axis-line" x1="` + num(p.x0) + `" y1="` + num(p.y0) + `" x2="` + num(p.x0) + `" y2="` + num(p.y0+p.h) + `" stroke="` + colAxis + `"/>` + "\n")
 	if label != "" {
-		t, _ := fit(label, int(p.h/7))
+		t, _ := fit(label, min(int(p.h/7), maxAxisLabel))
 		x, y := 14.0, p.y0+p.h/2
 		s.textEl("chart-axis-label", x, y, `text-anchor="middle" fill="`+colText+`" transform="rotate(-90 `+num(x)+" "+num(y)+`)"`, t)
 	}
@@ -94,7 +97,7 @@ func (p plot) xAxis(s *svg, at []float64, labels []string, label string, grid bo
 	}
 	s.raw(`<line class="chart-axis-line" x1="` + num(p.x0) + `" y1="` + num(bottom) + `" x2="` + num(p.x0+p.w) + `" y2="` + num(bottom) + `" stroke="` + colAxis + `"/>` + "\n")
 	if label != "" {
-		t, _ := fit(label, int(p.w/7))
+		t, _ := fit(label, min(int(p.w/7), maxAxisLabel))
 		s.textEl("chart-axis-label", p.x0+p.w/2, bottom+36, `text-anchor="middle" fill="`+colText+`"`, t)
 	}
 	s.raw("</g>\n")

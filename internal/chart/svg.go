@@ -21,7 +21,12 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
 )
+
+// maxTip is the most characters a tooltip shows of a long text.
+const maxTip = 500
 
 // Colours. Each passes WCAG 2.1 contrast 4.5:1 against white, so it can carry
 // text as well as lines (the tests check it).
@@ -107,7 +112,7 @@ func (s *svg) textEl(class string, x, y float64, attrs, content string) {
 // tip writes a <title> child, the tooltip of its parent.
 func (s *svg) tip(v string) {
 	s.raw("<title>")
-	s.text(v)
+	s.text(atrium.Truncate(v, maxTip))
 	s.raw("</title>")
 }
 

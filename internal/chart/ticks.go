@@ -3,6 +3,7 @@ package chart
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -63,7 +64,14 @@ func tickLabel(v, step float64) string {
 	if step > 0 && step < 1 {
 		dec = int(math.Ceil(-math.Log10(step) - 1e-9))
 	}
-	return strconv.FormatFloat(v, 'f', min(dec, 8), 64)
+	out := strconv.FormatFloat(v, 'f', min(dec, 8), 64)
+	if strings.Contains(out, ".") {
+		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
+	}
+	if out == "-0" {
+		out = "0"
+	}
+	return out
 }
 
 // siLabel writes large round numbers as 20k or 1.5M.
