@@ -100,7 +100,13 @@ func cases() map[string]func() ([]byte, error) {
 			Title: "Run 7f3a metrics", XLabel: "step", YLabel: "loss",
 			Series: []Series{
 				{Name: "train_loss", Points: series(200, func(i int) float64 { return 2.2*math.Exp(-float64(i)/40) + 0.1 + 0.03*math.Sin(float64(i)) })},
-				{Name: "val_loss", Points: series(20, func(i int) float64 { return 2.3*math.Exp(-float64(i*10)/45) + 0.2 })},
+				{Name: "val_loss", Points: func() []Point {
+					p := series(20, func(i int) float64 { return 2.3*math.Exp(-float64(i*10)/45) + 0.2 })
+					for i := range p {
+						p[i].X *= 10
+					}
+					return p
+				}()},
 			},
 		}.SVG,
 		"line-single":       LineChart{Series: []Series{{Name: "accuracy", Points: []Point{{X: 3, Y: 0.91}}}}}.SVG,

@@ -66,6 +66,11 @@ const (
 	gLabelN  = 21 // characters of a node label
 	gSubN    = 25 // characters of a sublabel
 	gRelN    = 22 // characters of an edge label
+
+	// maxEdgeLabels is the most edges drawn with a visible relation label;
+	// beyond it the labels would pile up, and the relation is left to the
+	// edge's tooltip and the description.
+	maxEdgeLabels = 80
 )
 
 // vertex is a node or a dummy point of a long edge in the layered layout.
@@ -322,7 +327,17 @@ func (l *layout) order() {
 	if bestC > 0 && len(l.verts) <= 3000 {
 		l.transpose()
 	}
+	// Nodes without any edge go to the end of their layer, out of the way.
+	for k, ly := range l.layers {
+		sort.SliceStable(ly, func(i, j int) bool { return !l.isolated(ly[i]) && l.isolated(ly[j]) })
+		for i, v := range ly {
+			l.verts[v].order = i
+		}
+		l.layers[k] = ly
+	}
 }
+
+func (l *layout) isolated(v int) bool { return len(l.verts[v].up) == 0 && len(l.verts[v].down) == 0 }
 
 func (l *layout) snapshot() [][]int {
 	s := make([][]int, len(l.layers))
@@ -486,6 +501,21 @@ func (l *layout) place() {
 	}
 	for k := range l.layers {
 		l.pull(k, 3)
+	}
+	// Nodes without edges follow the last connected vertex of their layer
+	// at the least spacing, instead of wherever the pulls pushed them.
+	for _, ly := range l.layers {
+		for i, v := range ly {
+			if !l.isolated(v) {
+				continue
+			}
+			if i == 0 {
+				l.verts[v].y = 0
+			} else {
+				p := l.verts[ly[i-1]]
+				l.verts[v].y = p.y + (p.h+l.verts[v].h)/2 + gGapY
+			}
+		}
 	}
 	// Move the drawing to start at 0.
 	top := math.Inf(1)
@@ -674,7 +704,7 @@ func (l *layout) draw(g Graph) []byte {
 			tip, dir = pts[0], 1.0
 		}
 		s.raw(`<path class="chart-arrow" d="M` + num(tip[0]) + " " + num(tip[1]) + " L" + num(tip[0]+dir*9) + " " + num(tip[1]-4.5) + " L" + num(tip[0]+dir*9) + " " + num(tip[1]+4.5) + ` Z" fill="` + colAxis + `"/>`)
-		if ln.label != "" {
+		if ln.label != "" && len(l.lanes) <= maxEdgeLabels {
 			gap := (len(ln.chain) - 1) / 2
 			seg := 2 * gap
 			a, b := pts[seg], pts[seg+1]
