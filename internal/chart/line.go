@@ -300,7 +300,7 @@ func (c LineChart) SVG() ([]byte, error) {
 		}
 		if len(se.pts) <= 24 {
 			for _, pt := range se.pts {
-				s.raw(`<circle class="chart-point" cx="` + num(p.px(pt.X)) + `" cy="` + num(p.py(pt.Y)) + `" r="3" fill="` + col + `"/>`)
+				s.raw(`<circle class="chart-point" cx="` + num(p.px(pt.X)) + `" cy="` + num(p.py(pt.Y)) + `" r="` + map[bool]string{true: "4", false: "3"}[len(se.pts) == 1] + `" fill="` + col + `"/>`)
 			}
 		}
 		s.raw("</g>\n")

@@ -11,7 +11,10 @@ import (
 // extended range they span.
 func niceTicks(lo, hi float64, n int) (ticks []float64, tlo, thi float64) {
 	if !(hi > lo) {
-		d := math.Max(math.Abs(lo)*0.1, 1)
+		d := math.Abs(lo) * 0.1
+		if d == 0 {
+			d = 1
+		}
 		lo, hi = lo-d, hi+d
 	}
 	step := niceNum((hi-lo)/float64(max(n-1, 1)), true)
