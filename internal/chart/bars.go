@@ -218,7 +218,7 @@ func (c BarChart) SVG() ([]byte, error) {
 	const W, rowH, labelN = 640.0, 24.0, 28
 	labelW := 40.0
 	for _, b := range c.Bars {
-		t, _ := fit(b.Label, labelN)
+		t, _ := fitWidth(b.Label, labelN, 200, 12)
 		labelW = math.Max(labelW, textWidth(t, 12))
 	}
 	xt, xhi := countTicks(top)
@@ -257,7 +257,7 @@ func (c BarChart) SVG() ([]byte, error) {
 	for i, b := range c.Bars {
 		y := p.y0 + float64(i)*rowH
 		w := p.px(float64(b.Count)) - p.x0
-		label, cut := fit(b.Label, labelN)
+		label, cut := fitWidth(b.Label, labelN, 200, 12)
 		if label == "" {
 			label = "(empty)"
 		}

@@ -881,3 +881,15 @@ func BenchmarkLineage500(b *testing.B) {
 		}
 	}
 }
+
+func TestFitWidth(t *testing.T) {
+	for _, v := range []string{strings.Repeat("W", 300), strings.Repeat("信用", 100), strings.Repeat("il", 300), "short", strings.Repeat("نموذج ", 40)} {
+		got, cut := fitWidth(v, 40, 160, 12)
+		if textWidth(got, 12) > 160 {
+			t.Errorf("fitWidth(%.10q…) = %q, %.0f px wide", v, got, textWidth(got, 12))
+		}
+		if cut != (got != v) || (cut && !strings.HasSuffix(got, "…")) {
+			t.Errorf("fitWidth(%.10q…) = %q, cut %v", v, got, cut)
+		}
+	}
+}

@@ -76,7 +76,7 @@ func (p plot) yAxis(s *svg, ticks []float64, label string) {
 	}
 	s.raw(`<line class="chart-axis-line" x1="` + num(p.x0) + `" y1="` + num(p.y0) + `" x2="` + num(p.x0) + `" y2="` + num(p.y0+p.h) + `" stroke="` + colAxis + `"/>` + "\n")
 	if label != "" {
-		t, _ := fit(label, min(int(p.h/7), maxAxisLabel))
+		t, _ := fitWidth(label, maxAxisLabel, p.h, 12)
 		x, y := 14.0, p.y0+p.h/2
 		s.textEl("chart-axis-label", x, y, `text-anchor="middle" fill="`+colText+`" transform="rotate(-90 `+num(x)+" "+num(y)+`)"`, t)
 	}
@@ -97,7 +97,7 @@ func (p plot) xAxis(s *svg, at []float64, labels []string, label string, grid bo
 	}
 	s.raw(`<line class="chart-axis-line" x1="` + num(p.x0) + `" y1="` + num(bottom) + `" x2="` + num(p.x0+p.w) + `" y2="` + num(bottom) + `" stroke="` + colAxis + `"/>` + "\n")
 	if label != "" {
-		t, _ := fit(label, min(int(p.w/7), maxAxisLabel))
+		t, _ := fitWidth(label, maxAxisLabel, p.w, 12)
 		s.textEl("chart-axis-label", p.x0+p.w/2, bottom+36, `text-anchor="middle" fill="`+colText+`"`, t)
 	}
 	s.raw("</g>\n")
@@ -315,7 +315,7 @@ func unixTime(sec float64) time.Time {
 }
 
 func legendItemWidth(name string) float64 {
-	t, _ := fit(name, 28)
+	t, _ := fitWidth(name, 28, 200, 12)
 	return 28 + textWidth(t, 12) + 18
 }
 
@@ -346,7 +346,7 @@ func lineLegend(s *svg, series []prepared, left, width float64) {
 			s.raw(` stroke-dasharray="` + dash + `"`)
 		}
 		s.raw("/>")
-		t, cut := fit(se.name, 28)
+		t, cut := fitWidth(se.name, 28, 200, 12)
 		if cut {
 			s.tip(se.name)
 		}

@@ -59,7 +59,7 @@ const (
 	gNodeW   = 184.0
 	gNodeH   = 52.0
 	gDummyH  = 12.0
-	gGapX    = 96.0
+	gGapX    = 104.0
 	gGapY    = 22.0
 	gMargin  = 16.0
 	gLegendH = 34.0
@@ -709,7 +709,7 @@ func (l *layout) draw(g Graph) []byte {
 			seg := 2 * gap
 			a, b := pts[seg], pts[seg+1]
 			lx, ly := (a[0]+b[0])/2, (a[1]+b[1])/2-4
-			txt, _ := fit(ln.label, gRelN)
+			txt, _ := fitWidth(ln.label, gRelN, gGapX-6, 10)
 			tw := textWidth(txt, 10)
 			col := l.verts[ln.chain[0]].layer + gap
 			for try := 0; try < 6; try++ {
@@ -751,8 +751,8 @@ func (l *layout) draw(g Graph) []byte {
 		if n.Kind == KindDataset {
 			cy += 3
 		}
-		label, _ := fit(n.Label, gLabelN)
-		sub, _ := fit(n.Sublabel, gSubN)
+		label, _ := fitWidth(n.Label, gLabelN, (gNodeW-24)/1.05, 12)
+		sub, _ := fitWidth(n.Sublabel, gSubN, gNodeW-24, 11)
 		if sub == "" {
 			s.textEl("chart-node-label", x+gNodeW/2, cy+4.5, `text-anchor="middle" font-weight="600" fill="`+colText+`"`, label)
 		} else {

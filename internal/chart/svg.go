@@ -166,10 +166,57 @@ func fit(v string, n int) (string, bool) {
 	return strings.TrimSpace(string(r[:n-1])) + "…", true
 }
 
-// textWidth estimates the width of v at the given font size; the charts use it
-// to budget space, and fit to stay inside it.
+// textWidth estimates the width of v at the given font size, erring wide:
+// the charts use it to budget space and fitWidth to stay inside it. Without a
+// font at hand it goes by classes of character.
 func textWidth(v string, size float64) float64 {
-	return float64(utf8.RuneCountInString(v)) * size * 0.6
+	w := 0.0
+	for _, r := range v {
+		w += runeWidth(r)
+	}
+	return w * size
+}
+
+// runeWidth is a character's advance in ems, a little above what common
+// sans-serif faces use.
+func runeWidth(r rune) float64 {
+	switch {
+	case r == 'W' || r == 'M' || r == 'm' || r == 'w' || r == '@' || r == '%':
+		return 0.95
+	case strings.ContainsRune("ijlt.,:;'!|()[] f", r):
+		return 0.4
+	case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return 0.72
+	case r < 0x80:
+		return 0.6
+	case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || (r >= 0xFF00 && r <= 0xFFEF) || (r >= 0x1F300 && r <= 0x1FAFF):
+		return 1.05
+	default:
+		return 0.72
+	}
+}
+
+// fitWidth shortens v, like fit, to at most n characters and about px wide
+// at the given font size.
+func fitWidth(v string, n int, px, size float64) (string, bool) {
+	t, cut := fit(v, n)
+	if textWidth(t, size) <= px {
+		return t, cut
+	}
+	r := []rune(t)
+	if cut {
+		r = r[:len(r)-1]
+	}
+	budget := px - runeWidth('…')*size
+	w, k := 0.0, 0
+	for k < len(r) {
+		w += runeWidth(r[k]) * size
+		if w > budget {
+			break
+		}
+		k++
+	}
+	return strings.TrimSpace(string(r[:k])) + "…", true
 }
 
 // num formats a coordinate with at most one decimal, the same way every time.

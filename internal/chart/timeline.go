@@ -93,7 +93,7 @@ func (t Timeline) SVG() ([]byte, error) {
 	const W, rowH, barH, labelN = 720.0, 30.0, 20.0, 20
 	labelW := 40.0
 	for _, r := range t.Rows {
-		l, _ := fit(r.Label, labelN)
+		l, _ := fitWidth(r.Label, labelN, 160, 12)
 		labelW = math.Max(labelW, textWidth(l, 12))
 	}
 	left := 16 + labelW + 10
@@ -130,7 +130,7 @@ func (t Timeline) SVG() ([]byte, error) {
 	}
 	for i, r := range t.Rows {
 		y := p.y0 + float64(i)*rowH
-		label, cut := fit(r.Label, labelN)
+		label, cut := fitWidth(r.Label, labelN, 160, 12)
 		s.raw(`<g class="chart-row">`)
 		if cut {
 			s.tip(r.Label)
@@ -173,7 +173,7 @@ func (t Timeline) SVG() ([]byte, error) {
 			} else {
 				s.raw(`<rect x="` + num(x1) + `" y="` + num(by) + `" width="` + num(w) + `" height="` + num(barH) + `" rx="3" fill="` + col + `"/>`)
 			}
-			if txt, _ := fit(key, int((w-10)/6.6)); key != "" && textWidth(txt, 11) <= w-8 && !strings.HasSuffix(txt, "…") {
+			if txt, cut := fitWidth(key, 40, w-10, 11); key != "" && !cut {
 				s.textEl("chart-span-label", x1+5, by+barH/2+4, `font-size="11" font-weight="600" fill="`+colBack+`"`, txt)
 			}
 			s.raw("</g>\n")
