@@ -893,3 +893,15 @@ func TestFitWidth(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLineageWorst is the largest graph accepted, with random edges
+// between any two nodes, so many edges span many layers.
+func BenchmarkLineageWorst(b *testing.B) {
+	g := randomGraph(rand.New(rand.NewPCG(9, 9)), MaxNodes, MaxEdges, false)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.SVG(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
