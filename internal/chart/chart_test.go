@@ -224,8 +224,9 @@ func checkSVG(t *testing.T, out []byte) {
 				if name != "svg" || e.Name.Space != "http://www.w3.org/2000/svg" {
 					t.Fatalf("root is %v", e.Name)
 				}
-				if a := attrOf(e, "role"); a != "img" {
-					t.Fatalf("root role = %q, want img", a)
+				// An image, or a group named by aria-label when it holds links.
+				if a := attrOf(e, "role"); a != "img" && (a != "group" || attrOf(e, "aria-label") == "" || !bytes.Contains(out, []byte("<a "))) {
+					t.Fatalf("root role = %q, want img (or a named group when it holds links)", a)
 				}
 				if attrOf(e, "viewBox") == "" {
 					t.Fatal("root has no viewBox")
@@ -347,8 +348,16 @@ func TestLinks(t *testing.T) {
 	}
 	g := Graph{Nodes: []Node{{ID: "a", Kind: KindRun, Label: "a", Href: `/usecases/x/runs/1?tab=metrics&k="v"`}}}
 	out, _ := g.SVG()
-	if !strings.Contains(string(out), `href="/usecases/x/runs/1?tab=metrics&amp;k=&#34;v&#34;"`) {
-		t.Errorf("same-site link missing or not escaped:\n%s", out)
+	if !strings.Contains(string(out), `href="/usecases/x/runs/1?tab=metrics&amp;k=&#34;v&#34;"><title>Run: a</title>`) {
+		t.Errorf("same-site link missing, not escaped or not named:\n%s", out)
+	}
+	// An image hides its parts, links included; with links the graph is a group.
+	if !strings.Contains(string(out), `role="group" aria-label="Lineage graph"`) {
+		t.Errorf("graph with a link is not a named group:\n%s", head(out))
+	}
+	g.Nodes[0].Href = "javascript:x"
+	if out, _ := g.SVG(); !strings.Contains(string(out), `role="img"`) {
+		t.Errorf("graph without links is not an image:\n%s", head(out))
 	}
 }
 
@@ -816,6 +825,18 @@ func TestTimeline(t *testing.T) {
 	}
 	checkSVG(t, out)
 	s := string(out)
+	// v1 ends two days in, v2 starts six days in: a gap of a third of the way
+	// from v1's start to now lies between them.
+	var x1, w1, x2 float64
+	if _, err := fmt.Sscanf(s[strings.Index(s, "<rect x=\"9"):], `<rect x="%g" y="29" width="%g"`, &x1, &w1); err != nil {
+		t.Fatalf("no v1 rectangle: %v", err)
+	}
+	if _, err := fmt.Sscanf(s[strings.Index(s, `<path d="M`):], `<path d="M%g`, &x2); err != nil {
+		t.Fatalf("no open v2 shape: %v", err)
+	}
+	if gap, span := x2-(x1+w1), x2-x1; gap < span*0.6 {
+		t.Errorf("gap between v1 (%.1f+%.1f) and v2 (%.1f) is %.1f px", x1, w1, x2, gap)
+	}
 	if !strings.Contains(s, "champion: v2, 20 Sep 2026 09:30 to now UTC") || strings.Count(s, `<g class="chart-span`) != 2 || !strings.Contains(s, "chart-span-open") {
 		t.Errorf("spans not drawn as expected:\n%s", s)
 	}

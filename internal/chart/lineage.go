@@ -659,6 +659,15 @@ func (l *layout) draw(g Graph) []byte {
 	w, h := l.size()
 	top := gLegendH
 	w = math.Max(w, 360)
+	// An image's parts are hidden from assistive technology, links included,
+	// so a graph with links is a group (named by its title) instead.
+	s.role = "img"
+	for _, n := range g.Nodes {
+		if safeHref(n.Href) != "" {
+			s.role = "group"
+			break
+		}
+	}
 	s.open("chart-lineage", w, h+top, title, desc)
 	l.legend(&s, g)
 
@@ -737,15 +746,19 @@ func (l *layout) draw(g Graph) []byte {
 		n := g.Nodes[v]
 		x, y := l.x(v), l.verts[v].y+top-gNodeH/2
 		href := safeHref(n.Href)
-		if href != "" {
-			s.raw(`<a class="chart-link" href="` + attr(href) + `">`)
-		}
-		s.raw(`<g class="chart-node chart-node-` + string(n.Kind) + `">`)
 		tipText := kindName[n.Kind] + ": " + strings.TrimSpace(n.Label)
 		if strings.TrimSpace(n.Sublabel) != "" {
 			tipText += " (" + strings.TrimSpace(n.Sublabel) + ")"
 		}
-		s.tip(tipText)
+		// The tooltip names the link when there is one, the node otherwise.
+		if href != "" {
+			s.raw(`<a class="chart-link" href="` + attr(href) + `">`)
+			s.tip(tipText)
+		}
+		s.raw(`<g class="chart-node chart-node-` + string(n.Kind) + `">`)
+		if href == "" {
+			s.tip(tipText)
+		}
 		s.raw(shape(n.Kind, x, y, gNodeW, gNodeH) + ` fill="` + kindFill[n.Kind] + `" stroke="` + kindStroke[n.Kind] + `" stroke-width="1.5"/>`)
 		cy := y + gNodeH/2
 		if n.Kind == KindDataset {

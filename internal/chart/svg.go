@@ -56,7 +56,8 @@ var dashes = []string{"", "6 3", "2 3", "8 3 2 3", "4 4", "1 2"}
 
 // svg accumulates one SVG document.
 type svg struct {
-	b bytes.Buffer
+	b    bytes.Buffer
+	role string // "img" unless set
 }
 
 // open writes the root element with its accessible name and description.
@@ -65,7 +66,15 @@ func (s *svg) open(class string, w, h float64, title, desc string) {
 	s.b.WriteString(class)
 	s.b.WriteString(`" viewBox="0 0 `)
 	s.b.WriteString(num(w) + " " + num(h))
-	s.b.WriteString(`" width="` + num(w) + `" height="` + num(h) + `" role="img" font-family="`)
+	role := s.role
+	if role == "" {
+		role = "img"
+	}
+	s.b.WriteString(`" width="` + num(w) + `" height="` + num(h) + `" role="` + role + `"`)
+	if role != "img" {
+		s.b.WriteString(` aria-label="` + attr(atrium.Truncate(title, maxTip)) + `"`)
+	}
+	s.b.WriteString(` font-family="`)
 	s.b.WriteString(fontStack)
 	s.b.WriteString(`" font-size="12">`)
 	s.b.WriteString("\n<title>")
