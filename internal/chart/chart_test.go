@@ -926,3 +926,13 @@ func BenchmarkLineageWorst(b *testing.B) {
 		}
 	}
 }
+
+func TestInline(t *testing.T) {
+	h, err := Inline(lineageSample())
+	if err != nil || !strings.HasPrefix(string(h), "<svg ") {
+		t.Fatalf("Inline = %.40q, %v", h, err)
+	}
+	if _, err := Inline(Histogram{Bins: []Bin{{1, 0, 1}}}); atrium.KindOf(err) != atrium.Invalid {
+		t.Errorf("Inline of a bad histogram: %v", err)
+	}
+}

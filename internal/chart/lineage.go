@@ -862,6 +862,9 @@ func describeGraph(g Graph, l *layout) string {
 		d += " (" + strings.Join(parts, ", ") + ")"
 	}
 	d += fmt.Sprintf(" and %d %s.", len(l.lanes), plural(len(l.lanes), "link"))
+	if l.loops > 0 {
+		d += fmt.Sprintf(" %d %s of a node to itself not drawn.", l.loops, plural(l.loops, "link"))
+	}
 	if len(l.lanes) > 0 && len(l.lanes) <= 30 {
 		var es []string
 		for _, ln := range l.lanes {
