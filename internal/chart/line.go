@@ -260,6 +260,13 @@ func (c LineChart) SVG() ([]byte, error) {
 		if len(xt) > 1 {
 			xs = xt[1] - xt[0]
 		}
+		if xs < 1 && integral(series) {
+			// Steps are whole numbers: no tick between two steps.
+			xt, xs = nil, 1
+			for v := math.Floor(xlo); v <= xhi; v++ {
+				xt = append(xt, v)
+			}
+		}
 		for _, t := range xt {
 			if xlo == xhi || (t >= xlo-xs*1e-9 && t <= xhi+xs*1e-9) {
 				if xlo == xhi && t != xlo {
@@ -307,6 +314,18 @@ func (c LineChart) SVG() ([]byte, error) {
 	}
 	s.raw("</g>\n")
 	return s.close(), nil
+}
+
+// integral reports whether every drawn x is a whole number.
+func integral(series []prepared) bool {
+	for _, s := range series {
+		for _, p := range s.pts {
+			if p.X != math.Trunc(p.X) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func unixTime(sec float64) time.Time {

@@ -32,7 +32,7 @@ const (
 type Node struct {
 	ID       string   // unique within the graph; never shown
 	Kind     NodeKind // dataset, model, prompt or run
-	Label    string   // e.g. "credit-data v2"
+	Label    string   // e.g. "credit-data v2"; the ID is shown when empty
 	Sublabel string   // e.g. a role or alias names: "champion"
 	Href     string   // optional same-site path ("/usecases/…"); anything else is dropped
 }
@@ -764,7 +764,11 @@ func (l *layout) draw(g Graph) []byte {
 		if n.Kind == KindDataset {
 			cy += 3
 		}
-		label, _ := fitWidth(n.Label, gLabelN, (gNodeW-24)/1.05, 12)
+		name := n.Label
+		if strings.TrimSpace(name) == "" {
+			name = n.ID
+		}
+		label, _ := fitWidth(name, gLabelN, (gNodeW-24)/1.05, 12)
 		sub, _ := fitWidth(n.Sublabel, gSubN, gNodeW-24, 11)
 		if sub == "" {
 			s.textEl("chart-node-label", x+gNodeW/2, cy+4.5, `text-anchor="middle" font-weight="600" fill="`+colText+`"`, label)
