@@ -746,7 +746,8 @@ func (l *layout) draw(g Graph) []byte {
 		n := g.Nodes[v]
 		x, y := l.x(v), l.verts[v].y+top-gNodeH/2
 		href := safeHref(n.Href)
-		tipText := kindName[n.Kind] + ": " + strings.TrimSpace(n.Label)
+		name := nodeName(n)
+		tipText := kindName[n.Kind] + ": " + name
 		if strings.TrimSpace(n.Sublabel) != "" {
 			tipText += " (" + strings.TrimSpace(n.Sublabel) + ")"
 		}
@@ -763,10 +764,6 @@ func (l *layout) draw(g Graph) []byte {
 		cy := y + gNodeH/2
 		if n.Kind == KindDataset {
 			cy += 3
-		}
-		name := n.Label
-		if strings.TrimSpace(name) == "" {
-			name = n.ID
 		}
 		label, _ := fitWidth(name, gLabelN, (gNodeW-24)/1.05, 12)
 		sub, _ := fitWidth(n.Sublabel, gSubN, gNodeW-24, 11)
@@ -845,7 +842,15 @@ func edgeText(g Graph, ln lane) string {
 	if rel == "" {
 		rel = "linked to"
 	}
-	return strings.TrimSpace(g.Nodes[ln.to].Label) + " " + rel + " " + strings.TrimSpace(g.Nodes[ln.from].Label)
+	return nodeName(g.Nodes[ln.to]) + " " + rel + " " + nodeName(g.Nodes[ln.from])
+}
+
+// nodeName is what a node is called: its label, or its id without one.
+func nodeName(n Node) string {
+	if v := strings.TrimSpace(n.Label); v != "" {
+		return v
+	}
+	return n.ID
 }
 
 // describeGraph is the generated text alternative: counts, then the edges
