@@ -154,9 +154,22 @@ func layoutGraph(g Graph) (*layout, error) {
 		return nil, err
 	}
 	l := &layout{}
-	n := len(g.Nodes)
+	l.mergeEdges(g, idx)
+	l.breakCycles(len(g.Nodes))
+	layer, err := l.assignLayers(len(g.Nodes))
+	if err != nil {
+		return nil, err
+	}
+	l.addVertices(layer)
+	l.order()
+	l.place()
+	return l, nil
+}
 
-	// Merge parallel edges, keeping first-appearance order.
+// mergeEdges turns the edges into lanes, one per ordered pair of nodes, in
+// order of first appearance, their relations joined. Self-references are
+// counted and left out.
+func (l *layout) mergeEdges(g Graph, idx map[string]int) {
 	type pair struct{ a, b int }
 	at := map[pair]int{}
 	seen := map[string]bool{}
@@ -183,9 +196,12 @@ func layoutGraph(g Graph) (*layout, error) {
 			l.lanes[i].label += rel
 		}
 	}
+}
 
-	// Break cycles: a depth-first search in input order reverses every edge
-	// that points back to a node still on the search path.
+// breakCycles marks lanes to lay out backwards: a depth-first search in
+// input order reverses every lane that points back to a node still on the
+// search path, which leaves the rest acyclic.
+func (l *layout) breakCycles(n int) {
 	out := make([][]int, n) // lane indexes by node
 	for i, ln := range l.lanes {
 		out[ln.from] = append(out[ln.from], i)
@@ -217,10 +233,13 @@ func layoutGraph(g Graph) (*layout, error) {
 			}
 		}
 	}
-	// Two nodes joined both ways would otherwise share one drawn lane twice;
-	// that is fine, they are drawn as two lanes.
+}
 
-	// Longest-path layers over the acyclic orientation (Kahn, input order).
+// assignLayers gives each node the length of the longest path reaching it
+// (Kahn's order, input order among equals), then moves each source right,
+// next to its nearest successor, so an input used late does not trail a
+// long edge across the drawing.
+func (l *layout) assignLayers(n int) ([]int, error) {
 	succ := make([][]int, n)
 	pred := make([][]int, n)
 	indeg := make([]int, n)
@@ -258,8 +277,6 @@ func layoutGraph(g Graph) (*layout, error) {
 	if len(topo) != n {
 		return nil, atrium.Errorf(atrium.Internal, "lineage layout: cycle left after breaking cycles")
 	}
-	// Pull each source right, next to its nearest successor, so an input
-	// used late does not trail a long edge across the drawing.
 	for i := len(topo) - 1; i >= 0; i-- {
 		v := topo[i]
 		if len(pred[v]) > 0 || len(succ[v]) == 0 {
@@ -271,10 +288,15 @@ func layoutGraph(g Graph) (*layout, error) {
 		}
 		layer[v] = m - 1
 	}
+	return layer, nil
+}
 
-	// Vertices: the nodes, then a dummy per layer an edge crosses.
+// addVertices makes the layered graph: a vertex per node, then a dummy in
+// every layer a lane crosses, each lane a chain of vertices from left to
+// right.
+func (l *layout) addVertices(layer []int) {
 	nl := 0
-	for v := 0; v < n; v++ {
+	for v := range layer {
 		nl = max(nl, layer[v]+1)
 		l.verts = append(l.verts, vertex{node: v, layer: layer[v], h: gNodeH})
 	}
@@ -302,9 +324,6 @@ func layoutGraph(g Graph) (*layout, error) {
 		l.verts[v].order = len(l.layers[k])
 		l.layers[k] = append(l.layers[k], v)
 	}
-	l.order()
-	l.place()
-	return l, nil
 }
 
 // order reduces crossings: barycentre sweeps down and up, keeping the best
@@ -670,9 +689,16 @@ func (l *layout) draw(g Graph) []byte {
 	}
 	s.open("chart-lineage", w, h+top, title, desc)
 	l.legend(&s, g)
-
-	ports := l.ports()
 	// Edges first, so nodes sit on top of them.
+	l.drawEdges(&s, g, top)
+	l.drawNodes(&s, g, top)
+	return s.close()
+}
+
+// drawEdges draws each lane as a smooth path through its dummies, with an
+// arrowhead at the downstream end and its relation label.
+func (l *layout) drawEdges(s *svg, g Graph, top float64) {
+	ports := l.ports()
 	s.raw(`<g class="chart-edges" fill="none">` + "\n")
 	type box struct{ x, y, w float64 }
 	placed := map[int][]box{}
@@ -740,7 +766,11 @@ func (l *layout) draw(g Graph) []byte {
 		s.raw("</g>\n")
 	}
 	s.raw("</g>\n")
+}
 
+// drawNodes draws each node in its kind's shape, with its label, sublabel,
+// tooltip and, for a same-site href, a link.
+func (l *layout) drawNodes(s *svg, g Graph, top float64) {
 	s.raw(`<g class="chart-nodes">` + "\n")
 	for v := range g.Nodes {
 		n := g.Nodes[v]
@@ -780,7 +810,6 @@ func (l *layout) draw(g Graph) []byte {
 		s.raw("\n")
 	}
 	s.raw("</g>\n")
-	return s.close()
 }
 
 // portKey names one end of a lane: its left end (in false) or right end.
