@@ -93,7 +93,7 @@ func (n Node) Check() error {
 		if n.Kind != "" || n.Name != "" || n.Version != 0 {
 			return atrium.Errorf(atrium.Invalid, "a lineage node is either a version or a run, not both")
 		}
-		return CheckRunID(n.Run)
+		return CheckRunRef(n.Run)
 	}
 	if err := n.Ref().Check(); err != nil {
 		return err
@@ -104,8 +104,10 @@ func (n Node) Check() error {
 	return nil
 }
 
-// CheckRunID validates the shape of a run id.
-func CheckRunID(id string) error {
+// CheckRunRef validates the shape of a run id named by lineage: what
+// ModelInfo.RunID accepts (1–64 letters or digits), so every id a model
+// version may carry can become an edge.
+func CheckRunRef(id string) error {
 	if !runIDRE.MatchString(id) {
 		return atrium.Errorf(atrium.Invalid, "run id must be 1–64 letters or digits (got %q)", atrium.Truncate(id, 70))
 	}

@@ -38,13 +38,16 @@ import (
 const maxGraphNodes = 2000
 
 // checkRunRef decides whether a lineage edge may name run id in use case u.
-// Runs live in the experiment-tracking tables; until those are part of
-// this schema a run id is taken as opaque text of the shape runs have
-// (registry.CheckRunID). Once they are, this is the one place to also
-// require that the run exists in u (and is NotFound otherwise, like a
-// version of another use case).
+// Runs live in the experiment-tracking tables (migration 0005), which this
+// schema does not have yet, so for now a run id is opaque text of the shape
+// a model version's RunID has (registry.CheckRunRef). When those tables are
+// merged, this is the one place to also require the run to exist in u,
+// NotFound otherwise (like a version of another use case), e.g.
+//
+//	SELECT COUNT(*) FROM tracking_runs r JOIN tracking_experiments x ON x.id = r.experiment_id
+//	WHERE r.id = $1 AND x.usecase_id = $2
 func checkRunRef(q querier, u usecase.UseCase, id string) error {
-	return registry.CheckRunID(id)
+	return registry.CheckRunRef(id)
 }
 
 // endpoint is a resolved node: its stored key and, for a version, its asset.
