@@ -160,20 +160,27 @@ func CheckEdge(from, to Node, rel Relation) error {
 // WouldCycle reports whether adding the edge from → to to edges would close
 // a cycle: whether from is already reachable from to.
 func WouldCycle(edges []Edge, from, to Node) bool {
-	if from == to {
-		return true
-	}
 	next := map[Node][]Node{}
 	for _, e := range edges {
 		next[e.From] = append(next[e.From], e.To)
 	}
-	seen := map[Node]bool{to: true}
-	queue := []Node{to}
+	return Reachable(next, to, from)
+}
+
+// Reachable reports whether target can be reached from start by following
+// next (each node's successors), start itself included: the breadth-first
+// walk the cycle check makes, over nodes of any comparable type.
+func Reachable[N comparable](next map[N][]N, start, target N) bool {
+	if start == target {
+		return true
+	}
+	seen := map[N]bool{start: true}
+	queue := []N{start}
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
 		for _, m := range next[n] {
-			if m == from {
+			if m == target {
 				return true
 			}
 			if !seen[m] {

@@ -75,6 +75,8 @@ func (db *DB) AddEvaluation(ctx context.Context, slug string, ref registry.Ref, 
 			e.CreatedBy, formatTime(tx.now)); err != nil {
 			return err
 		}
+		// No cycle check is needed: nothing leads from a dataset back to a
+		// model or prompt (datasets only derive from datasets).
 		self := endpoint{node: e.Version, key: versionKey(a.ID, n), assetID: a.ID}
 		if err := tx.insertEdge(u, self, ds, registry.EvaluatedOn, true); err != nil {
 			return err

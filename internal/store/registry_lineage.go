@@ -26,8 +26,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/registry"
@@ -36,6 +36,17 @@ import (
 
 // maxGraphNodes bounds the version nodes of a use case's whole graph.
 const maxGraphNodes = 2000
+
+// maxInList bounds the placeholders of one IN list.
+const maxInList = 500
+
+// edgeScanner scans an edge row that carries one more column, into extra.
+type edgeScanner struct {
+	sc    scanner
+	extra *string
+}
+
+func (s edgeScanner) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.extra)...) }
 
 // checkRunRef decides whether a lineage edge may name run id in use case u.
 // Runs live in the experiment-tracking tables (migration 0005), which this
@@ -102,7 +113,9 @@ func (tx *Tx) insertEdge(u usecase.UseCase, from, to endpoint, rel registry.Rela
 // addVersionFacts records what a new version's own fields imply beside it:
 // a model's lineage edges (trained_on, evaluated_on, produced_by) and a
 // dataset's initial sensitivity. CreateVersion calls it inside its
-// transaction, after inserting the version, so both commit or neither.
+// transaction, after inserting the version, so both commit or neither. The
+// new version has no edges pointing at it yet, so its own cannot close a
+// cycle.
 func (tx *Tx) addVersionFacts(u usecase.UseCase, a registry.Asset, v registry.Version) error {
 	self := endpoint{node: registry.VersionNode(a.Ref(), v.Number), key: versionKey(a.ID, v.Number), assetID: a.ID}
 	for _, e := range registry.ModelEdges(self.node, v.Model) {
@@ -147,14 +160,21 @@ func (db *DB) AddEdge(ctx context.Context, slug string, e registry.Edge) (regist
 		if n >= registry.MaxEdgesFrom {
 			return atrium.Errorf(atrium.Conflict, "%s already has %d lineage edges, the most one version may have", e.From, n)
 		}
-		if err := tx.queryRow(`WITH RECURSIVE up(node) AS (
-				SELECT CAST($2 AS TEXT)
-				UNION
-				SELECT e.to_node FROM registry_lineage_edges e JOIN up ON e.from_node = up.node WHERE e.usecase_id = $1
-			) SELECT COUNT(*) FROM up WHERE node = $3`, u.ID, to.key, from.key).Scan(&n); err != nil {
+		// The whole graph's keys, walked in memory: one indexed read, where
+		// a walk in SQL costs a query step per hop.
+		next := map[string][]string{}
+		err = each(tx, func(sc scanner) error {
+			var f, t string
+			if err := sc.Scan(&f, &t); err != nil {
+				return err
+			}
+			next[f] = append(next[f], t)
+			return nil
+		}, `SELECT from_node, to_node FROM registry_lineage_edges WHERE usecase_id = $1`, u.ID)
+		if err != nil {
 			return err
 		}
-		if n > 0 {
+		if registry.Reachable(next, to.key, from.key) {
 			return atrium.Errorf(atrium.Invalid, "%s already depends on %s, so this edge would make a cycle", e.To, e.From)
 		}
 		if err := tx.insertEdge(u, from, to, e.Relation, false); err != nil {
@@ -238,34 +258,44 @@ func (db *DB) VersionLineage(ctx context.Context, slug string, ref registry.Ref,
 		return registry.Graph{}, db.classify(err)
 	}
 	g := registry.Graph{Nodes: []registry.Node{self.node}, Edges: []registry.Edge{}}
-	type edgeKey struct {
-		from, to registry.Node
-		rel      registry.Relation
-	}
-	seen := map[edgeKey]bool{}
 	for _, dir := range []struct{ near, far string }{{"from_node", "to_node"}, {"to_node", "from_node"}} {
-		// Walk from the version along edges in one direction, hop by hop up to
-		// depth, and return the edges leaving every node reached before the
-		// last hop.
-		edges, err := collect(r, scanEdge, fmt.Sprintf(`WITH RECURSIVE walk(node, d) AS (
-				SELECT CAST($2 AS TEXT), 0
-				UNION
-				SELECT e.%[2]s, walk.d + 1 FROM registry_lineage_edges e JOIN walk ON e.%[1]s = walk.node
-				WHERE e.usecase_id = $1 AND walk.d < $3
-			) SELECT `+edgeCols+edgeFrom+` WHERE e.usecase_id = $1 AND e.%[1]s IN (SELECT node FROM walk WHERE d < $3)
-			ORDER BY e.id LIMIT $4`, dir.near, dir.far), u.ID, self.key, depth, registry.MaxGraphEdges+1)
-		if err != nil {
-			return g, db.classify(err)
-		}
-		if len(edges) > registry.MaxGraphEdges {
-			edges, g.Truncated = edges[:registry.MaxGraphEdges], true
-		}
-		for _, e := range edges {
-			k := edgeKey{e.From, e.To, e.Relation}
-			if !seen[k] {
-				seen[k] = true
-				g.Edges = append(g.Edges, e)
+		// Walk from the version one hop at a time, each hop one indexed
+		// query over the frontier, up to depth hops.
+		seen := map[string]bool{self.key: true}
+		frontier := []string{self.key}
+		for hop := 0; hop < depth && len(frontier) > 0 && !g.Truncated; hop++ {
+			var nextFrontier []string
+			for len(frontier) > 0 {
+				chunk := frontier[:min(len(frontier), maxInList)]
+				frontier = frontier[len(chunk):]
+				marks := make([]string, len(chunk))
+				args := []any{u.ID}
+				for i, k := range chunk {
+					marks[i] = "$" + strconv.Itoa(i+2)
+					args = append(args, k)
+				}
+				err := each(r, func(sc scanner) error {
+					var far string
+					e, err := scanEdge(edgeScanner{sc, &far})
+					if err != nil {
+						return err
+					}
+					if len(g.Edges) >= registry.MaxGraphEdges {
+						g.Truncated = true
+						return nil
+					}
+					g.Edges = append(g.Edges, e)
+					if !seen[far] {
+						seen[far] = true
+						nextFrontier = append(nextFrontier, far)
+					}
+					return nil
+				}, `SELECT `+edgeCols+`, e.`+dir.far+edgeFrom+` WHERE e.usecase_id = $1 AND e.`+dir.near+` IN (`+strings.Join(marks, ", ")+`) ORDER BY e.id`, args...)
+				if err != nil {
+					return g, db.classify(err)
+				}
 			}
+			frontier = nextFrontier
 		}
 	}
 	for _, nd := range registry.NodesOf(g.Edges) {

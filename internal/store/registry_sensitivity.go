@@ -97,6 +97,7 @@ func (db *DB) SetSensitivity(ctx context.Context, slug string, ref registry.Ref,
 		return registry.SensitivityRecord{}, err
 	}
 	var out registry.SensitivityRecord
+	var profile *registry.Profile
 	err := db.writeAsset(ctx, slug, ref, "changing a dataset's sensitivity", func(tx *Tx, u usecase.UseCase, a registry.Asset) error {
 		v, err := versionOf(tx, a, n)
 		if err != nil {
@@ -104,7 +105,7 @@ func (db *DB) SetSensitivity(ctx context.Context, slug string, ref registry.Ref,
 		}
 		var schema []registry.Column
 		if v.Dataset != nil {
-			schema = v.Dataset.Schema
+			schema, profile = v.Dataset.Schema, v.Dataset.Profile
 		}
 		if err := s.Check(schema); err != nil {
 			return err
@@ -132,9 +133,7 @@ func (db *DB) SetSensitivity(ctx context.Context, slug string, ref registry.Ref,
 	if err != nil {
 		return registry.SensitivityRecord{}, err
 	}
-	if v, err := db.GetVersion(ctx, slug, ref, n); err == nil && v.Dataset != nil {
-		out.Proposals = registry.Proposals(v.Dataset.Profile, out.Sensitivity)
-	}
+	out.Proposals = registry.Proposals(profile, out.Sensitivity)
 	return out, nil
 }
 
