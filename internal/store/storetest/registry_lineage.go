@@ -206,6 +206,11 @@ func testLineage(t *testing.T, open Opener) {
 		wantKind(t, err, atrium.Forbidden)
 		_, err = w.db.GetSensitivity(sc, "churn", w.data, 1)
 		wantKind(t, err, atrium.NotFound)
+		// Fraud's dataset is not churn's, whoever asks.
+		_, err = w.db.SetSensitivity(ec, "churn", registry.Ref{Kind: registry.Dataset, Name: "secret"}, 1, registry.Sensitivity{Retention: "1 year"})
+		wantKind(t, err, atrium.NotFound)
+		_, err = w.db.GetSensitivity(ec, "churn", registry.Ref{Kind: registry.Dataset, Name: "secret"}, 1)
+		wantKind(t, err, atrium.NotFound)
 		_, err = w.db.SensitivityHistory(sc, "churn", w.data, 1)
 		wantKind(t, err, atrium.NotFound)
 		wantAuditSize(t, ctx, w.db, before)
@@ -214,6 +219,48 @@ func testLineage(t *testing.T, open Opener) {
 		}
 		if g, err := w.db.Lineage(vc, "churn"); err != nil || len(g.Edges) != 1 {
 			t.Errorf("viewer Lineage = %+v, %v", g, err)
+		}
+	})
+
+	t.Run("ConcurrentEdgesCannotCloseACycle", func(t *testing.T) {
+		w := newLineageWorld(t, open)
+		ctx := t.Context()
+		// Many writers at once, each adding one direction of a pair among
+		// three datasets: at most one direction of each pair may win, and
+		// no loop through all three may form.
+		// The datasets are different assets, so the writers do not queue on
+		// one asset's lock.
+		var sets []registry.Ref
+		for _, name := range []string{"set-a", "set-b", "set-c"} {
+			ref := mustAsset(t, w.world, registry.Dataset, name).Ref()
+			mustVersion(t, w.world, ref, registry.Version{URI: "gs://data/" + name, Digest: digestA})
+			sets = append(sets, ref)
+		}
+		const n = 12
+		errs := collectErrors(n, func(i int) error {
+			a, b := i%3, (i+1)%3
+			if i%4 == 3 {
+				a, b = b, a
+			}
+			_, err := w.db.AddEdge(as(ctx, w.editor), "churn", registry.Edge{From: node(sets[a], 1), To: node(sets[b], 1), Relation: registry.DerivedFrom})
+			return err
+		})
+		for _, err := range errs {
+			if k := atrium.KindOf(err); err != nil && k != atrium.Invalid && k != atrium.Conflict {
+				t.Fatalf("concurrent AddEdge: %s", errorSummary(errs))
+			}
+		}
+		g, err := w.db.Lineage(as(ctx, w.viewer), "churn")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(g.Edges) == 0 || len(g.Edges) > 3 {
+			t.Fatalf("edges after concurrent adds = %v, want one to three", edgeSet(g))
+		}
+		for i, e := range g.Edges {
+			if registry.WouldCycle(append(g.Edges[:i:i], g.Edges[i+1:]...), e.From, e.To) {
+				t.Fatalf("the stored graph has a cycle: %v", edgeSet(g))
+			}
 		}
 	})
 
