@@ -37,7 +37,7 @@ import (
 // maxGraphNodes bounds the version nodes of a use case's whole graph.
 const maxGraphNodes = 2000
 
-// maxInList bounds the placeholders of one IN list.
+// maxInList bounds the parameters of one IN list.
 const maxInList = 500
 
 // edgeScanner scans an edge row that carries one more column, into extra.
