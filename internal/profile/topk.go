@@ -1,0 +1,106 @@
+package profile
+
+import (
+	"bytes"
+	"container/heap"
+	"sort"
+)
+
+// topCapacity is the number of counters of the heavy-hitters table. The
+// Space-Saving algorithm (Metwally, Agrawal and El Abbadi, 2005) with m
+// counters over n values overestimates a count by at most n/m, and any value
+// occurring more than n/m times is in the table; with 128 counters and fewer
+// than 128 distinct values every count is exact.
+const topCapacity = 128
+
+// topValueBytes bounds what one counter keeps of its value; longer values are
+// counted by their full hash but shown truncated.
+const topValueBytes = 256
+
+type topEntry struct {
+	hash  uint64
+	value []byte
+	long  bool // value was truncated
+	count int64
+	err   int64 // the count inherited from the evicted entry (upper bound of overestimate)
+	index int   // position in the heap
+}
+
+// spaceSaving is the Space-Saving heavy-hitters table, keyed by value hash
+// so that counting a value already in the table allocates nothing.
+type spaceSaving struct {
+	byHash map[uint64]*topEntry
+	heap   topHeap // min-heap by count
+	n      int64
+}
+
+func newSpaceSaving() *spaceSaving {
+	return &spaceSaving{byHash: make(map[uint64]*topEntry, topCapacity)}
+}
+
+func (s *spaceSaving) add(h uint64, v []byte) {
+	s.n++
+	if e, ok := s.byHash[h]; ok {
+		e.count++
+		heap.Fix(&s.heap, e.index)
+		return
+	}
+	if len(s.heap) < topCapacity {
+		e := &topEntry{hash: h, count: 1}
+		e.set(v)
+		s.byHash[h] = e
+		heap.Push(&s.heap, e)
+		return
+	}
+	e := s.heap[0] // the least counted entry gives way
+	delete(s.byHash, e.hash)
+	e.hash, e.err = h, e.count
+	e.count++
+	e.set(v)
+	s.byHash[h] = e
+	heap.Fix(&s.heap, 0)
+}
+
+func (e *topEntry) set(v []byte) {
+	e.long = len(v) > topValueBytes
+	if e.long {
+		v = v[:topValueBytes]
+	}
+	e.value = append(e.value[:0], v...)
+}
+
+// top returns up to n entries, most frequent first (ties by value).
+func (s *spaceSaving) top(n int) []*topEntry {
+	out := make([]*topEntry, len(s.heap))
+	copy(out, s.heap)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].count != out[j].count {
+			return out[i].count > out[j].count
+		}
+		return bytes.Compare(out[i].value, out[j].value) < 0
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+type topHeap []*topEntry
+
+func (h topHeap) Len() int           { return len(h) }
+func (h topHeap) Less(i, j int) bool { return h[i].count < h[j].count }
+func (h topHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *topHeap) Push(x any) {
+	e := x.(*topEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *topHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
