@@ -69,10 +69,17 @@ func (e *topEntry) set(v []byte) {
 	e.value = append(e.value[:0], v...)
 }
 
-// top returns up to n entries, most frequent first (ties by value).
+// top returns up to n entries, most frequent first (ties by value). An
+// entry that inherited a count from an evicted one is shown only when it is
+// sure to occur at least twice: in a column of mostly unique values the
+// table holds no information, and shows none.
 func (s *spaceSaving) top(n int) []*topEntry {
-	out := make([]*topEntry, len(s.heap))
-	copy(out, s.heap)
+	out := make([]*topEntry, 0, len(s.heap))
+	for _, e := range s.heap {
+		if e.err == 0 || e.count-e.err >= 2 {
+			out = append(out, e)
+		}
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].count != out[j].count {
 			return out[i].count > out[j].count
