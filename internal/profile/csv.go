@@ -51,9 +51,11 @@ func (l *lineReader) fill() (bool, error) {
 		copy(nb, l.buf[:l.end])
 		l.buf = nb
 	}
+	added := 0
 	for {
 		n, err := l.r.Read(l.buf[l.end:])
 		l.end += n
+		added += n
 		l.read += int64(n)
 		if err == io.EOF {
 			l.eof = true
@@ -73,8 +75,8 @@ func (l *lineReader) fill() (bool, error) {
 				return false, err
 			}
 		}
-		if n > 0 || l.eof {
-			return n > 0, nil
+		if added > 0 || l.eof {
+			return added > 0, nil
 		}
 	}
 }
@@ -104,6 +106,13 @@ func (l *lineReader) next(csvQuotes bool) ([]byte, int, error) {
 				return nil, 0, io.EOF
 			}
 			if csvQuotes && (quotes+bytes.Count(l.buf[scan:l.end], []byte{'"'}))%2 == 1 {
+				// A stray quote is the likelier mistake than a field left open:
+				// say so when the record's first line shows one.
+				first, _, _ := bytes.Cut(l.buf[l.pos:l.end], []byte{'\n'})
+				sp := csvSplitter{maxField: l.maxRecord}
+				if _, err := sp.split(trimCR(first)); err != nil && !errors.Is(err, errUnclosed) {
+					return nil, 0, atrium.Errorf(atrium.Invalid, "%s: line %d: %v", l.file, l.line, err)
+				}
 				return nil, 0, atrium.Errorf(atrium.Invalid, "%s: line %d: a quoted field is not closed before the end of the file", l.file, l.line)
 			}
 			rec := l.buf[l.pos:l.end]
@@ -143,6 +152,8 @@ type csvSplitter struct {
 	maxField int
 }
 
+var errUnclosed = errors.New("a quoted field is not closed")
+
 var errBareQuote = errors.New(`a " in a field that is not quoted (quote the field and double the "`)
 
 func (s *csvSplitter) split(rec []byte) ([][]byte, error) {
@@ -173,7 +184,7 @@ func (s *csvSplitter) split(rec []byte) ([][]byte, error) {
 			for {
 				j := bytes.IndexByte(rec[i:], '"')
 				if j < 0 {
-					return nil, fmt.Errorf("field %d: a quoted field is not closed", len(s.offs)/2+1)
+					return nil, fmt.Errorf("field %d: %w", len(s.offs)/2+1, errUnclosed)
 				}
 				s.scratch = append(s.scratch, rec[i:i+j]...)
 				i += j + 1

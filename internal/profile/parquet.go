@@ -30,8 +30,11 @@ type parquetLeaf struct {
 func readParquet(ctx context.Context, file string, r io.ReaderAt, size int64, opt Options) (p registry.Profile, schema []registry.Column, err error) {
 	var head, tail [4]byte
 	r.ReadAt(head[:], 0)
-	if size < 12 || string(head[:]) != "PAR1" {
+	if string(head[:]) != "PAR1" {
 		return p, nil, atrium.Errorf(atrium.Invalid, "%s is not a Parquet file: %s", file, describe(readHead(r, size)))
+	}
+	if size < 12 {
+		return p, nil, atrium.Errorf(atrium.Invalid, "%s is not a complete Parquet file: it has only %d bytes", file, size)
 	}
 	if _, err := r.ReadAt(tail[:], size-4); err != nil || string(tail[:]) != "PAR1" {
 		return p, nil, atrium.Errorf(atrium.Invalid, "%s is not a complete Parquet file: it does not end with the Parquet signature (cut short?)", file)
