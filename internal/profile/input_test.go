@@ -287,7 +287,6 @@ func TestJSONLErrors(t *testing.T) {
 	}
 }
 
-
 func TestFileFormats(t *testing.T) {
 	ctx := context.Background()
 	csvPath := writeTemp(t, "data.parquet", []byte("a,b\n1,2\n"))

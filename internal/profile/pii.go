@@ -162,7 +162,7 @@ func (t *piiTally) suggest(name string, count int64) *registry.Suggestion {
 				continue
 			}
 			share := float64(t.hits[i]) / float64(t.sampled)
-			if t.hits[i] < min(valueMin, t.sampled) || share < valueShare {
+			if t.hits[i] < valueMin || share < valueShare {
 				continue
 			}
 			if best < 0 || share > bestShare {
