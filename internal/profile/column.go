@@ -233,11 +233,59 @@ func parseFloat(b []byte) (float64, bool) {
 	if !digit {
 		return 0, false
 	}
+	if f, ok := fastDecimal(b); ok {
+		return f, true
+	}
 	// The string shares b's memory only for the call; ParseFloat keeps
 	// nothing of it (its errors copy the input).
 	f, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
 	if err != nil || math.IsInf(f, 0) {
 		return 0, false
+	}
+	return f, true
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// fastDecimal parses plain decimals ("-1234.56") whose digits fit in 2^53
+// exactly: an exact integer divided by an exact power of ten is correctly
+// rounded, so the result equals strconv.ParseFloat's. Other forms report
+// false and go the slow way.
+func fastDecimal(b []byte) (float64, bool) {
+	neg := false
+	if b[0] == '-' || b[0] == '+' {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	var m uint64
+	frac, nd := -1, 0
+	for i, ch := range b {
+		switch {
+		case ch >= '0' && ch <= '9':
+			m = m*10 + uint64(ch-'0')
+			nd++
+			if frac >= 0 {
+				frac++
+			}
+		case ch == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+		if i > 16 {
+			return 0, false
+		}
+	}
+	if nd == 0 || m > 1<<53 {
+		return 0, false
+	}
+	f := float64(m)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
 	}
 	return f, true
 }

@@ -2,7 +2,6 @@ package profile
 
 import (
 	"bytes"
-	"container/heap"
 	"sort"
 )
 
@@ -42,14 +41,16 @@ func (s *spaceSaving) add(h uint64, v []byte) {
 	s.n++
 	if e, ok := s.byHash[h]; ok {
 		e.count++
-		heap.Fix(&s.heap, e.index)
+		s.heap.down(e.index) // a count only grows, so the entry can only sink
 		return
 	}
 	if len(s.heap) < topCapacity {
 		e := &topEntry{hash: h, count: 1}
 		e.set(v)
 		s.byHash[h] = e
-		heap.Push(&s.heap, e)
+		e.index = len(s.heap)
+		s.heap = append(s.heap, e)
+		s.heap.up(e.index)
 		return
 	}
 	e := s.heap[0] // the least counted entry gives way
@@ -58,7 +59,7 @@ func (s *spaceSaving) add(h uint64, v []byte) {
 	e.count++
 	e.set(v)
 	s.byHash[h] = e
-	heap.Fix(&s.heap, 0)
+	s.heap.down(0)
 }
 
 func (e *topEntry) set(v []byte) {
@@ -92,22 +93,44 @@ func (s *spaceSaving) top(n int) []*topEntry {
 	return out
 }
 
+// topHeap is a min-heap of entries by count, written out rather than
+// through container/heap: this is the profiler's hottest loop.
 type topHeap []*topEntry
 
-func (h topHeap) Len() int           { return len(h) }
-func (h topHeap) Less(i, j int) bool { return h[i].count < h[j].count }
-func (h topHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
+func (h topHeap) down(i int) {
+	n := len(h)
+	e := h[i]
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		c := l
+		if r := l + 1; r < n && h[r].count < h[l].count {
+			c = r
+		}
+		if h[c].count >= e.count {
+			break
+		}
+		h[i] = h[c]
+		h[i].index = i
+		i = c
+	}
+	h[i] = e
+	e.index = i
 }
-func (h *topHeap) Push(x any) {
-	e := x.(*topEntry)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-func (h *topHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return e
+
+func (h topHeap) up(i int) {
+	e := h[i]
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].count <= e.count {
+			break
+		}
+		h[i] = h[p]
+		h[i].index = i
+		i = p
+	}
+	h[i] = e
+	e.index = i
 }
