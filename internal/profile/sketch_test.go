@@ -3,11 +3,13 @@ package profile
 import (
 	"context"
 	"encoding/binary"
+	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHLLAccuracy(t *testing.T) {
@@ -154,4 +156,18 @@ func FuzzJSONL(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+func TestProgressLine(t *testing.T) {
+	p := &Progress{}
+	p.SetTotal(200e6)
+	r := p.Reader(strings.NewReader(strings.Repeat("x", 50e6)))
+	io.Copy(io.Discard, r)
+	if got, want := p.Line(5*time.Second), "50.0 MB of 200.0 MB (25%), 10.0 MB/s, 15s left"; got != want {
+		t.Errorf("line %q, want %q", got, want)
+	}
+	q := &Progress{}
+	if got := q.Line(0); got != "0 B, 0.0 MB/s" {
+		t.Errorf("empty line %q", got)
+	}
 }
