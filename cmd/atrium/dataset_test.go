@@ -88,4 +88,3 @@ func TestProfileFileProgress(t *testing.T) {
 		t.Errorf("progress line not cleared: %q", s)
 	}
 }
-
