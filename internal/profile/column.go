@@ -103,10 +103,8 @@ func (c *column) addText(b []byte, quoted bool) {
 		c.maybeInt, c.maybeNum, c.maybeBool = false, false, false
 	}
 	if c.maybeNum {
-		if v, ok := parseInt(b); ok {
-			c.addNumber(float64(v))
-		} else if f, ok := parseFloat(b); ok {
-			c.maybeInt = false
+		if f, isInt, ok := parseNumber(b); ok {
+			c.maybeInt = c.maybeInt && isInt
 			c.addNumber(f)
 		} else {
 			c.maybeInt, c.maybeNum = false, false
@@ -190,6 +188,19 @@ func (c *column) addTime(unixNano int64) {
 
 func (c *column) addNull() { c.nulls++ }
 
+// parseNumber parses a number in one scan without allocating, and says
+// whether it is an integer (no point or exponent, at most 18 digits).
+func parseNumber(b []byte) (f float64, isInt, ok bool) {
+	if f, frac, ok := fastDecimal(b); ok {
+		return f, frac < 0, true
+	}
+	if v, ok := parseInt(b); ok { // integers beyond 2^53
+		return float64(v), true, true
+	}
+	f, ok = parseFloat(b)
+	return f, false, ok
+}
+
 // parseInt parses a decimal integer of at most 18 digits without allocating.
 func parseInt(b []byte) (int64, bool) {
 	neg := false
@@ -233,7 +244,7 @@ func parseFloat(b []byte) (float64, bool) {
 	if !digit {
 		return 0, false
 	}
-	if f, ok := fastDecimal(b); ok {
+	if f, _, ok := fastDecimal(b); ok {
 		return f, true
 	}
 	// The string shares b's memory only for the call; ParseFloat keeps
@@ -250,9 +261,13 @@ var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1
 
 // fastDecimal parses plain decimals ("-1234.56") whose digits fit in 2^53
 // exactly: an exact integer divided by an exact power of ten is correctly
-// rounded, so the result equals strconv.ParseFloat's. Other forms report
-// false and go the slow way.
-func fastDecimal(b []byte) (float64, bool) {
+// rounded, so the result equals strconv.ParseFloat's. It returns the number
+// of digits after the point (-1 without a point). Other forms report false
+// and go the slow way.
+func fastDecimal(b []byte) (float64, int, bool) {
+	if len(b) == 0 {
+		return 0, 0, false
+	}
 	neg := false
 	if b[0] == '-' || b[0] == '+' {
 		neg = b[0] == '-'
@@ -271,14 +286,14 @@ func fastDecimal(b []byte) (float64, bool) {
 		case ch == '.' && frac < 0:
 			frac = 0
 		default:
-			return 0, false
+			return 0, 0, false
 		}
 		if i > 16 {
-			return 0, false
+			return 0, 0, false
 		}
 	}
 	if nd == 0 || m > 1<<53 {
-		return 0, false
+		return 0, 0, false
 	}
 	f := float64(m)
 	if frac > 0 {
@@ -287,7 +302,7 @@ func fastDecimal(b []byte) (float64, bool) {
 	if neg {
 		f = -f
 	}
-	return f, true
+	return f, frac, true
 }
 
 func isBool(b []byte) bool {
