@@ -50,13 +50,26 @@ type column struct {
 	scratch  []byte
 }
 
-func newColumn(name string, fixed registry.ColumnType, sample int) *column {
+func newColumn(name string, fixed registry.ColumnType, sample int, wide bool) *column {
+	p := uint(hllPrecision)
+	if wide {
+		p = hllPrecisionWide
+	}
 	return &column{
 		name: name, fixed: fixed,
 		maybeInt: true, maybeNum: true, maybeBool: true, maybeTime: true,
-		quant: newKLL(), distinct: newHLL(), top: newSpaceSaving(),
+		quant: newKLL(), distinct: newHLL(p),
 		pii: piiTally{limit: sample},
 	}
+}
+
+// counted enters a value in the heavy-hitters table, made on first use:
+// numeric columns never need one.
+func (c *column) counted(h uint64, b []byte) {
+	if c.top == nil {
+		c.top = newSpaceSaving()
+	}
+	c.top.add(h, b)
 }
 
 // isNull reports whether a (trimmed) text value stands for a missing value.
@@ -119,7 +132,7 @@ func (c *column) addText(b []byte, quoted bool) {
 	// Numbers and timestamps get quantiles, not a top list: counting their
 	// (mostly unique) values would cost the most for the least.
 	if !c.maybeNum && !c.maybeTime {
-		c.top.add(h, b)
+		c.counted(h, b)
 	}
 	c.pii.add(b)
 }
@@ -176,7 +189,7 @@ func (c *column) addBool(v bool) {
 	}
 	h := hash64(s)
 	c.distinct.add(h)
-	c.top.add(h, s)
+	c.counted(h, s)
 }
 
 func (c *column) addBytes(b []byte) { c.addText(b, true) }
@@ -447,7 +460,7 @@ func (c *column) result() registry.ColumnProfile {
 		}
 		p.Histogram = histogram(items, c.min, c.max, t == registry.Integer)
 	}
-	if t == registry.String || t == registry.Categorical || t == registry.Boolean {
+	if c.top != nil && (t == registry.String || t == registry.Categorical || t == registry.Boolean) {
 		for _, e := range c.top.top(topShown) {
 			p.Top = append(p.Top, registry.TopValue{Value: displayValue(e.value, e.long), Count: e.count})
 		}

@@ -266,7 +266,7 @@ func readCSV(ctx context.Context, file string, r io.Reader, opt Options) (*table
 			return nil, 0, atrium.Errorf(atrium.Invalid, "%s: the header names column %q twice (columns %d and %d)", file, atrium.Truncate(name, 70), j, i+1)
 		}
 		seen[name] = i + 1
-		t.cols = append(t.cols, newColumn(name, "", opt.Sample))
+		t.cols = append(t.cols, newColumn(name, "", opt.Sample, len(names) > wideTable))
 	}
 	lr.line += int64(lines)
 	for {

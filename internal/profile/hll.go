@@ -43,22 +43,28 @@ func fmix64(h uint64) uint64 {
 
 // hllPrecision is the number of hash bits that pick a register: 2^14 one-byte
 // registers (16 KiB per column) give a standard error of 1.04/√16384 ≈ 0.81%.
-const hllPrecision = 14
+// Tables wider than wideTable columns use hllPrecisionWide, 2^12 registers
+// (4 KiB, standard error 1.6%), to keep their memory down.
+const (
+	hllPrecision     = 14
+	hllPrecisionWide = 12
+	wideTable        = 256
+)
 
 // hll is a HyperLogLog distinct-count sketch over 64-bit hashes, estimated
 // with Ertl's improved estimator ("New cardinality estimation algorithms for
 // HyperLogLog sketches", 2017), which needs no empirical bias tables and is
 // accurate from one distinct value to billions.
 type hll struct {
+	p   uint
 	reg []uint8
 }
 
-func newHLL() *hll { return &hll{reg: make([]uint8, 1<<hllPrecision)} }
+func newHLL(p uint) *hll { return &hll{p: p, reg: make([]uint8, 1<<p)} }
 
 func (s *hll) add(h uint64) {
-	const q = 64 - hllPrecision
-	i := h >> q
-	w := h<<hllPrecision | 1<<(hllPrecision-1) // guard bit bounds the count at q+1
+	i := h >> (64 - s.p)
+	w := h<<s.p | 1<<(s.p-1) // guard bit bounds the count at 64-p+1
 	r := uint8(bits.LeadingZeros64(w)) + 1
 	if r > s.reg[i] {
 		s.reg[i] = r
@@ -67,9 +73,9 @@ func (s *hll) add(h uint64) {
 
 // estimate returns the estimated number of distinct hashes added.
 func (s *hll) estimate() float64 {
-	const q = 64 - hllPrecision
+	q := 64 - int(s.p)
 	m := float64(len(s.reg))
-	var c [q + 2]float64
+	var c [64 + 2]float64
 	for _, r := range s.reg {
 		c[r]++
 	}

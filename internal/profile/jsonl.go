@@ -156,7 +156,7 @@ func (j *jsonlReader) column(name string) (*column, error) {
 		}
 		i = len(j.t.cols)
 		j.index[name] = i
-		c := newColumn(name, "", j.opt.Sample)
+		c := newColumn(name, "", j.opt.Sample, len(j.t.cols) >= wideTable)
 		c.nulls = j.t.rows // absent from every earlier row
 		j.t.cols = append(j.t.cols, c)
 		j.seen = append(j.seen, 0)

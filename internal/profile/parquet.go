@@ -105,7 +105,7 @@ func readParquet(ctx context.Context, file string, r io.ReaderAt, size int64, op
 				l.unsigned = !v.IsSigned && v.BitWidth == 64
 			}
 		}
-		l.col = newColumn(name, fixed, opt.Sample)
+		l.col = newColumn(name, fixed, opt.Sample, len(paths) > wideTable)
 		leaves[leaf.ColumnIndex] = l
 		t.cols = append(t.cols, nil)
 	}

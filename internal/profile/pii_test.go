@@ -83,7 +83,7 @@ func TestNameRules(t *testing.T) {
 
 // suggestFor runs the PII check over values under a column name.
 func suggestFor(name string, values []string) *registry.Suggestion {
-	c := newColumn(name, "", DefaultSample)
+	c := newColumn(name, "", DefaultSample, false)
 	for _, v := range values {
 		c.addText([]byte(v), false)
 	}
@@ -149,7 +149,7 @@ func TestSuggestions(t *testing.T) {
 
 // The PII check looks at the first Sample values only.
 func TestSuggestionSample(t *testing.T) {
-	c := newColumn("contact", "", 10)
+	c := newColumn("contact", "", 10, false)
 	for i := 0; i < 10; i++ {
 		c.addText([]byte("plain text"), false)
 	}

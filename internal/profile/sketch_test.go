@@ -13,8 +13,17 @@ import (
 )
 
 func TestHLLAccuracy(t *testing.T) {
+	for _, tc := range []struct {
+		p   uint
+		tol float64
+	}{{hllPrecision, distinctTolerance}, {hllPrecisionWide, 2 * distinctTolerance}} {
+		testHLL(t, tc.p, tc.tol)
+	}
+}
+
+func testHLL(t *testing.T, p uint, tol float64) {
 	for _, n := range []int{0, 1, 2, 10, 100, 1000, 10000, 30000, 100000, 1000000} {
-		s := newHLL()
+		s := newHLL(p)
 		var k [8]byte
 		for i := 0; i < n; i++ {
 			binary.LittleEndian.PutUint64(k[:], uint64(i)*2654435761)
@@ -29,8 +38,8 @@ func TestHLLAccuracy(t *testing.T) {
 			}
 			continue
 		}
-		if rel := math.Abs(got-float64(n)) / float64(n); rel > distinctTolerance || (n <= 100 && math.Round(got) != float64(n)) {
-			t.Errorf("n=%d: estimate %.1f (%.2f%% off)", n, got, 100*rel)
+		if rel := math.Abs(got-float64(n)) / float64(n); rel > tol || (p == hllPrecision && n <= 100 && math.Round(got) != float64(n)) {
+			t.Errorf("p=%d n=%d: estimate %.1f (%.2f%% off)", p, n, got, 100*rel)
 		}
 	}
 }
