@@ -128,7 +128,7 @@ func BenchmarkProfileJSONL(b *testing.B) {
 // ATRIUM_BIG_PROFILE=1.
 func TestBigProfileMemory(t *testing.T) {
 	if path := os.Getenv("ATRIUM_BIG_PROFILE_CHILD"); path != "" {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		p, _, err := File(context.Background(), path, Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -139,7 +139,9 @@ func TestBigProfileMemory(t *testing.T) {
 		}
 		for _, l := range strings.Split(string(status), "\n") {
 			if strings.HasPrefix(l, "VmHWM:") {
-				fmt.Printf("RESULT rows=%d bytes=%d seconds=%.1f %s\n", p.Rows, p.Bytes, time.Since(start).Seconds(), strings.Join(strings.Fields(l), " "))
+				cpu := cpuTime() - cpu0
+				fmt.Printf("RESULT rows=%d bytes=%d wall=%.1fs cpu=%.1fs (%.0f MB/cpu-s) %s\n", p.Rows, p.Bytes, time.Since(start).Seconds(),
+					cpu.Seconds(), float64(p.Bytes)/1e6/cpu.Seconds(), strings.Join(strings.Fields(l), " "))
 			}
 		}
 		return
