@@ -431,6 +431,8 @@ func (c *column) kind() registry.ColumnType {
 	return t
 }
 
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
 func (c *column) distinctCount() int64 {
 	d := int64(math.Round(c.distinct.estimate()))
 	return min(max(d, min(c.count, 1)), c.count)
@@ -442,9 +444,13 @@ func (c *column) result() registry.ColumnProfile {
 	p := registry.ColumnProfile{Name: c.name, Type: t, Count: c.count, Nulls: c.nulls, Distinct: c.distinctCount()}
 	if t.Numeric() && c.nNum > 0 {
 		mn, mx, mean := c.min, c.max, c.mean
-		p.Min, p.Max, p.Mean = &mn, &mx, &mean
-		if c.nNum > 1 {
-			std := math.Sqrt(c.m2 / float64(c.nNum-1))
+		p.Min, p.Max = &mn, &mx
+		// Values near the float64 limits can overflow the running sums;
+		// then the mean or std is left out rather than reported as infinite.
+		if finite(mean) {
+			p.Mean = &mean
+		}
+		if std := math.Sqrt(c.m2 / float64(c.nNum-1)); c.nNum > 1 && finite(std) && finite(mean) {
 			p.Std = &std
 		}
 		items, total := c.quant.sorted()
@@ -458,7 +464,9 @@ func (c *column) result() registry.ColumnProfile {
 			}
 			p.Quantiles = append(p.Quantiles, registry.Quantile{Q: q, Value: v})
 		}
-		p.Histogram = histogram(items, c.min, c.max, t == registry.Integer)
+		if finite(c.max - c.min) {
+			p.Histogram = histogram(items, c.min, c.max, t == registry.Integer)
+		}
 	}
 	if c.top != nil && (t == registry.String || t == registry.Categorical || t == registry.Boolean) {
 		for _, e := range c.top.top(topShown) {

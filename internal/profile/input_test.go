@@ -333,3 +333,21 @@ func TestCancel(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestExtremeNumbers(t *testing.T) {
+	p, err := profileString(t, "csv", "v\n1.7e308\n-1.7e308\n1e308\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Columns[0]
+	if c.Type != registry.Number || *c.Min != -1.7e308 || *c.Max != 1.7e308 || c.Std != nil || c.Histogram != nil {
+		t.Errorf("%+v", c)
+	}
+	p, err = profileString(t, "csv", "v\n5\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Columns[0]; c.Std != nil || *c.Mean != 5 || len(c.Histogram) != 1 || c.Histogram[0].Count != 1 {
+		t.Errorf("one value: %+v", c)
+	}
+}
