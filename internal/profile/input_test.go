@@ -351,3 +351,31 @@ func TestExtremeNumbers(t *testing.T) {
 		t.Errorf("one value: %+v", c)
 	}
 }
+
+func TestJSONScanner(t *testing.T) {
+	good := `{"s": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \n", "n": -0.5e+3, "z": 0, "t": true, "f": false, "x": null, ` +
+		`"arr": [1, "two", {"k": [null, true]}, []], "o": {}, "e": {"deep": {"er": 1}}}`
+	p, err := profileString(t, "jsonl", "  "+good+"  \n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := colOf(t, p, "s"); s.Top[0].Value != `café 😀 "q" \ /` {
+		t.Errorf("unescaped %q", s.Top[0].Value)
+	}
+	if n := colOf(t, p, "n"); *n.Min != -500 {
+		t.Errorf("n = %v", *n.Min)
+	}
+	if a := colOf(t, p, "arr"); a.Top[0].Value != `[1, "two", {"k": [null, true]}, []]` {
+		t.Errorf("arr = %q", a.Top[0].Value)
+	}
+	colOf(t, p, "e.deep.er")
+	for _, bad := range []string{
+		`{"a": 01}`, `{"a": 1.}`, `{"a": -}`, `{"a": .5}`, `{"a": 1e}`, `{"a": tru}`, `{"a": nul}`, `{"a": "x\q"}`,
+		`{"a": "\u12"}`, "{\"a\": \"x\ty\"}", `{"a": "open}`, `{"a" 1}`, `{"a": 1,}`, `{a: 1}`, `{"a": [1,]}`, `{"a": [1 2]}`,
+		`{"a": 1`, `{"a": 'x'}`, `{"a": NaN}`, `{"a": [` + strings.Repeat("[", 70) + strings.Repeat("]", 71) + `}`,
+	} {
+		if _, err := profileString(t, "jsonl", bad+"\n", Options{}); err == nil || !strings.Contains(err.Error(), "line 1") {
+			t.Errorf("%s: error %v", bad, err)
+		}
+	}
+}

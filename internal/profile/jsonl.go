@@ -3,7 +3,6 @@ package profile
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -15,19 +14,20 @@ import (
 const maxDepth = 16
 
 type jsonlReader struct {
-	file    string
-	t       *table
-	index   map[string]int
-	seen    []int64 // the row each column last had a value in
-	row     int64
-	line    int64
-	opt     Options
-	scratch []byte
+	file  string
+	t     *table
+	index map[string]int
+	seen  []int64 // the row each column last had a value in
+	row   int64
+	line  int64
+	opt   Options
+	key   []byte // the dotted name of the value being read
 }
 
 func readJSONL(ctx context.Context, file string, r io.Reader, opt Options) (*table, int64, error) {
 	lr := newLineReader(file, "jsonl", r, opt.MaxRecord)
 	j := &jsonlReader{file: file, t: &table{sample: opt.Sample}, index: map[string]int{}, opt: opt}
+	var scan jsonScan
 	for {
 		rec, _, err := lr.next(false)
 		if err == io.EOF {
@@ -50,8 +50,12 @@ func readJSONL(ctx context.Context, file string, r io.Reader, opt Options) (*tab
 			return nil, 0, atrium.Errorf(atrium.Invalid, "%s: line %d is not %s: it starts with %q", file, j.line, what, atrium.Truncate(string(rec), 20))
 		}
 		j.row++
-		if err := j.object(rec, "", 0); err != nil {
+		scan.b, scan.i = rec, 0
+		if err := j.object(&scan, 0, 0); err != nil {
 			return nil, 0, err
+		}
+		if scan.ws(); scan.i < len(rec) {
+			return nil, 0, j.fail("text after the end of the object")
 		}
 		for i, c := range j.t.cols {
 			if j.seen[i] != j.row {
@@ -75,75 +79,119 @@ func (j *jsonlReader) fail(format string, args ...any) error {
 	return atrium.Errorf(atrium.Invalid, "%s: line %d: %s", j.file, j.line, fmt.Sprintf(format, args...))
 }
 
-// object walks one JSON object, flattening nested objects into dotted
-// column names ("address.city"); arrays are kept as their JSON text.
-func (j *jsonlReader) object(data []byte, prefix string, depth int) error {
+// object walks one JSON object starting at s's position, flattening nested
+// objects into dotted column names ("address.city"); arrays are kept as
+// their JSON text. prefix is the dotted name so far, in j.key.
+func (j *jsonlReader) object(s *jsonScan, prefix int, depth int) error {
 	if depth > maxDepth {
 		return j.fail("objects nest more than %d deep", maxDepth)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil {
-		return j.fail("invalid JSON: %v", err)
+	s.i++ // '{'
+	s.ws()
+	if s.peek() == '}' {
+		s.i++
+		return nil
 	}
-	for dec.More() {
-		tok, err := dec.Token()
+	for {
+		s.ws()
+		if s.peek() != '"' {
+			return j.fail("%v", s.errorf("expected a key"))
+		}
+		key, err := s.str()
 		if err != nil {
-			return j.fail("invalid JSON: %v", err)
+			return j.fail("%v", err)
 		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return j.fail("invalid JSON: %v", err)
+		j.key = append(j.key[:prefix], key...)
+		s.ws()
+		if s.peek() != ':' {
+			return j.fail("%v", s.errorf("expected ':' after a key"))
 		}
-		name := prefix + key
-		if len(raw) > j.opt.MaxField {
-			return j.fail("the value of %q is longer than %d bytes", atrium.Truncate(name, 70), j.opt.MaxField)
-		}
-		if raw[0] == '{' {
-			if err := j.object(raw, name+".", depth+1); err != nil {
+		s.i++
+		s.ws()
+		start := s.i
+		switch ch := s.peek(); {
+		case ch == '{':
+			j.key = append(j.key, '.')
+			if err := j.object(s, len(j.key), depth+1); err != nil {
 				return err
 			}
-			continue
-		}
-		c, err := j.column(name)
-		if err != nil {
-			return err
-		}
-		switch raw[0] {
-		case '"':
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return j.fail("invalid JSON string in %q: %v", atrium.Truncate(name, 70), err)
+		case ch == '"':
+			v, err := s.str()
+			if err != nil {
+				return j.fail("%v", err)
 			}
-			j.scratch = append(j.scratch[:0], s...)
-			c.addText(j.scratch, true)
-		case 'n':
+			c, err := j.column()
+			if err != nil {
+				return err
+			}
+			if len(v) > j.opt.MaxField {
+				return j.fail("the value of %q is longer than %d bytes", atrium.Truncate(c.name, 70), j.opt.MaxField)
+			}
+			c.addText(v, true)
+		case ch == '[':
+			if err := s.skip(0); err != nil {
+				return j.fail("%v", err)
+			}
+			c, err := j.column()
+			if err != nil {
+				return err
+			}
+			if s.i-start > j.opt.MaxField {
+				return j.fail("the value of %q is longer than %d bytes", atrium.Truncate(c.name, 70), j.opt.MaxField)
+			}
+			c.addText(s.b[start:s.i], true)
+		case ch == 'n':
+			if err := s.literal("null"); err != nil {
+				return j.fail("%v", err)
+			}
+			c, err := j.column()
+			if err != nil {
+				return err
+			}
 			c.addNull()
-		case '[':
-			c.addText(raw, true)
-		default: // numbers, true and false
-			c.addText(raw, false)
+		case ch == 't' || ch == 'f':
+			word := "true"
+			if ch == 'f' {
+				word = "false"
+			}
+			if err := s.literal(word); err != nil {
+				return j.fail("%v", err)
+			}
+			c, err := j.column()
+			if err != nil {
+				return err
+			}
+			c.addText(s.b[start:s.i], false)
+		default:
+			v, err := s.number()
+			if err != nil {
+				return j.fail("%v", err)
+			}
+			c, err := j.column()
+			if err != nil {
+				return err
+			}
+			c.addText(v, false)
+		}
+		s.ws()
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return j.fail("%v", s.errorf("expected ',' or '}'"))
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return j.fail("invalid JSON: %v", err)
-	}
-	if depth == 0 && dec.More() {
-		return j.fail("text after the end of the object")
-	}
-	if depth == 0 {
-		if _, err := dec.Token(); err != io.EOF {
-			return j.fail("text after the end of the object")
-		}
-	}
-	return nil
 }
 
-// column finds or adds the column for name and marks it present in this row.
-func (j *jsonlReader) column(name string) (*column, error) {
-	i, ok := j.index[name]
+// column finds or adds the column named j.key and marks it present in this
+// row.
+func (j *jsonlReader) column() (*column, error) {
+	i, ok := j.index[string(j.key)]
 	if !ok {
+		name := string(j.key)
 		if len(j.t.cols) >= registry.MaxColumns {
 			return nil, atrium.Errorf(atrium.TooLarge, "%s: line %d: more than %d distinct keys", j.file, j.line, registry.MaxColumns)
 		}
@@ -162,7 +210,7 @@ func (j *jsonlReader) column(name string) (*column, error) {
 		j.seen = append(j.seen, 0)
 	}
 	if j.seen[i] == j.row {
-		return nil, j.fail("key %q appears twice in the object", atrium.Truncate(name, 70))
+		return nil, j.fail("key %q appears twice in the object", atrium.Truncate(string(j.key), 70))
 	}
 	j.seen[i] = j.row
 	return j.t.cols[i], nil

@@ -3,6 +3,7 @@ package profile
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -160,6 +161,12 @@ func FuzzJSONL(f *testing.F) {
 		if err == nil {
 			if err := p.Check(); err != nil {
 				t.Fatalf("profile fails Check: %v", err)
+			}
+			// What the scanner accepts, encoding/json must find valid.
+			for _, line := range strings.Split(data, "\n") {
+				if strings.TrimSpace(line) != "" && !json.Valid([]byte(line)) {
+					t.Fatalf("accepted invalid JSON %q", line)
+				}
 			}
 		} else if !strings.HasPrefix(err.Error(), "f.jsonl") {
 			t.Fatalf("error does not name the file: %v", err)
