@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // cpuTime is the process's user and system CPU time so far.
@@ -149,23 +151,78 @@ func TestBigProfileMemory(t *testing.T) {
 	if os.Getenv("ATRIUM_BIG_PROFILE") != "1" {
 		t.Skip("set ATRIUM_BIG_PROFILE=1 to profile a 1 GB file and measure peak memory")
 	}
+	const rows = 11_000_000 // about 1.03 GB of CSV
 	dir := t.TempDir()
-	path := filepath.Join(dir, "big.csv")
+	t.Run("csv", func(t *testing.T) {
+		path := filepath.Join(dir, "big.csv")
+		writeBig(t, path, func(w io.Writer) error { return writeBenchCSV(w, rows, 2) })
+		measureChild(t, path)
+		os.Remove(path)
+	})
+	t.Run("parquet", func(t *testing.T) {
+		path := filepath.Join(dir, "big.parquet")
+		writeBig(t, path, func(w io.Writer) error { return writeBenchParquet(w, rows, 2) })
+		measureChild(t, path)
+		os.Remove(path)
+	})
+}
+
+func writeBig(t *testing.T, path string, write func(io.Writer) error) {
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rows = 11_000_000 // about 1.1 GB
-	if err := writeBenchCSV(f, rows, 2); err != nil {
+	if err := write(f); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := os.Stat(path)
-	if st.Size() < 1e9 {
-		t.Fatalf("generated only %d bytes", st.Size())
+}
+
+type benchRow struct {
+	ID       int64     `parquet:"id"`
+	Amount   float64   `parquet:"amount"`
+	Score    *float64  `parquet:"score"`
+	Category string    `parquet:"category,dict"`
+	Active   bool      `parquet:"active"`
+	Created  time.Time `parquet:"created,timestamp(millisecond)"`
+	Email    string    `parquet:"email"`
+	Comment  string    `parquet:"comment"`
+}
+
+// writeBenchParquet writes the benchmark table as Parquet, 1 M rows per row
+// group.
+func writeBenchParquet(w io.Writer, rows int, seed uint64) error {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	pw := parquet.NewGenericWriter[benchRow](w, parquet.MaxRowsPerRowGroup(1_000_000))
+	cats := []string{"alpha", "beta", "gamma", "delta", "epsilon", "zeta"}
+	comments := []string{"ok", "needs review", `said "fine"`, "late, but complete", "n/a"}
+	base := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	batch := make([]benchRow, 0, 4096)
+	for i := 0; i < rows; i++ {
+		r := benchRow{ID: int64(i), Amount: float64(rng.IntN(1000000)) / 100, Category: cats[rng.IntN(len(cats))],
+			Active: rng.IntN(2) == 0, Created: time.Unix(base+rng.Int64N(3e7), 0).UTC(),
+			Email: fmt.Sprintf("user%d@example.com", rng.IntN(1e6)), Comment: comments[rng.IntN(len(comments))]}
+		if i%50 != 0 {
+			s := rng.NormFloat64()
+			r.Score = &s
+		}
+		batch = append(batch, r)
+		if len(batch) == cap(batch) {
+			if _, err := pw.Write(batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
 	}
+	if _, err := pw.Write(batch); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
+func measureChild(t *testing.T, path string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBigProfileMemory$", "-test.v")
 	cmd.Env = append(os.Environ(), "ATRIUM_BIG_PROFILE_CHILD="+path)
 	out, err := cmd.CombinedOutput()
