@@ -251,7 +251,7 @@ func readCSV(ctx context.Context, file string, r io.Reader, opt Options) (*table
 	if len(names) > registry.MaxColumns {
 		return nil, 0, atrium.Errorf(atrium.TooLarge, "%s: the header has %d columns, at most %d", file, len(names), registry.MaxColumns)
 	}
-	t := &table{sample: opt.Sample}
+	t := &table{}
 	seen := make(map[string]int, len(names))
 	for i, raw := range names {
 		name := string(bytes.TrimSpace(raw))

@@ -26,7 +26,7 @@ type jsonlReader struct {
 
 func readJSONL(ctx context.Context, file string, r io.Reader, opt Options) (*table, int64, error) {
 	lr := newLineReader(file, "jsonl", r, opt.MaxRecord)
-	j := &jsonlReader{file: file, t: &table{sample: opt.Sample}, index: map[string]int{}, opt: opt}
+	j := &jsonlReader{file: file, t: &table{}, index: map[string]int{}, opt: opt}
 	var scan jsonScan
 	for {
 		rec, _, err := lr.next(false)

@@ -57,7 +57,7 @@ func readParquet(ctx context.Context, file string, r io.ReaderAt, size int64, op
 	if len(paths) > registry.MaxColumns {
 		return p, nil, atrium.Errorf(atrium.TooLarge, "%s has %d columns, at most %d", file, len(paths), registry.MaxColumns)
 	}
-	t := &table{sample: opt.Sample, rows: f.NumRows()}
+	t := &table{rows: f.NumRows()}
 	leaves := make([]parquetLeaf, len(paths))
 	seen := map[string]bool{}
 	for _, path := range paths {

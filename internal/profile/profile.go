@@ -124,9 +124,8 @@ func Read(ctx context.Context, name string, r io.Reader, format string, opt Opti
 
 // table is the columns of a dataset being profiled.
 type table struct {
-	cols   []*column
-	rows   int64
-	sample int
+	cols []*column
+	rows int64
 }
 
 func (t *table) result(format string, bytes int64) (registry.Profile, []registry.Column, error) {
