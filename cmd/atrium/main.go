@@ -39,7 +39,7 @@ Usage:
   atrium dataset profile FILE   profile a CSV, JSON Lines or Parquet file
   atrium version        print the version
 
-Every command takes --data and --db; run "atrium <command> -h" for its flags.
+Every command but dataset profile takes --data and --db; run "atrium <command> -h" for its flags.
 `
 
 // run is the whole program, with its environment passed in so that tests can
