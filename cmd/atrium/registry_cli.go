@@ -302,6 +302,12 @@ func readSmallFile(flagName, path string, max int64) ([]byte, error) {
 // registerVersion adds version v to an asset, registering the asset first
 // when the use case has none of that kind and name.
 func registerVersion(ctx context.Context, c registryClient, slug string, ref registry.Ref, v registry.Version) (registry.Version, error) {
+	// Checked here first, so that bad input is refused before anything is
+	// registered; the store checks again.
+	check := v
+	if err := check.Validate(ref.Kind); err != nil {
+		return registry.Version{}, err
+	}
 	if _, err := c.GetAsset(ctx, slug, ref); atrium.KindOf(err) == atrium.NotFound {
 		// Someone else may register it at the same moment; their asset will do.
 		if _, err := c.CreateAsset(ctx, slug, registry.Asset{Kind: ref.Kind, Name: ref.Name}); err != nil && atrium.KindOf(err) != atrium.Conflict {
@@ -477,15 +483,19 @@ func runPromptPush(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	p := &registry.PromptInfo{Template: atrium.NormalizeNewlines(string(b)), Form: registry.PromptForm(*form)}
+	p := &registry.PromptInfo{Template: string(b), Form: registry.PromptForm(*form)}
 	if *modelConfig != "" {
 		if !json.Valid([]byte(*modelConfig)) {
 			return fmt.Errorf("--model-config must be a JSON object, such as '{\"temperature\": 0.2}'")
 		}
 		p.ModelConfig = json.RawMessage(*modelConfig)
 	}
-	// The digest is of the template as stored, so pushing the same text
-	// again, with either line ending, gives the same digest.
+	// The digest is of the template as stored (line endings normalised,
+	// surrounding blank space trimmed), so pushing the same text again
+	// gives the same digest.
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("--file %s: %s", *file, atrium.MessageOf(err))
+	}
 	sum := sha256.Sum256([]byte(p.Template))
 	v := registry.Version{URI: *uri, Digest: hex.EncodeToString(sum[:]), Size: int64(len(p.Template)), Description: *description, Tags: tags.m, Prompt: p}
 	c, err := f.open(ctx)
