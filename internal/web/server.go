@@ -30,6 +30,10 @@ type Options struct {
 	AllowedHosts []string
 	// TrustedOrigins may make cookie-authenticated writes from another origin.
 	TrustedOrigins []string
+	// Limits are the rate limits per kind of credential (session, personal
+	// token, automation token). When they are all off, RateLimit and
+	// RateBurst, if set, apply to every kind alike.
+	Limits throttle.Limits
 	// RateLimit is the sustained requests per second allowed to one token or
 	// session, with RateBurst requests of headroom. Zero disables the limit.
 	RateLimit float64
@@ -50,7 +54,7 @@ type Server struct {
 	views   *render.Views
 	resp    *respond.Responder
 	metrics *metrics
-	limiter *throttle.Limiter
+	limiter *throttle.Limiters
 	// logins throttles password checks whatever RateLimit says.
 	logins  *throttle.Logins
 	handler http.Handler
@@ -95,9 +99,11 @@ func New(opts Options) (*Server, error) {
 	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
-	if opts.RateLimit > 0 {
-		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
+	limits := opts.Limits
+	if limits == (throttle.Limits{}) && opts.RateLimit > 0 {
+		limits = throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst})
 	}
+	s.limiter = throttle.NewLimiters(limits)
 	cop := http.NewCrossOriginProtection()
 	for _, o := range opts.TrustedOrigins {
 		if err := cop.AddTrustedOrigin(o); err != nil {
