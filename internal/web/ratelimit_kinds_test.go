@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,14 @@ func TestRateLimitsPerKindOfCredential(t *testing.T) {
 		}
 	}
 	rec = byToken()
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])
+	metrics := serve(s, req).Body.String()
+	for _, want := range []string{`atrium_rate_limited_total{credential="session"} 1`, `atrium_rate_limited_total{credential="token"} 1`, `atrium_rate_limited_total{credential="automation"} 0`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 	if secs, err := strconv.Atoi(rec.Header().Get("Retry-After")); rec.Code != http.StatusTooManyRequests || err != nil || secs < 1 || secs > 2 {
 		t.Fatalf("token past its burst = %d, Retry-After %q; want 429 and 1–2 s", rec.Code, rec.Header().Get("Retry-After"))
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -125,13 +126,15 @@ func Uniform(r Rate) Limits { return Limits{r, r, r} }
 // Limiters is a token bucket per credential, with the rate of its kind.
 // A kind whose rate is off is not limited.
 type Limiters struct {
-	by map[Credential]*Limiter
+	by      map[Credential]*Limiter
+	refused map[Credential]*atomic.Uint64
 }
 
 // NewLimiters makes the limiters for l; nil when every kind is off.
 func NewLimiters(l Limits) *Limiters {
-	ls := &Limiters{by: map[Credential]*Limiter{}}
+	ls := &Limiters{by: map[Credential]*Limiter{}, refused: map[Credential]*atomic.Uint64{}}
 	for _, c := range Credentials {
+		ls.refused[c] = new(atomic.Uint64)
 		if r := l.Of(c); !r.Off() {
 			ls.by[c] = NewLimiter(r.PerSecond, r.Burst)
 		}
@@ -149,7 +152,19 @@ func (ls *Limiters) Allow(c Credential, key string) (time.Duration, bool) {
 	if l == nil {
 		return 0, true
 	}
-	return l.Allow(string(c) + ":" + key)
+	wait, ok := l.Allow(string(c) + ":" + key)
+	if !ok {
+		ls.refused[c].Add(1)
+	}
+	return wait, ok
+}
+
+// Refused counts the requests of kind c refused so far (0 without limits).
+func (ls *Limiters) Refused(c Credential) uint64 {
+	if ls == nil || ls.refused[c] == nil {
+		return 0
+	}
+	return ls.refused[c].Load()
 }
 
 // SetClock replaces the clock of every limiter, for tests.
