@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -400,5 +401,43 @@ func TestHumanBytes(t *testing.T) {
 		if got := humanBytes(n); got != want {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestHTTPClientWaitsOutShortRateLimits runs the client against a server
+// with a tight token limit: a short Retry-After is waited out (the wait is
+// recorded, not slept) and retried a bounded number of times; a long one is
+// reported at once, with the wait the server asked for.
+func TestHTTPClientWaitsOutShortRateLimits(t *testing.T) {
+	for _, tc := range []struct {
+		limit  string
+		sleeps int
+		want   string
+	}{
+		{"0.2:1", rateRetries, "(the server asks to wait 5 s)"},
+		{"0.001:1", 0, "(the server asks to wait 1000 s)"},
+	} {
+		t.Run(tc.limit, func(t *testing.T) {
+			data := t.TempDir()
+			srv := startServer(t, data, "--rate-limit-token", tc.limit)
+			token := strings.TrimSpace(mustCLI(t, "token", "create", "--data", data, "--user", adminEmail, "--name", "tight"))
+			c, err := newHTTPRegistry(srv.URL, token, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var waits []time.Duration
+			c.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+			ref := registry.Ref{Kind: registry.Model, Name: "m"}
+			if _, err := c.GetAsset(context.Background(), "nowhere", ref); atrium.KindOf(err) == atrium.RateLimited {
+				t.Fatalf("first request: %v, want it let through", err)
+			}
+			_, err = c.GetAsset(context.Background(), "nowhere", ref)
+			if atrium.KindOf(err) != atrium.RateLimited || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("second request: %v, want rate_limited with %q", err, tc.want)
+			}
+			if len(waits) != tc.sleeps {
+				t.Fatalf("waited %v, want %d waits", waits, tc.sleeps)
+			}
+		})
 	}
 }
