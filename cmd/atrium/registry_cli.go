@@ -309,6 +309,13 @@ func registerVersion(ctx context.Context, c registryClient, slug string, ref reg
 		return registry.Version{}, err
 	}
 	if _, err := c.GetAsset(ctx, slug, ref); atrium.KindOf(err) == atrium.NotFound {
+		// A new asset is registered only when its first version will be
+		// accepted, so a refused version leaves no empty asset behind: the
+		// datasets a model names are the one thing checked against what is
+		// stored.
+		if err := checkDatasetsExist(ctx, c, slug, v.Model); err != nil {
+			return registry.Version{}, err
+		}
 		// Someone else may register it at the same moment; their asset will do.
 		if _, err := c.CreateAsset(ctx, slug, registry.Asset{Kind: ref.Kind, Name: ref.Name}); err != nil && atrium.KindOf(err) != atrium.Conflict {
 			return registry.Version{}, err
@@ -317,6 +324,26 @@ func registerVersion(ctx context.Context, c registryClient, slug string, ref reg
 		return registry.Version{}, err
 	}
 	return c.CreateVersion(ctx, slug, ref, v)
+}
+
+// checkDatasetsExist makes sure every dataset version a model names is
+// registered in the use case.
+func checkDatasetsExist(ctx context.Context, c registryClient, slug string, m *registry.ModelInfo) error {
+	if m == nil {
+		return nil
+	}
+	for _, refs := range [][]registry.VersionRef{m.TrainingData, m.EvaluationData} {
+		for _, r := range refs {
+			_, err := c.GetVersion(ctx, slug, registry.Ref{Kind: registry.Dataset, Name: r.Name}, r.Version)
+			if atrium.KindOf(err) == atrium.NotFound {
+				return atrium.Errorf(atrium.Invalid, "dataset %q has no version %d in this use case", r.Name, r.Version)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // registerDataset adds a version to a dataset of use case slug (the asset
