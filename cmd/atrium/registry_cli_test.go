@@ -16,8 +16,11 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/audit"
+	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/store/pgtest"
+	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
 // registryEnv is a running server with a use case per mode, an editor
@@ -451,5 +454,49 @@ func TestHTTPClientWaitsOutShortRateLimits(t *testing.T) {
 				t.Fatalf("waited %v, want %d waits", waits, tc.sleeps)
 			}
 		})
+	}
+}
+
+// TestRegistryCommandsOnPostgres runs the commands on a PostgreSQL
+// database, as its own user.
+func TestRegistryCommandsOnPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := atrium.WithActor(context.Background(), atrium.System)
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUser(ctx, identity.User{Email: "ml@example.org", Name: "ML"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateTeam(ctx, identity.Team{Slug: "risk", Name: "Risk"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddTeamMember(ctx, "risk", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateUseCase(atrium.WithActor(ctx, atrium.Actor{UserID: u.ID}), usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "risk"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	via := []string{"--usecase", "churn", "--db", url, "--data", t.TempDir(), "--as", "ml@example.org"}
+	with := func(args ...string) []string { return append(args, via...) }
+	mustCLI(t, with("dataset", "register", "customers", "--uri", "s3://lake/c", "--digest", sha("c"), "--role", "training")...)
+	mustCLI(t, with("model", "register", "gbm", "--uri", "s3://models/gbm/1", "--digest", sha("m1"), "--trained-on", "customers:1")...)
+	mustCLI(t, with("model", "register", "gbm", "--uri", "s3://models/gbm/2", "--digest", sha("m2"), "--trained-on", "customers:1")...)
+	var first registry.Alias
+	cliJSON(t, &first, with("alias", "set", "model", "gbm", "production", "1", "--reason", "first")...)
+	mustCLI(t, with("alias", "set", "model", "gbm", "production", "2", "--reason", "second")...)
+	if out := mustCLI(t, with("alias", "history", "model", "gbm", "production", "--at", first.MovedAt.Format(time.RFC3339Nano))...); !strings.Contains(out, "pointed at version 1") {
+		t.Fatalf("--at the first move said %q", out)
+	}
+	tmpl := writeFile(t, t.TempDir(), "p.txt", "Hi {{name}}")
+	mustCLI(t, with("prompt", "push", "greeting", "--file", tmpl, "--uri", "https://git.example.org/p.txt")...)
+	if out := mustCLI(t, with("prompt", "get", "greeting", "--var", "name=Ann")...); out != "Hi Ann\n" {
+		t.Fatalf("rendered %q", out)
+	}
+	if _, err := cli(t, with("model", "register", "gbm", "--uri", "s3://models/gbm/3", "--digest", sha("m3"), "--trained-on", "customers:2")...); err == nil || !strings.Contains(err.Error(), "no version 2") {
+		t.Fatalf("unknown training data: %v", err)
 	}
 }
