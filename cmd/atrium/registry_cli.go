@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -71,17 +72,29 @@ type clientFlags struct {
 // newClientFlags makes the flag set of a registry command; synopsis is its
 // usage line after "atrium".
 func newClientFlags(name, synopsis string, getenv func(string) string, stderr io.Writer) *clientFlags {
-	c, fs := newFlags(name, getenv, stderr, false)
+	fs := flag.NewFlagSet("atrium "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := addClientFlags(fs, getenv, stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: atrium %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+// addClientFlags adds to fs the storage flags and the flags that say where
+// and on which use case to act. Commands defined elsewhere that register
+// something (such as "dataset profile --register") use it, then parse fs
+// themselves, call check and open.
+func addClientFlags(fs *flag.FlagSet, getenv func(string) string, stderr io.Writer) *clientFlags {
+	c := &Config{}
+	c.flags(fs, getenv, false)
 	f := &clientFlags{cfg: c, fs: fs, stderr: stderr}
 	fs.StringVar(&f.usecase, "usecase", getenv("ATRIUM_USECASE"), "slug of the use case (required) [ATRIUM_USECASE]")
 	fs.StringVar(&f.server, "server", getenv("ATRIUM_SERVER"), "Atrium server to call, e.g. https://atrium.example.org; without it the command works on the database [ATRIUM_SERVER]")
 	fs.StringVar(&f.token, "token", getenv("ATRIUM_TOKEN"), "API token for --server [ATRIUM_TOKEN]")
 	fs.StringVar(&f.as, "as", getenv("ATRIUM_AS"), "without --server: e-mail of the user the command acts as [ATRIUM_AS]")
 	fs.BoolVar(&f.json, "json", false, "print JSON instead of text")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: atrium %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
 	return f
 }
 
@@ -109,16 +122,21 @@ func (f *clientFlags) parse(args []string, positional ...string) ([]string, erro
 		}
 		return nil, fmt.Errorf("missing %s (want %s)", strings.Join(positional[len(pos):], " "), want)
 	}
+	return pos, f.check()
+}
+
+// check validates the flags once they are parsed.
+func (f *clientFlags) check() error {
 	if err := f.cfg.validate(); err != nil {
-		return nil, err
+		return err
 	}
 	if f.usecase == "" {
-		return nil, fmt.Errorf("--usecase is required (the slug of the use case, as in its address)")
+		return fmt.Errorf("--usecase is required (the slug of the use case, as in its address)")
 	}
 	if !atrium.IsSlug(f.usecase) {
-		return nil, fmt.Errorf("--usecase must be a use-case slug such as churn-forecast (got %q)", atrium.Truncate(f.usecase, 60))
+		return fmt.Errorf("--usecase must be a use-case slug such as churn-forecast (got %q)", atrium.Truncate(f.usecase, 60))
 	}
-	return pos, nil
+	return nil
 }
 
 // open connects to where the command acts.
@@ -358,25 +376,45 @@ func registerDataset(ctx context.Context, c registryClient, slug, name string, v
 // maxProfileFile bounds a --profile file.
 const maxProfileFile = 16 << 20
 
-// readProfile reads a registry.Profile from a JSON file.
-func readProfile(path string) (*registry.Profile, error) {
+// readProfile reads a dataset profile from a JSON file: either a
+// registry.Profile, or what "atrium dataset profile --json" prints, a
+// profile with the schema it found ({"profile": …, "schema": […]}).
+func readProfile(path string) (*registry.Profile, []registry.Column, error) {
 	b, err := readSmallFile("profile", path, maxProfileFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
+	var withSchema struct {
+		Profile *registry.Profile `json:"profile"`
+		Schema  []registry.Column `json:"schema"`
+	}
 	var p registry.Profile
-	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("--profile %s is not a dataset profile in JSON: %v", path, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("--profile %s has more than one JSON value", path)
+	var schema []registry.Column
+	if strictJSON(b, &withSchema) == nil && withSchema.Profile != nil {
+		p, schema = *withSchema.Profile, withSchema.Schema
+	} else if err := strictJSON(b, &p); err != nil {
+		return nil, nil, fmt.Errorf("--profile %s is not a dataset profile in JSON: %v", path, err)
 	}
 	if err := p.Check(); err != nil {
-		return nil, fmt.Errorf("--profile %s: %s", path, atrium.MessageOf(err))
+		return nil, nil, fmt.Errorf("--profile %s: %s", path, atrium.MessageOf(err))
 	}
-	return &p, nil
+	if err := registry.CheckSchema(schema); err != nil {
+		return nil, nil, fmt.Errorf("--profile %s: schema: %s", path, atrium.MessageOf(err))
+	}
+	return &p, schema, nil
+}
+
+// strictJSON decodes exactly one JSON value with no unknown fields.
+func strictJSON(b []byte, into any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("more than one JSON value")
+	}
+	return nil
 }
 
 func runDatasetRegister(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -386,7 +424,7 @@ func runDatasetRegister(ctx context.Context, args []string, getenv func(string) 
 	role := f.fs.String("role", "", "what the version is for: training, validation, test or reference")
 	source := f.fs.String("source", "", "where the data came from: a system, a query, a vendor")
 	owner := f.fs.String("owner", "", "who answers for the data")
-	profile := f.fs.String("profile", "", "JSON file of the version's profile (rows, columns and their statistics)")
+	profile := f.fs.String("profile", "", "JSON file of the version's profile (rows, columns and their statistics), as \"atrium dataset profile --json\" writes it")
 	pos, err := f.parse(args, "NAME")
 	if err != nil {
 		return err
@@ -397,7 +435,7 @@ func runDatasetRegister(ctx context.Context, args []string, getenv func(string) 
 	}
 	v.Dataset = &registry.DatasetInfo{Role: registry.DatasetRole(*role), Source: *source, Owner: *owner}
 	if *profile != "" {
-		if v.Dataset.Profile, err = readProfile(*profile); err != nil {
+		if v.Dataset.Profile, v.Dataset.Schema, err = readProfile(*profile); err != nil {
 			return err
 		}
 	}

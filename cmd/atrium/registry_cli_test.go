@@ -108,6 +108,16 @@ func TestRegistryCommands(t *testing.T) {
 				t.Fatalf("dataset version = %+v", ds)
 			}
 
+			// What "atrium dataset profile --json" writes: a profile with its schema.
+			withSchema := writeFile(t, dir, "profiled.json", `{"profile":{"rows":2,"bytes":19,"format":"csv","columns":[
+				{"name":"id","type":"integer","count":2,"nulls":0,"distinct":2}]},
+				"schema":[{"name":"id","type":"integer","nullable":false}]}`)
+			var ds2 registry.Version
+			cliJSON(t, &ds2, with("dataset", "register", "customers", "--uri", "s3://lake/customers/2026-04.csv", "--digest", sha("april"), "--profile", withSchema)...)
+			if ds2.Number != 2 || ds2.Dataset == nil || len(ds2.Dataset.Schema) != 1 || ds2.Dataset.Schema[0].Name != "id" || ds2.Dataset.Profile == nil {
+				t.Fatalf("dataset version from a profile with schema = %+v", ds2.Dataset)
+			}
+
 			// A model, twice; the second names the dataset it was trained on.
 			weights := writeFile(t, dir, "model.bin", "weights v1")
 			out := mustCLI(t, with("model", "register", "churn-gbm", "--uri", "s3://models/churn/1", "--file", weights,
@@ -258,6 +268,8 @@ func TestRegistryCommandsRefuseBadInput(t *testing.T) {
 	badJSON := writeFile(t, dir, "bad.json", `{"rows": "many"}`)
 	unknown := writeFile(t, dir, "unknown.json", `{"rows": 1, "colour": "blue"}`)
 	negative := writeFile(t, dir, "neg.json", `{"rows": -1}`)
+	badSchema := writeFile(t, dir, "schema.json", `{"profile": {"rows": 1}, "schema": [{"name": "", "type": "integer"}]}`)
+	twoValues := writeFile(t, dir, "two.json", `{"rows": 1} {"rows": 2}`)
 	reg := func(kind string, args ...string) []string {
 		return append(append([]string{kind, "register", "x"}, args...), local...)
 	}
@@ -299,6 +311,8 @@ func TestRegistryCommandsRefuseBadInput(t *testing.T) {
 		{"profile of the wrong shape", reg("dataset", "--uri", "s3://a/b", "--digest", sha("x"), "--profile", badJSON), "not a dataset profile"},
 		{"profile with unknown field", reg("dataset", "--uri", "s3://a/b", "--digest", sha("x"), "--profile", unknown), "unknown field"},
 		{"profile with negative rows", reg("dataset", "--uri", "s3://a/b", "--digest", sha("x"), "--profile", negative), "--profile"},
+		{"profile with a bad schema", reg("dataset", "--uri", "s3://a/b", "--digest", sha("x"), "--profile", badSchema), "schema"},
+		{"profile of two values", reg("dataset", "--uri", "s3://a/b", "--digest", sha("x"), "--profile", twoValues), "more than one JSON value"},
 		{"no use case", []string{"dataset", "register", "x", "--uri", "s3://a/b", "--digest", sha("x"), "--data", e.data, "--as", adminEmail}, "--usecase is required"},
 		{"bad use case", []string{"dataset", "register", "x", "--usecase", "../x", "--uri", "s3://a/b", "--digest", sha("x"), "--data", e.data, "--as", adminEmail}, "use-case slug"},
 		{"unknown use case", []string{"dataset", "register", "x", "--usecase", "nowhere", "--uri", "s3://a/b", "--digest", sha("x"), "--data", e.data, "--as", adminEmail}, "not found"},
