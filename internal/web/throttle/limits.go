@@ -152,7 +152,7 @@ func (ls *Limiters) Allow(c Credential, key string) (time.Duration, bool) {
 	if l == nil {
 		return 0, true
 	}
-	wait, ok := l.Allow(string(c) + ":" + key)
+	wait, ok := l.Allow(key) // each kind has buckets of its own
 	if !ok {
 		ls.refused[c].Add(1)
 	}

@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,21 @@ func TestCredentialOf(t *testing.T) {
 	}
 	if k, key := CredentialOf(atrium.Actor{UserID: "u1", TokenID: "t1"}); k != PersonalToken || key != "t1" {
 		t.Errorf("a token = %s %s", k, key)
+	}
+}
+
+// BenchmarkLimitersAllow is the cost the rate limit adds to every
+// authenticated request: one bucket of a thousand, taken in turn.
+func BenchmarkLimitersAllow(b *testing.B) {
+	ls := NewLimiters(Limits{Session: Rate{1e6, 1e6}, Token: Rate{1e6, 1e6}, Automation: Rate{1e6, 1e6}})
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = "token-" + strconv.Itoa(i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		ls.Allow(Credentials[i%3], keys[i%len(keys)])
+		i++
 	}
 }
