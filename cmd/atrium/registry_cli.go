@@ -48,6 +48,11 @@ func runRegistry(ctx context.Context, group string, args []string, getenv func(s
 	if len(args) == 0 {
 		return fmt.Errorf("%q needs a subcommand: %s", group, strings.Join(names, ", "))
 	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(stdout, "Commands: %s\nRun \"atrium %s -h\" for the flags of one.\n", strings.Join(names, ", "), names[0])
+		return nil
+	}
 	cmd, ok := subs[args[0]]
 	if !ok {
 		return fmt.Errorf("unknown command \"%s %s\"; try %s", group, atrium.Truncate(args[0], 40), strings.Join(names, ", "))
