@@ -177,11 +177,14 @@ func (ls *Limiters) SetClock(now func() time.Time) {
 // CredentialOf is the kind of credential an actor authenticated with and
 // the key its requests are counted under: a session counts per user (all of
 // a person's browsers together), a token per token.
+// A token bound to one use case is automation: it is what a pipeline, a
+// training job or a CI run is given.
 func CredentialOf(a atrium.Actor) (Credential, string) {
-	if a.TokenID == "" {
+	switch {
+	case a.TokenID == "":
 		return Session, a.UserID
+	case a.UseCaseID != "":
+		return Automation, a.TokenID
 	}
-	// A token bound to one use case is automation (a pipeline's token);
-	// binding is read from the actor once tokens carry it.
 	return PersonalToken, a.TokenID
 }

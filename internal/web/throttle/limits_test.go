@@ -149,6 +149,9 @@ func TestCredentialOf(t *testing.T) {
 	if k, key := CredentialOf(atrium.Actor{UserID: "u1", TokenID: "t1"}); k != PersonalToken || key != "t1" {
 		t.Errorf("a token = %s %s", k, key)
 	}
+	if k, key := CredentialOf(atrium.Actor{UserID: "u1", TokenID: "t2", UseCaseID: "uc"}); k != Automation || key != "t2" {
+		t.Errorf("a token bound to a use case = %s %s", k, key)
+	}
 }
 
 // BenchmarkLimitersAllow is the cost the rate limit adds to every
