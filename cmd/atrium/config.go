@@ -5,45 +5,34 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 // Config is everything a command can be told, from flags, then ATRIUM_*
 // environment variables, then defaults.
 type Config struct {
-	Addr           string
-	Data           string
-	DB             string
-	AuditKey       string
-	AllowedHosts   string
-	TrustedOrigins string
-	RateLimit      float64
-	RateBurst      int
-	// RateKinds holds --rate-limit-session, -token and -automation as
-	// given; validate turns them, with RateLimit and RateBurst, into Limits.
-	RateKinds map[throttle.Credential]*string
-	Limits    throttle.Limits
-	// rateGiven and burstGiven say whether --rate-limit and --rate-burst
-	// were set (flag or environment) rather than defaulted.
-	rateGiven, burstGiven bool
-	envErr                error
-	SessionTTL            time.Duration
-	CheckpointEvery       int64
-	CheckpointInterval    time.Duration
-	TLSCert               string
-	TLSKey                string
-	AdminEmail            string
-	Templates             string
-	LogFormat             string
-	LogLevel              string
+	Addr               string
+	Data               string
+	DB                 string
+	AuditKey           string
+	AllowedHosts       string
+	TrustedOrigins     string
+	RateLimit          float64
+	RateBurst          int
+	rate               rateConfig // per kind of credential, see config_limits.go
+	SessionTTL         time.Duration
+	CheckpointEvery    int64
+	CheckpointInterval time.Duration
+	TLSCert            string
+	TLSKey             string
+	AdminEmail         string
+	Templates          string
+	LogFormat          string
+	LogLevel           string
 }
 
 // flags binds the storage flags every command shares, and the server flags
@@ -82,23 +71,7 @@ func (c *Config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.TrustedOrigins, "trusted-origins", env("TRUSTED_ORIGINS", ""), "comma-separated origins allowed to make cross-origin browser writes [ATRIUM_TRUSTED_ORIGINS]")
 	fs.Float64Var(&c.RateLimit, "rate-limit", num("RATE_LIMIT", 0), "requests per second for every kind of credential not given its own --rate-limit-KIND; 0 disables them [ATRIUM_RATE_LIMIT]")
 	fs.IntVar(&c.RateBurst, "rate-burst", int(num("RATE_BURST", 0)), "burst for every kind of credential not given its own --rate-limit-KIND [ATRIUM_RATE_BURST]")
-	c.rateGiven, c.burstGiven = getenv("ATRIUM_RATE_LIMIT") != "", getenv("ATRIUM_RATE_BURST") != ""
-	for _, name := range []string{"RATE_LIMIT", "RATE_BURST"} {
-		// A value that is not a number must not quietly turn the limits off.
-		if v := getenv("ATRIUM_" + name); v != "" {
-			if _, err := strconv.ParseFloat(v, 64); err != nil {
-				c.envErr = fmt.Errorf("ATRIUM_%s must be a number (got %q)", name, atrium.Truncate(v, 40))
-			}
-		}
-	}
-	c.RateKinds = map[throttle.Credential]*string{}
-	for _, k := range throttle.Credentials {
-		name := "RATE_LIMIT_" + strings.ToUpper(string(k))
-		v := new(string)
-		c.RateKinds[k] = v
-		fs.StringVar(v, "rate-limit-"+string(k), env(name, ""), fmt.Sprintf("rate limit of %s: RATE:BURST (requests a second, burst) or off; default %s [ATRIUM_%s]",
-			credentialNames[k], throttle.DefaultLimits.Of(k), name))
-	}
+	c.rateFlags(fs, getenv, env)
 	fs.DurationVar(&c.SessionTTL, "session-ttl", dur("SESSION_TTL", 12*time.Hour), "browser session lifetime [ATRIUM_SESSION_TTL]")
 	fs.Int64Var(&c.CheckpointEvery, "checkpoint-every", int64(num("CHECKPOINT_EVERY", 1000)), "sign an audit checkpoint after this many entries [ATRIUM_CHECKPOINT_EVERY]")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", dur("CHECKPOINT_INTERVAL", 5*time.Minute), "sign an audit checkpoint at least this often while entries arrive [ATRIUM_CHECKPOINT_INTERVAL]")
@@ -126,10 +99,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	fs.Visit(func(f *flag.Flag) {
-		c.rateGiven = c.rateGiven || f.Name == "rate-limit"
-		c.burstGiven = c.burstGiven || f.Name == "rate-burst"
-	})
+	c.rate.noteGiven(fs)
 	return c.validate()
 }
 
@@ -147,8 +117,8 @@ func (c *Config) validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
-	if err := c.resolveLimits(); err != nil {
-		return err
+	if c.RateLimit < 0 || c.RateBurst < 0 {
+		return fmt.Errorf("--rate-limit and --rate-burst cannot be negative")
 	}
 	if c.CheckpointEvery < 1 && c.Addr != "" {
 		return fmt.Errorf("--checkpoint-every must be at least 1")
@@ -158,51 +128,7 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("--log-format must be auto, text or json")
 	}
-	return nil
-}
-
-// credentialNames say in the flags' help whose rate each is.
-var credentialNames = map[throttle.Credential]string{
-	throttle.Session:       "browser sessions, per user",
-	throttle.PersonalToken: "personal API tokens, per token",
-	throttle.Automation:    "automation tokens (bound to one use case), per token",
-}
-
-// resolveLimits works out the rate limit of each kind of credential: its
-// own --rate-limit-KIND when given; otherwise its default, with the rate
-// replaced by --rate-limit and the burst by --rate-burst when those are
-// given (so "--rate-limit 0" still turns every limit off).
-func (c *Config) resolveLimits() error {
-	if c.envErr != nil {
-		return c.envErr
-	}
-	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 || c.RateBurst < 0 {
-		return fmt.Errorf("--rate-limit and --rate-burst cannot be negative")
-	}
-	if c.rateGiven && c.RateLimit > throttle.MaxPerSecond || c.burstGiven && c.RateBurst > throttle.MaxBurst {
-		return fmt.Errorf("--rate-limit is at most %g and --rate-burst at most %d", throttle.MaxPerSecond, throttle.MaxBurst)
-	}
-	c.Limits = throttle.Limits{}
-	for _, k := range throttle.Credentials {
-		r := throttle.DefaultLimits.Of(k)
-		if c.rateGiven {
-			r.PerSecond = c.RateLimit
-		}
-		if c.burstGiven && c.RateBurst > 0 {
-			r.Burst = c.RateBurst
-		}
-		if v := c.RateKinds[k]; v != nil && *v != "" {
-			var err error
-			if r, err = throttle.ParseRate(*v); err != nil {
-				return fmt.Errorf("--rate-limit-%s: %v", k, err)
-			}
-		}
-		if r.Off() {
-			r = throttle.Rate{}
-		}
-		c.Limits.Set(k, r)
-	}
-	return nil
+	return c.resolveLimits()
 }
 
 // checkpointFile is where signed checkpoints are kept outside the database.

@@ -40,8 +40,8 @@ func TestRateLimitConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Limits != tc.want {
-				t.Fatalf("limits = %+v, want %+v", c.Limits, tc.want)
+			if c.rate.Limits != tc.want {
+				t.Fatalf("limits = %+v, want %+v", c.rate.Limits, tc.want)
 			}
 		})
 	}

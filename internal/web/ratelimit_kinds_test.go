@@ -17,7 +17,7 @@ import (
 // stop their scripts, and the other way round.
 func TestRateLimitsPerKindOfCredential(t *testing.T) {
 	f := newFixture(t)
-	s := f.serverWith(Options{Limits: throttle.Limits{
+	s := f.serverWith(Options{Limits: &throttle.Limits{
 		Session:    throttle.Rate{PerSecond: 0.5, Burst: 2},
 		Token:      throttle.Rate{PerSecond: 0.5, Burst: 5},
 		Automation: throttle.Rate{PerSecond: 0.5, Burst: 1},
@@ -71,7 +71,7 @@ func TestRateLimitsPerKindOfCredential(t *testing.T) {
 // defaults: none of it is refused.
 func TestDefaultLimitsLetATokenBurstThrough(t *testing.T) {
 	f := newFixture(t)
-	s := f.serverWith(Options{Limits: throttle.DefaultLimits})
+	s := f.serverWith(Options{Limits: &throttle.DefaultLimits})
 	n := throttle.DefaultLimits.Token.Burst
 	for i := range n {
 		req := httptest.NewRequest("GET", "/api/v1/me", nil)

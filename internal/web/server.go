@@ -31,9 +31,9 @@ type Options struct {
 	// TrustedOrigins may make cookie-authenticated writes from another origin.
 	TrustedOrigins []string
 	// Limits are the rate limits per kind of credential (session, personal
-	// token, automation token). When they are all off, RateLimit and
-	// RateBurst, if set, apply to every kind alike.
-	Limits throttle.Limits
+	// token, automation token). When nil, RateLimit and RateBurst apply to
+	// every kind alike.
+	Limits *throttle.Limits
 	// RateLimit is the sustained requests per second allowed to one token or
 	// session, with RateBurst requests of headroom. Zero disables the limit.
 	RateLimit float64
@@ -99,11 +99,12 @@ func New(opts Options) (*Server, error) {
 	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
-	limits := opts.Limits
-	if limits == (throttle.Limits{}) && opts.RateLimit > 0 {
-		limits = throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst})
+	if opts.RateLimit > 0 {
+		s.limiter = throttle.NewLimiters(throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst}))
 	}
-	s.limiter = throttle.NewLimiters(limits)
+	if opts.Limits != nil {
+		s.limiter = throttle.NewLimiters(*opts.Limits)
+	}
 	cop := http.NewCrossOriginProtection()
 	for _, o := range opts.TrustedOrigins {
 		if err := cop.AddTrustedOrigin(o); err != nil {
