@@ -23,6 +23,7 @@ type Config struct {
 	TrustedOrigins     string
 	RateLimit          float64
 	RateBurst          int
+	rate               rateConfig // per kind of credential, see config_limits.go
 	SessionTTL         time.Duration
 	CheckpointEvery    int64
 	CheckpointInterval time.Duration
@@ -68,8 +69,9 @@ func (c *Config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8420"), "address to listen on [ATRIUM_ADDR]")
 	fs.StringVar(&c.AllowedHosts, "allowed-hosts", env("ALLOWED_HOSTS", ""), "comma-separated Host names to answer for; empty allows any [ATRIUM_ALLOWED_HOSTS]")
 	fs.StringVar(&c.TrustedOrigins, "trusted-origins", env("TRUSTED_ORIGINS", ""), "comma-separated origins allowed to make cross-origin browser writes [ATRIUM_TRUSTED_ORIGINS]")
-	fs.Float64Var(&c.RateLimit, "rate-limit", num("RATE_LIMIT", 50), "requests per second per token or session; 0 disables [ATRIUM_RATE_LIMIT]")
-	fs.IntVar(&c.RateBurst, "rate-burst", int(num("RATE_BURST", 100)), "burst allowance per token or session [ATRIUM_RATE_BURST]")
+	fs.Float64Var(&c.RateLimit, "rate-limit", num("RATE_LIMIT", 0), "requests per second for every kind of credential not given its own --rate-limit-KIND; 0 disables them [ATRIUM_RATE_LIMIT]")
+	fs.IntVar(&c.RateBurst, "rate-burst", int(num("RATE_BURST", 0)), "burst for every kind of credential not given its own --rate-limit-KIND [ATRIUM_RATE_BURST]")
+	c.rateFlags(fs, getenv, env)
 	fs.DurationVar(&c.SessionTTL, "session-ttl", dur("SESSION_TTL", 12*time.Hour), "browser session lifetime [ATRIUM_SESSION_TTL]")
 	fs.Int64Var(&c.CheckpointEvery, "checkpoint-every", int64(num("CHECKPOINT_EVERY", 1000)), "sign an audit checkpoint after this many entries [ATRIUM_CHECKPOINT_EVERY]")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", dur("CHECKPOINT_INTERVAL", 5*time.Minute), "sign an audit checkpoint at least this often while entries arrive [ATRIUM_CHECKPOINT_INTERVAL]")
@@ -97,6 +99,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	c.rate.noteGiven(fs)
 	return c.validate()
 }
 
@@ -125,7 +128,7 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("--log-format must be auto, text or json")
 	}
-	return nil
+	return c.resolveLimits()
 }
 
 // checkpointFile is where signed checkpoints are kept outside the database.

@@ -78,6 +78,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv, err := web.New(web.Options{
+		Limits: &c.rate.Limits, // per kind of credential (config_limits.go)
+
 		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, SessionTTL: c.SessionTTL, Version: version,
 	})

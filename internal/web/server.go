@@ -30,6 +30,10 @@ type Options struct {
 	AllowedHosts []string
 	// TrustedOrigins may make cookie-authenticated writes from another origin.
 	TrustedOrigins []string
+	// Limits are the rate limits per kind of credential (session, personal
+	// token, automation token). When nil, RateLimit and RateBurst apply to
+	// every kind alike.
+	Limits *throttle.Limits
 	// RateLimit is the sustained requests per second allowed to one token or
 	// session, with RateBurst requests of headroom. Zero disables the limit.
 	RateLimit float64
@@ -50,7 +54,7 @@ type Server struct {
 	views   *render.Views
 	resp    *respond.Responder
 	metrics *metrics
-	limiter *throttle.Limiter
+	limiter *throttle.Limiters
 	// logins throttles password checks whatever RateLimit says.
 	logins  *throttle.Logins
 	handler http.Handler
@@ -96,7 +100,10 @@ func New(opts Options) (*Server, error) {
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	if opts.RateLimit > 0 {
-		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
+		s.limiter = throttle.NewLimiters(throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst}))
+	}
+	if opts.Limits != nil {
+		s.limiter = throttle.NewLimiters(*opts.Limits)
 	}
 	cop := http.NewCrossOriginProtection()
 	for _, o := range opts.TrustedOrigins {
