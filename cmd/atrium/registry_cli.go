@@ -34,9 +34,9 @@ var registryGroups = map[string]map[string]registryCommand{
 	"dataset": {"register": runDatasetRegister, "profile": func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 		return runDatasetProfile(ctx, args, stdout, stderr)
 	}},
-	"model":   {"register": runModelRegister},
-	"prompt":  {"push": runPromptPush, "get": runPromptGet},
-	"alias":   {"set": runAliasSet, "history": runAliasHistory},
+	"model":  {"register": runModelRegister},
+	"prompt": {"push": runPromptPush, "get": runPromptGet},
+	"alias":  {"set": runAliasSet, "history": runAliasHistory},
 }
 
 // runRegistry dispatches "atrium <group> <sub> …".
