@@ -69,6 +69,13 @@ func (a AssetRef) Check() error {
 	return nil
 }
 
+// Filter selects artifacts of a use case: those documenting one registry
+// version when Asset is set.
+type Filter struct {
+	Asset *AssetRef
+	Page  atrium.PageRequest
+}
+
 // Upload is what a client says about a file it sends.
 type Upload struct {
 	Name        string
