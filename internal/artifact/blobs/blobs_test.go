@@ -53,6 +53,18 @@ func TestLocalRoundTrip(t *testing.T) {
 	if err := b.Copy(ctx, "usecases/u1/a2", "usecases/u1/a1", nil); err != nil {
 		t.Fatal(err)
 	}
+	// A copy outlives its source and replaces what was at its key.
+	b.WriteAll(ctx, "uploads/t", []byte("fresh"), nil)
+	b.WriteAll(ctx, "usecases/u2/a4", []byte("stale"), nil)
+	if err := b.Copy(ctx, "usecases/u2/a4", "uploads/t", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete(ctx, "uploads/t"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.ReadAll(ctx, "usecases/u2/a4"); err != nil || string(got) != "fresh" {
+		t.Fatalf("copy after its source was deleted = %q, %v", got, err)
+	}
 	b.WriteAll(ctx, "usecases/u2/a3", []byte("x"), nil)
 	var keys []string
 	it := b.List(&blob.ListOptions{Prefix: "usecases/u1/"})
@@ -144,6 +156,12 @@ func TestLocalRefusesSymlinkOutOfRoot(t *testing.T) {
 	}
 	if err := b.Delete(ctx, "usecases/u1/a1"); err == nil {
 		t.Fatal("delete of a symlink succeeded")
+	}
+	if err := b.Copy(ctx, "usecases/u1/copied", "usecases/u1/a1", nil); err == nil {
+		t.Fatal("copy from a symlink out of the root succeeded")
+	}
+	if err := b.Copy(ctx, "usecases/u1/copied", "usecases/evil/secret", nil); err == nil {
+		t.Fatal("copy through a folder symlink out of the root succeeded")
 	}
 	if raw, err := os.ReadFile(secret); err != nil || string(raw) != "do not serve" {
 		t.Fatalf("the outside file changed: %q, %v", raw, err)

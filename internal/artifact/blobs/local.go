@@ -201,20 +201,32 @@ func (b *localBucket) NewTypedWriter(ctx context.Context, key, contentType strin
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	dir := path.Dir(key)
-	if dir != "." {
-		if err := b.root.MkdirAll(dir, 0o750); err != nil {
-			return nil, err
-		}
+	part, err := b.partFor(key)
+	if err != nil {
+		return nil, err
 	}
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	part := path.Join(dir, partPrefix+hex.EncodeToString(rnd[:]))
 	f, err := b.root.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
 		return nil, err
 	}
 	return &localWriter{ctx: ctx, root: b.root, f: f, part: part, key: key}, nil
+}
+
+// partFor makes the folder of key and returns a fresh name beside it for a
+// partial file.
+func (b *localBucket) partFor(key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
+	}
+	dir := path.Dir(key)
+	if dir != "." {
+		if err := b.root.MkdirAll(dir, 0o750); err != nil {
+			return "", err
+		}
+	}
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	return path.Join(dir, partPrefix+hex.EncodeToString(rnd[:])), nil
 }
 
 type localWriter struct {
@@ -248,7 +260,24 @@ func (w *localWriter) Close() error {
 	return err
 }
 
+// Copy links the source's file under the destination's key when the file
+// system allows it (its bytes were synced when the source was written), and
+// copies the bytes otherwise.
 func (b *localBucket) Copy(ctx context.Context, dstKey, srcKey string, opts *driver.CopyOptions) error {
+	if err := checkKey(srcKey); err != nil {
+		return err
+	}
+	part, err := b.partFor(dstKey)
+	if err != nil {
+		return err
+	}
+	if fi, err := b.root.Lstat(srcKey); err == nil && fi.Mode().IsRegular() && b.root.Link(srcKey, part) == nil {
+		if err := b.root.Rename(part, dstKey); err != nil {
+			b.root.Remove(part)
+			return err
+		}
+		return nil
+	}
 	r, err := b.NewRangeReader(ctx, srcKey, 0, -1, nil)
 	if err != nil {
 		return err
