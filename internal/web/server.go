@@ -71,11 +71,13 @@ type Server struct {
 	templates *canvas.Library
 	evidence  *evidence.Registry[canvas.EvidenceRequest]
 	// Features served from their own packages.
-	usecases  *usecases.Handlers
-	canvases  *canvases.Handlers
-	admin     *webadmin.Handlers
-	account   *account.Handlers
-	search    *search.Handlers
+	usecases *usecases.Handlers
+	canvases *canvases.Handlers
+	admin    *webadmin.Handlers
+	account  *account.Handlers
+	search   *search.Handlers
+
+	// artifacts serves the files uploaded to use cases.
 	artifacts *artifacts.Handlers
 }
 
