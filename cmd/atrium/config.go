@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/atrium-mlops/atrium/internal/artifact"
 )
 
 // Config is everything a command can be told, from flags, then ATRIUM_*
@@ -31,6 +33,8 @@ type Config struct {
 	TLSKey             string
 	AdminEmail         string
 	Templates          string
+	Artifacts          string
+	ArtifactMaxBytes   int64
 	LogFormat          string
 	LogLevel           string
 }
@@ -78,6 +82,8 @@ func (c *Config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file; serve HTTPS when set with --tls-key [ATRIUM_TLS_CERT]")
 	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS private key file [ATRIUM_TLS_KEY]")
 	fs.StringVar(&c.AdminEmail, "admin-email", env("ADMIN_EMAIL", "admin@atrium.localhost"), "e-mail of the administrator created on first start [ATRIUM_ADMIN_EMAIL]")
+	fs.StringVar(&c.Artifacts, "artifacts", env("ARTIFACTS", ""), "blob store of uploaded artifacts: a folder, or an s3://, gs:// or azblob:// bucket URL (drivers need the s3, gcs or azure build tag); default <data>/artifacts [ATRIUM_ARTIFACTS]")
+	fs.Int64Var(&c.ArtifactMaxBytes, "artifact-max-bytes", int64(num("ARTIFACT_MAX_BYTES", float64(artifact.DefaultMaxBytes))), "largest artifact upload in bytes [ATRIUM_ARTIFACT_MAX_BYTES]")
 	fs.StringVar(&c.Templates, "templates", env("TEMPLATES", ""), "folder of extra canvas templates (*.yaml) offered beside the built-in ones [ATRIUM_TEMPLATES]")
 }
 
@@ -113,6 +119,14 @@ func (c *Config) validate() error {
 	}
 	if c.AuditKey == "" {
 		c.AuditKey = filepath.Join(c.Data, "audit", "signing.key")
+	}
+	if c.Artifacts == "" {
+		c.Artifacts = filepath.Join(c.Data, "artifacts")
+	}
+	if c.Addr != "" {
+		if err := artifact.CheckMaxBytes(c.ArtifactMaxBytes); err != nil {
+			return fmt.Errorf("--artifact-max-bytes: %w", err)
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")

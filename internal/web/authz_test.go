@@ -131,6 +131,12 @@ var apiMatrix = map[string]apiCase{
 	"PATCH /api/v1/usecases/{slug}/decisions/{number}": {params: map[string]string{"{number}": "DECISION"}, body: func(*fixture) any {
 		return map[string]any{"status": "rejected"}
 	}},
+	"POST /api/v1/usecases/{slug}/artifacts": {query: "name=card.md&content_type=text/markdown", contentType: "text/markdown",
+		raw: func(*fixture) []byte { return []byte("# Model card\n") }},
+	"GET /api/v1/usecases/{slug}/artifacts":              {},
+	"GET /api/v1/usecases/{slug}/artifacts/{id}":         {params: map[string]string{"{id}": "ARTIFACT"}},
+	"GET /api/v1/usecases/{slug}/artifacts/{id}/content": {params: map[string]string{"{id}": "ARTIFACT"}},
+	"DELETE /api/v1/usecases/{slug}/artifacts/{id}":      {params: map[string]string{"{id}": "ARTIFACT"}},
 }
 
 // path fills a route pattern's parameters for the fixture.
@@ -152,6 +158,8 @@ func (c apiCase) path(f *fixture, pattern, slug string) string {
 			v = itoa(f.stakeholder)
 		case "DECISION":
 			v = itoa(int64(f.decision))
+		case "ARTIFACT":
+			v = f.artifact()
 		}
 		p = strings.ReplaceAll(p, k, v)
 	}

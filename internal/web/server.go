@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
+	"github.com/atrium-mlops/atrium/internal/web/artifacts"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -44,6 +47,11 @@ type Options struct {
 	Version string
 	// Gate checks stage transitions; nil allows every move.
 	Gate usecase.Gate
+	// Artifacts is the blob store of uploaded files (nil: the artifact
+	// routes answer 503), and ArtifactMaxBytes the upload cap (0: the
+	// default, artifact.DefaultMaxBytes).
+	Artifacts        *blob.Bucket
+	ArtifactMaxBytes int64
 }
 
 // Server is Atrium's HTTP surface.
@@ -72,6 +80,9 @@ type Server struct {
 	admin    *webadmin.Handlers
 	account  *account.Handlers
 	search   *search.Handlers
+
+	// artifacts serves the files uploaded to use cases.
+	artifacts *artifacts.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -83,7 +94,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), artifacts.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +110,7 @@ func New(opts Options) (*Server, error) {
 	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
+	s.artifacts = &artifacts.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Blobs: opts.Artifacts, MaxBytes: opts.ArtifactMaxBytes}
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiters(throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst}))
 	}

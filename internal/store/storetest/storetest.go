@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"UseCaseView", testUseCaseView},
 		{"Registry", testRegistry},
 		{"Lineage", testLineage}, {"Evaluations", testEvaluations}, {"Sensitivity", testSensitivity},
+
+		{"Artifacts", testArtifacts},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
