@@ -42,9 +42,9 @@ var benchClients = []int{1, 16}
 
 // openBench opens a fresh, migrated database at url for one benchmark run.
 // It is closed before pgtest drops the schema (cleanups run last-in first-out).
-func openBench(b *testing.B, url string) *DB {
+func openBench(b *testing.B, url string, opts ...Option) *DB {
 	b.Helper()
-	db, err := Open(context.Background(), url)
+	db, err := Open(context.Background(), url, opts...)
 	if err != nil {
 		b.Fatalf("Open: %v", err)
 	}
@@ -181,7 +181,7 @@ func runClients(b *testing.B, db *DB, clients int, unit string, op func(client, 
 	errs := make([]error, clients)
 	var wg sync.WaitGroup
 	warmPool(b, db, clients)
-	before := db.write.Stats()
+	before, warm := db.write.Stats(), db.WriterStats()
 	b.ResetTimer()
 	for c := range clients {
 		wg.Go(func() {
@@ -209,6 +209,9 @@ func runClients(b *testing.B, db *DB, clients int, unit string, op func(client, 
 	after := db.write.Stats()
 	reportLatency(b, slices.Concat(lat...), unit)
 	b.ReportMetric(ms(after.WaitDuration-before.WaitDuration)/float64(b.N), "queue-ms")
+	if ws := db.WriterStats(); ws.Batches > warm.Batches {
+		b.ReportMetric(float64(ws.Requests-warm.Requests)/float64(ws.Batches-warm.Batches), "reqs/batch")
+	}
 	verifyAudit(b, db)
 }
 

@@ -1,0 +1,335 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+)
+
+// The group-commit writer. Every db.update goes through it: callers queue
+// their function, one goroutine owns the write connection, takes what is
+// queued (up to maxBatch, FIFO), runs each function in a savepoint of one
+// shared transaction, appends the audit entries all of them asked for in one
+// go, commits once, and only then answers each caller. A commit costs about
+// the same for one request as for sixty, so concurrent writers share it
+// instead of queueing for it one by one. docs/architecture.md, "Write paths",
+// has the design and the measurements behind it.
+
+const (
+	// maxBatch bounds the requests that share one transaction: a batch
+	// holds the write lock (and on PostgreSQL the audit_head row lock) for
+	// as long as its requests take together.
+	maxBatch = 64
+	// maxLinger bounds how long the writer waits for more requests when it
+	// expects them (see groupWriter.fill).
+	maxLinger = time.Millisecond
+	// queueSize bounds the requests waiting for the writer. A full queue
+	// refuses a write (Unavailable, answered 503 with Retry-After) rather
+	// than buffering without limit.
+	queueSize = 4096
+	// savepoint names the savepoint each request of a batch runs in.
+	savepoint = "atrium_request"
+)
+
+// Request states: a caller may withdraw a request only while it is queued;
+// once the writer has taken it, the caller waits for its outcome, so that no
+// one is told "cancelled" about a write that then commits.
+const (
+	reqQueued int32 = iota
+	reqTaken
+	reqWithdrawn
+)
+
+// writeReq is one db.update waiting for the writer.
+type writeReq struct {
+	ctx   context.Context
+	fn    func(*Tx) error
+	state atomic.Int32
+	done  chan writeResult
+}
+
+// writeResult is a request's outcome: its error, or the panic its function
+// raised (re-raised in the caller's goroutine, where it would have happened
+// before the writer existed).
+type writeResult struct {
+	err      error
+	panicked bool
+	value    any
+	stack    []byte
+}
+
+// WriterPanic is what a caller of a store method panics with when the
+// function it gave the writer panicked there. It carries the writer's stack,
+// since the caller's own stack would not show where the panic happened.
+type WriterPanic struct {
+	Value any
+	Stack []byte
+}
+
+func (p *WriterPanic) Error() string {
+	return fmt.Sprintf("panic in a store write: %v\n\n%s", p.Value, p.Stack)
+}
+
+// groupWriter owns the write connection for db.update.
+type groupWriter struct {
+	db     *DB
+	queue  chan *writeReq
+	linger time.Duration
+
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+	done   chan struct{}
+
+	// expect is how many requests the next batch can count on: the last
+	// batch's size plus what queued while it ran. Only the writer
+	// goroutine touches it.
+	expect int
+
+	batches  atomic.Int64
+	requests atomic.Int64
+}
+
+func newGroupWriter(db *DB, linger time.Duration) *groupWriter {
+	w := &groupWriter{db: db, queue: make(chan *writeReq, queueSize), linger: linger, done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+// do queues fn and waits for its outcome.
+func (w *groupWriter) do(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return w.db.classify(err)
+	}
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return atrium.Errorf(atrium.Unavailable, "the database is closed")
+	}
+	select {
+	case w.queue <- r:
+	default:
+		w.mu.RUnlock()
+		return atrium.Errorf(atrium.Unavailable, "too many writes are waiting for the database; try again shortly")
+	}
+	w.mu.RUnlock()
+	var res writeResult
+	select {
+	case res = <-r.done:
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(reqQueued, reqWithdrawn) {
+			return w.db.classify(ctx.Err())
+		}
+		res = <-r.done
+	}
+	if res.panicked {
+		panic(&WriterPanic{Value: res.value, Stack: res.stack})
+	}
+	return res.err
+}
+
+// close stops taking requests, lets the writer finish every queued one and
+// waits for it to stop.
+func (w *groupWriter) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+func (w *groupWriter) run() {
+	defer close(w.done)
+	batch := make([]*writeReq, 0, maxBatch)
+	for first := range w.queue {
+		if !first.state.CompareAndSwap(reqQueued, reqTaken) {
+			continue // withdrawn; its caller has gone
+		}
+		batch = w.fill(append(batch[:0], first))
+		w.commit(batch)
+		w.batches.Add(1)
+		w.requests.Add(int64(len(batch)))
+		w.expect = len(batch) + len(w.queue)
+		clear(batch) // drop the references to answered requests
+	}
+}
+
+// fill adds to batch what is already queued, and then, if the last round
+// suggests more requests are about to arrive (their callers were answered a
+// moment ago and are sending the next), waits up to the linger for them. A
+// lone client is never kept waiting: after a batch of one with nothing
+// queued, the writer expects one.
+func (w *groupWriter) fill(batch []*writeReq) []*writeReq {
+	take := func(r *writeReq) {
+		if r.state.CompareAndSwap(reqQueued, reqTaken) {
+			batch = append(batch, r)
+		}
+	}
+drain:
+	for len(batch) < maxBatch {
+		select {
+		case r, ok := <-w.queue:
+			if !ok {
+				return batch
+			}
+			take(r)
+		default:
+			break drain
+		}
+	}
+	want := min(w.expect, maxBatch)
+	if w.linger <= 0 || len(batch) >= want {
+		return batch
+	}
+	timer := time.NewTimer(w.linger)
+	defer timer.Stop()
+	for len(batch) < want {
+		select {
+		case r, ok := <-w.queue:
+			if !ok {
+				return batch
+			}
+			take(r)
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit runs batch in one transaction and answers every request in it.
+func (w *groupWriter) commit(batch []*writeReq) {
+	db := w.db
+	results := make([]writeResult, len(batch))
+	fail := func(err error) {
+		err = db.classify(err)
+		for i, r := range batch {
+			if results[i].err == nil && !results[i].panicked {
+				results[i] = writeResult{err: err}
+			}
+			r.done <- results[i]
+		}
+	}
+	// The transaction is the writer's, not any one caller's: a caller that
+	// goes away must not roll back the others' work. Each request's
+	// statements run with its own context's values (actor, request id) but
+	// without its cancellation, for the same reason — cancelling a statement
+	// can abort the whole transaction (SQLite rolls back an interrupted
+	// write; pgx closes the connection).
+	ctx := context.Background()
+	sqltx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		fail(err)
+		return
+	}
+	single := len(batch) == 1
+	var items []auditItem
+	for i, r := range batch {
+		tx := &Tx{tx: sqltx, db: db, ctx: context.WithoutCancel(r.ctx), now: db.clock()}
+		if !single {
+			if _, err := tx.exec(`SAVEPOINT ` + savepoint); err != nil {
+				sqltx.Rollback()
+				fail(fmt.Errorf("open a savepoint: %w", err))
+				return
+			}
+		}
+		results[i] = runRequest(tx, r.fn)
+		if results[i].err != nil || results[i].panicked {
+			if single {
+				sqltx.Rollback()
+				r.done <- results[i]
+				return
+			}
+			if _, err := tx.exec(`ROLLBACK TO SAVEPOINT ` + savepoint); err != nil {
+				sqltx.Rollback()
+				fail(fmt.Errorf("roll back a failed request: %w", err))
+				return
+			}
+		} else {
+			items = append(items, tx.audit...)
+		}
+		if !single {
+			if _, err := tx.exec(`RELEASE SAVEPOINT ` + savepoint); err != nil {
+				sqltx.Rollback()
+				fail(fmt.Errorf("release a savepoint: %w", err))
+				return
+			}
+		}
+	}
+	batchTx := &Tx{tx: sqltx, db: db, ctx: ctx}
+	if err := batchTx.appendAuditBatch(items); err != nil {
+		sqltx.Rollback()
+		fail(err)
+		return
+	}
+	if err := sqltx.Commit(); err != nil {
+		fail(err)
+		return
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// runRequest runs one request's function, turning a panic into its result
+// so that the writer carries on with the rest of the batch.
+func runRequest(tx *Tx, fn func(*Tx) error) (res writeResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = writeResult{panicked: true, value: v, stack: debug.Stack()}
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return writeResult{err: tx.db.classify(err)}
+	}
+	return writeResult{}
+}
+
+// direct runs fn in a transaction of its own on the write pool, bypassing
+// the writer: one commit per call. The benchmarks measure the ceiling under
+// the writer with it; a DB opened with directWrites uses it for every update.
+func (db *DB) direct(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return db.classify(err)
+	}
+	tx := &Tx{tx: sqltx, db: db, ctx: ctx, now: db.clock()}
+	if err := fn(tx); err != nil {
+		sqltx.Rollback()
+		return db.classify(err)
+	}
+	if err := tx.appendAuditBatch(tx.audit); err != nil {
+		sqltx.Rollback()
+		return db.classify(err)
+	}
+	if err := sqltx.Commit(); err != nil {
+		return db.classify(err)
+	}
+	return nil
+}
+
+// clock is the time a write transaction records: db.now, in UTC, at the
+// microsecond precision both databases keep.
+func (db *DB) clock() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+
+// WriterStats counts the writer's batches and the requests they held, for
+// /metrics and the benchmarks.
+type WriterStats struct {
+	Batches, Requests int64
+}
+
+// WriterStats reports how many batches the writer committed (or failed) and
+// how many requests they held; both are zero when writes go direct.
+func (db *DB) WriterStats() WriterStats {
+	if db.writer == nil {
+		return WriterStats{}
+	}
+	return WriterStats{Batches: db.writer.batches.Load(), Requests: db.writer.requests.Load()}
+}
