@@ -228,6 +228,8 @@ type Tx struct {
 	// audit holds the entries the request asked for, until the writer
 	// appends them (appendAudit).
 	audit []auditItem
+	// stmts, when set, keeps the statements tx runs prepared.
+	stmts *stmtCache
 }
 
 // update runs fn in a write transaction and commits it if fn succeeds. fn
@@ -245,15 +247,37 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(q); st != nil {
+		return st.ExecContext(tx.ctx, args...)
+	}
 	return tx.tx.ExecContext(tx.ctx, tx.db.dialect.rebind(q), args...)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := tx.prepared(q); st != nil {
+		return st.QueryContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryContext(tx.ctx, tx.db.dialect.rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	if st := tx.prepared(q); st != nil {
+		return st.QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, tx.db.dialect.rebind(q), args...)
+}
+
+// prepared returns q prepared on tx's connection if the writer keeps it
+// prepared (stmtCache), or nil.
+func (tx *Tx) prepared(q string) *sql.Stmt {
+	if tx.stmts == nil {
+		return nil
+	}
+	st := tx.stmts.get(q)
+	if st == nil {
+		return nil
+	}
+	return tx.tx.StmtContext(tx.ctx, st)
 }
 
 // querier is what read helpers need: either the read pool or a Tx.
