@@ -164,11 +164,17 @@ func (w *groupWriter) run() {
 			continue // withdrawn; its caller has gone
 		}
 		batch = w.fill(append(batch[:0], first))
-		w.commit(batch)
+		results := w.commit(batch)
+		// Before the answers, so that the writer is idle when a caller
+		// returns (unless others queued): a statement is prepared once in
+		// the life of the process.
 		w.stmts.prepareSeen()
 		w.batches.Add(1)
 		w.requests.Add(int64(len(batch)))
 		w.expect = len(batch) + len(w.queue)
+		for i, r := range batch {
+			r.done <- results[i]
+		}
 		clear(batch) // drop the references to answered requests
 	}
 }
@@ -216,18 +222,20 @@ drain:
 	return batch
 }
 
-// commit runs batch in one transaction and answers every request in it.
-func (w *groupWriter) commit(batch []*writeReq) {
+// commit runs batch in one transaction and returns each request's outcome.
+func (w *groupWriter) commit(batch []*writeReq) []writeResult {
 	db := w.db
 	results := make([]writeResult, len(batch))
-	fail := func(err error) {
+	// fail gives every request that had not failed on its own the error
+	// that ended the whole transaction.
+	fail := func(err error) []writeResult {
 		err = db.classify(err)
-		for i, r := range batch {
+		for i := range results {
 			if results[i].err == nil && !results[i].panicked {
 				results[i] = writeResult{err: err}
 			}
-			r.done <- results[i]
 		}
+		return results
 	}
 	// The transaction is the writer's, not any one caller's: a caller that
 	// goes away must not roll back the others' work. Each request's
@@ -238,8 +246,7 @@ func (w *groupWriter) commit(batch []*writeReq) {
 	ctx := context.Background()
 	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		fail(err)
-		return
+		return fail(err)
 	}
 	single := len(batch) == 1
 	var items []auditItem
@@ -248,21 +255,18 @@ func (w *groupWriter) commit(batch []*writeReq) {
 		if !single {
 			if _, err := tx.exec(`SAVEPOINT ` + savepoint); err != nil {
 				sqltx.Rollback()
-				fail(fmt.Errorf("open a savepoint: %w", err))
-				return
+				return fail(fmt.Errorf("open a savepoint: %w", err))
 			}
 		}
 		results[i] = runRequest(tx, r.fn)
 		if results[i].err != nil || results[i].panicked {
 			if single {
 				sqltx.Rollback()
-				r.done <- results[i]
-				return
+				return results
 			}
 			if _, err := tx.exec(`ROLLBACK TO SAVEPOINT ` + savepoint); err != nil {
 				sqltx.Rollback()
-				fail(fmt.Errorf("roll back a failed request: %w", err))
-				return
+				return fail(fmt.Errorf("roll back a failed request: %w", err))
 			}
 		} else {
 			items = append(items, tx.audit...)
@@ -270,24 +274,19 @@ func (w *groupWriter) commit(batch []*writeReq) {
 		if !single {
 			if _, err := tx.exec(`RELEASE SAVEPOINT ` + savepoint); err != nil {
 				sqltx.Rollback()
-				fail(fmt.Errorf("release a savepoint: %w", err))
-				return
+				return fail(fmt.Errorf("release a savepoint: %w", err))
 			}
 		}
 	}
 	batchTx := &Tx{tx: sqltx, db: db, ctx: ctx, stmts: w.stmts}
 	if err := batchTx.appendAuditBatch(items); err != nil {
 		sqltx.Rollback()
-		fail(err)
-		return
+		return fail(err)
 	}
 	if err := sqltx.Commit(); err != nil {
-		fail(err)
-		return
+		return fail(err)
 	}
-	for i, r := range batch {
-		r.done <- results[i]
-	}
+	return results
 }
 
 // stmtCache keeps the writer's statements prepared on the SQLite write
