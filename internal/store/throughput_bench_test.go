@@ -55,7 +55,7 @@ func openBench(b *testing.B, url string, opts ...Option) *DB {
 // benchMember creates a team "bench" and a user who belongs to it (not an
 // administrator, so every create runs the membership check a person's
 // would), and returns a context acting as that user.
-func benchMember(b *testing.B, db *DB) context.Context {
+func benchMember(b testing.TB, db *DB) context.Context {
 	b.Helper()
 	ctx := context.Background()
 	u, err := db.CreateUser(ctx, identity.User{Email: "bench@example.org", Name: "Bench"}, "")
@@ -261,10 +261,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // produced is whole: positions contiguous, chain and hashes intact, head
 // counter equal to the entries, stored Merkle root equal to the recomputed
 // one. A benchmark that broke the log would measure something else.
-func verifyAudit(b *testing.B, db *DB) {
+func verifyAudit(b testing.TB, db *DB) (entries []audit.Entry) {
 	b.Helper()
 	ctx := context.Background()
-	var entries []audit.Entry
 	if err := db.AllAuditEntries(ctx, func(e audit.Entry) error {
 		entries = append(entries, e)
 		return nil
@@ -286,4 +285,5 @@ func verifyAudit(b *testing.B, db *DB) {
 	if size != int64(len(entries)) || (size > 0 && root != rep.Root) {
 		b.Fatalf("AuditTreeHead size=%d root=%x, want %d %x", size, root, len(entries), rep.Root)
 	}
+	return entries
 }
