@@ -43,6 +43,7 @@ type DB struct {
 	// writer when writes is groupCommit.
 	writes writeMode
 	linger time.Duration
+	queued int // capacity of the writer's queue
 	writer *groupWriter
 }
 
@@ -116,7 +117,7 @@ func OpenNoMigrate(url string, opts ...Option) (*DB, error) {
 
 func (db *DB) startWriter() {
 	if db.writes == groupCommit {
-		db.writer = newGroupWriter(db, db.linger)
+		db.writer = newGroupWriter(db, db.linger, db.queued)
 	}
 }
 
@@ -125,7 +126,7 @@ func open(url string, create bool) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{url: url, now: func() time.Time { return time.Now().UTC() }, templates: builtin, linger: maxLinger}
+	db := &DB{url: url, now: func() time.Time { return time.Now().UTC() }, templates: builtin, linger: maxLinger, queued: maxQueued}
 	if IsPostgres(url) {
 		pool, err := sql.Open("pgx", url)
 		if err != nil {

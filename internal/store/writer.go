@@ -29,10 +29,10 @@ const (
 	// maxLinger bounds how long the writer waits for more requests when it
 	// expects them (see groupWriter.fill).
 	maxLinger = time.Millisecond
-	// queueSize bounds the requests waiting for the writer. A full queue
-	// refuses a write (Unavailable, answered 503 with Retry-After) rather
-	// than buffering without limit.
-	queueSize = 4096
+	// maxQueued bounds the requests waiting for the writer. A full queue
+	// refuses a write (Unavailable, answered 503) rather than buffering
+	// without limit.
+	maxQueued = 4096
 	// savepoint names the savepoint each request of a batch runs in.
 	savepoint = "atrium_request"
 	// maxPrepared bounds the statements the SQLite writer keeps prepared.
@@ -101,8 +101,8 @@ type groupWriter struct {
 	requests atomic.Int64
 }
 
-func newGroupWriter(db *DB, linger time.Duration) *groupWriter {
-	w := &groupWriter{db: db, queue: make(chan *writeReq, queueSize), linger: linger, done: make(chan struct{})}
+func newGroupWriter(db *DB, linger time.Duration, queued int) *groupWriter {
+	w := &groupWriter{db: db, queue: make(chan *writeReq, queued), linger: linger, done: make(chan struct{})}
 	if db.dialect.name == "sqlite" {
 		w.stmts = &stmtCache{db: db, ready: map[string]*sql.Stmt{}, seen: map[string]bool{}}
 	}

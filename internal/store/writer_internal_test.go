@@ -525,3 +525,38 @@ func TestWriterCloseDrains(t *testing.T) {
 		verifyAudit(t, db)
 	})
 }
+
+// TestWriterFullQueue: when the queue is full a write is refused at once,
+// Unavailable, and the queued ones still commit.
+func TestWriterFullQueue(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "atrium.db"), func(db *DB) { db.queued = 2 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w := writerWorld{db: db, ctx: benchMember(t, db)}
+	if _, err := db.write.Exec(`CREATE TABLE probe (id TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	release := w.hold(t)
+	errs := make(chan error, 2)
+	for i := range 2 {
+		go func() { errs <- w.insertProbe(w.ctx, fmt.Sprintf("q%d", i), nil) }()
+		waitQueued(t, db, i+1)
+	}
+	if err := w.insertProbe(w.ctx, "refused", nil); atrium.KindOf(err) != atrium.Unavailable {
+		t.Errorf("write into a full queue: %v, want Unavailable", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("queued write: %v", err)
+		}
+	}
+	if p := w.probes(t); len(p) != 2 || p["refused"] {
+		t.Errorf("probes = %v, want the two queued", p)
+	}
+	verifyAudit(t, db)
+}
