@@ -61,7 +61,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	var base string
 	var remote bool
 	fs.StringVar(&base, "url", "http://127.0.0.1:8080", "base URL of the Atrium server")
-	fs.StringVar(&cfg.token, "token", "", "API token (default: $ATRIUM_TOKEN)")
+	fs.StringVar(&cfg.token, "token", "", "API token (default: $ATRIUM_TOKEN); mlflow-log-batch needs one bound to a use case (atrium token create --usecase SLUG), also read from $MLFLOW_TRACKING_TOKEN")
 	fs.StringVar(&cfg.scenario, "scenario", scCreateVersion, "one of "+strings.Join(scenarios, ", "))
 	fs.IntVar(&cfg.clients, "clients", 16, "concurrent clients, each sending its next request when the last one was answered")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to drive the load")
@@ -87,8 +87,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if cfg.token == "" {
 		cfg.token = getenv("ATRIUM_TOKEN")
 	}
+	if cfg.token == "" && cfg.scenario == scLogBatch {
+		cfg.token = getenv("MLFLOW_TRACKING_TOKEN")
+	}
 	if cfg.token == "" {
-		return cfg, usageErr("an API token is required: -token or ATRIUM_TOKEN")
+		return cfg, usageErr("an API token is required: -token or ATRIUM_TOKEN (for mlflow-log-batch also MLFLOW_TRACKING_TOKEN)")
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -267,6 +267,15 @@ func TestFlags(t *testing.T) {
 	if err != nil || cfg.token != "from-env" || cfg.base.Path != "/base" {
 		t.Errorf("cfg = %+v, %v", cfg, err)
 	}
+	cfg, err = parseFlags([]string{"-scenario", "mlflow-log-batch"}, func(k string) string {
+		if k == "MLFLOW_TRACKING_TOKEN" {
+			return "bound"
+		}
+		return ""
+	}, &bytes.Buffer{})
+	if err != nil || cfg.token != "bound" {
+		t.Errorf("mlflow-log-batch token from MLFLOW_TRACKING_TOKEN: %+v, %v", cfg, err)
+	}
 	if _, err := parseFlags([]string{"-token", "x", "-url", "http://example.org", "-remote"}, env, &bytes.Buffer{}); err != nil {
 		t.Errorf("-remote: %v", err)
 	}
