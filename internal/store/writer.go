@@ -377,8 +377,8 @@ func (db *DB) direct(ctx context.Context, fn func(tx *Tx) error) error {
 // microsecond precision both databases keep.
 func (db *DB) clock() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
 
-// WriterStats counts the writer's batches and the requests they held, for
-// /metrics and the benchmarks.
+// WriterStats counts the writer's batches and the requests they held; the
+// benchmarks report their ratio as requests per commit.
 type WriterStats struct {
 	Batches, Requests int64
 }
