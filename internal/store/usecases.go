@@ -46,6 +46,9 @@ func roleOn(q querier, a atrium.Actor, u usecase.UseCase) (usecase.Role, error) 
 	if n := q.store().accessCount; n != nil {
 		n.Add(1)
 	}
+	if a.UseCaseID != "" && a.UseCaseID != u.ID {
+		return usecase.NoRole, nil
+	}
 	if a.Admin || a.IsSystem() || u.OwnerID == a.UserID {
 		return usecase.Owner, nil
 	}
