@@ -64,7 +64,7 @@ type Experiment struct {
 	LifecycleStage   string            `json:"lifecycle_stage"`
 	Tags             map[string]string `json:"tags"`
 	CreatedBy        string            `json:"created_by"`
-	CreationTime     int64             `json:"creation_time"`   // ms since the epoch
+	CreationTime     int64             `json:"creation_time"`    // ms since the epoch
 	LastUpdateTime   int64             `json:"last_update_time"` // ms since the epoch
 }
 
