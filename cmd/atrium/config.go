@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/atrium-mlops/atrium/internal/registry"
 )
 
 // Config is everything a command can be told, from flags, then ATRIUM_*
@@ -32,6 +34,7 @@ type Config struct {
 	Templates          string
 	LogFormat          string
 	LogLevel           string
+	MLflowArtifactRoot string
 }
 
 // flags binds the storage flags every command shares, and the server flags
@@ -77,6 +80,7 @@ func (c *Config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS private key file [ATRIUM_TLS_KEY]")
 	fs.StringVar(&c.AdminEmail, "admin-email", env("ADMIN_EMAIL", "admin@atrium.localhost"), "e-mail of the administrator created on first start [ATRIUM_ADMIN_EMAIL]")
 	fs.StringVar(&c.Templates, "templates", env("TEMPLATES", ""), "folder of extra canvas templates (*.yaml) offered beside the built-in ones [ATRIUM_TEMPLATES]")
+	fs.StringVar(&c.MLflowArtifactRoot, "mlflow-artifact-root", env("MLFLOW_ARTIFACT_ROOT", ""), "where MLflow runs of experiments created without an artifact location keep their files, e.g. s3://bucket/mlflow; Atrium never reads or writes there (default: the mlflow-artifacts: proxy, which stores nothing) [ATRIUM_MLFLOW_ARTIFACT_ROOT]")
 }
 
 // newFlags returns a command's configuration and its flag set; the command
@@ -113,6 +117,11 @@ func (c *Config) validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if c.MLflowArtifactRoot != "" {
+		if _, err := registry.CanonicalURI(c.MLflowArtifactRoot); err != nil {
+			return fmt.Errorf("--mlflow-artifact-root: %w", err)
+		}
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		return fmt.Errorf("--rate-limit and --rate-burst cannot be negative")

@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv, err := web.New(web.Options{
 		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
-		RateLimit: c.RateLimit, RateBurst: c.RateBurst, SessionTTL: c.SessionTTL, Version: version,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst, MLflowArtifactRoot: c.MLflowArtifactRoot, SessionTTL: c.SessionTTL, Version: version,
 	})
 	if err != nil {
 		return err

@@ -271,3 +271,36 @@ func ParseStage(s string) (Stage, error) {
 	}
 	return "", atrium.Errorf(atrium.Invalid, "stage must be None, Staging, Production or Archived (got %q)", atrium.Truncate(s, 40))
 }
+
+// Logged-model statuses, as MLflow names them.
+const (
+	ModelPending      = "LOGGED_MODEL_PENDING"
+	ModelReady        = "LOGGED_MODEL_READY"
+	ModelUploadFailed = "LOGGED_MODEL_UPLOAD_FAILED"
+)
+
+// LoggedModel is a model a run logged (MLflow's LoggedModel): metadata and
+// where its files are, never the files themselves.
+type LoggedModel struct {
+	ID             string            `json:"id"`
+	ExperimentID   string            `json:"experiment_id"`
+	RunID          string            `json:"run_id"`
+	Name           string            `json:"name"`
+	ModelType      string            `json:"model_type"`
+	Status         string            `json:"status"`
+	ArtifactURI    string            `json:"artifact_uri"`
+	Tags           map[string]string `json:"tags"`
+	Params         map[string]string `json:"params"`
+	CreatedBy      string            `json:"created_by"`
+	CreationTime   int64             `json:"creation_time"`
+	LastUpdateTime int64             `json:"last_update_time"`
+}
+
+// CheckModelStatus validates a logged-model status.
+func CheckModelStatus(s string) error {
+	switch s {
+	case ModelPending, ModelReady, ModelUploadFailed:
+		return nil
+	}
+	return atrium.Errorf(atrium.Invalid, "status must be LOGGED_MODEL_PENDING, LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED (got %q)", atrium.Truncate(s, 40))
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
@@ -40,6 +41,10 @@ type Options struct {
 	Version string
 	// Gate checks stage transitions; nil allows every move.
 	Gate usecase.Gate
+	// MLflowArtifactRoot is where MLflow experiments created without an
+	// artifact location keep their runs' files ("" for the
+	// mlflow-artifacts: proxy scheme, which stores nothing).
+	MLflowArtifactRoot string
 }
 
 // Server is Atrium's HTTP surface.
@@ -68,6 +73,7 @@ type Server struct {
 	admin    *webadmin.Handlers
 	account  *account.Handlers
 	search   *search.Handlers
+	mlflow   *mlflow.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -95,6 +101,7 @@ func New(opts Options) (*Server, error) {
 	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
+	s.mlflow = &mlflow.Handlers{DB: opts.DB, Log: opts.Log, ArtifactRoot: opts.MLflowArtifactRoot}
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
 	}
