@@ -368,7 +368,9 @@ func (h *Handlers) lifecycle(w http.ResponseWriter, r *http.Request, stage strin
 }
 
 // DeleteRun is runs/delete: the run is marked deleted.
-func (h *Handlers) DeleteRun(w http.ResponseWriter, r *http.Request) { h.lifecycle(w, r, registry.Deleted) }
+func (h *Handlers) DeleteRun(w http.ResponseWriter, r *http.Request) {
+	h.lifecycle(w, r, registry.Deleted)
+}
 
 // RestoreRun is runs/restore.
 func (h *Handlers) RestoreRun(w http.ResponseWriter, r *http.Request) {
