@@ -74,7 +74,9 @@ func Like(s, pattern string, fold bool) bool {
 }
 
 // Matches reports whether an object with these attributes and tags meets
-// every clause. A tag clause on a missing tag fails, as in MLflow.
+// every clause. A clause on a missing tag fails, except != which a missing
+// tag meets: MLflow's client adds tags.`mlflow.prompt.is_prompt` != 'true'
+// to every registered-model search and expects plain models to match.
 func Matches(clauses []Clause, attrs, tags map[string]string) bool {
 	for _, c := range clauses {
 		var v string
@@ -85,6 +87,9 @@ func Matches(clauses []Clause, attrs, tags map[string]string) bool {
 			v, ok = attrs[c.Key]
 		}
 		if !ok {
+			if c.Entity == "tag" && c.Op == "!=" {
+				continue
+			}
 			return false
 		}
 		switch c.Op {
