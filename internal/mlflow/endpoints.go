@@ -19,12 +19,14 @@ type Endpoint struct {
 func (h *Handlers) Endpoints() []Endpoint {
 	g := func(path string, f http.HandlerFunc) Endpoint { return Endpoint{"GET", path, f, false} }
 	p := func(path string, f http.HandlerFunc) Endpoint { return Endpoint{"POST", path, f, true} }
+	// Searches and checks that MLflow sends as POST but that change nothing.
+	q := func(path string, f http.HandlerFunc) Endpoint { return Endpoint{"POST", path, f, false} }
 	return []Endpoint{
 		// Tracking: experiments.
 		p("experiments/create", h.CreateExperiment),
 		g("experiments/get", h.GetExperiment),
 		g("experiments/get-by-name", h.GetExperimentByName),
-		p("experiments/search", h.SearchExperiments),
+		q("experiments/search", h.SearchExperiments),
 		g("experiments/search", h.SearchExperiments),
 		p("experiments/update", h.UpdateExperiment),
 		p("experiments/delete", h.DeleteExperiment),
@@ -37,20 +39,20 @@ func (h *Handlers) Endpoints() []Endpoint {
 		p("runs/update", h.UpdateRun),
 		p("runs/delete", h.DeleteRun),
 		p("runs/restore", h.RestoreRun),
-		p("runs/search", h.SearchRuns),
+		q("runs/search", h.SearchRuns),
 		p("runs/log-batch", h.LogBatch),
 		p("runs/log-metric", h.LogMetric),
 		p("runs/log-parameter", h.LogParam),
 		p("runs/set-tag", h.SetTag),
 		p("runs/delete-tag", h.DeleteTag),
-		p("runs/outputs", h.LogOutputs),
+		q("runs/outputs", h.LogOutputs),
 		g("metrics/get-history", h.MetricHistory),
 		g("artifacts/list", h.ListArtifacts),
 		// Tracking: logged models (MLflow 3).
 		p("logged-models", h.CreateLoggedModel),
 		g("logged-models/{model_id}", h.GetLoggedModel),
 		{"PATCH", "logged-models/{model_id}", h.FinalizeLoggedModel, true},
-		p("logged-models/search", h.SearchLoggedModels),
+		q("logged-models/search", h.SearchLoggedModels),
 		{"PATCH", "logged-models/{model_id}/tags", h.SetLoggedModelTags, true},
 		{"DELETE", "logged-models/{model_id}/tags/{tag_key}", h.DeleteLoggedModelTag, true},
 		// Model registry: registered models.
@@ -60,7 +62,7 @@ func (h *Handlers) Endpoints() []Endpoint {
 		p("registered-models/rename", h.RenameRegisteredModel),
 		{"PATCH", "registered-models/update", h.UpdateRegisteredModel, true},
 		{"DELETE", "registered-models/delete", h.DeleteRegisteredModel, true},
-		p("registered-models/get-latest-versions", h.GetLatestVersions),
+		q("registered-models/get-latest-versions", h.GetLatestVersions),
 		g("registered-models/get-latest-versions", h.GetLatestVersions),
 		p("registered-models/set-tag", h.SetRegisteredModelTag),
 		{"DELETE", "registered-models/delete-tag", h.DeleteRegisteredModelTag, true},
