@@ -159,4 +159,3 @@ func TestMLflowAuthorizationMatrix(t *testing.T) {
 		}
 	}
 }
-
