@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -251,18 +250,21 @@ func (db *DB) UpdateExperiment(ctx context.Context, slug, id string, c Experimen
 	return e, err
 }
 
-// metricValue stores NaN as NULL; SQLite has no NaN.
-func metricValue(v float64) sql.NullFloat64 {
-	return sql.NullFloat64{Float64: v, Valid: !math.IsNaN(v)}
+// metricValue splits a value into what is stored: 0 and true for NaN, which
+// SQLite cannot store.
+func metricValue(v float64) (float64, bool) {
+	if math.IsNaN(v) {
+		return 0, true
+	}
+	return v, false
 }
 
 // scanMetric reads a metric stored by metricValue.
 func scanMetric(sc scanner) (registry.Metric, error) {
 	var m registry.Metric
-	var v sql.NullFloat64
-	err := sc.Scan(&m.Key, &v, &m.Timestamp, &m.Step)
-	m.Value = v.Float64
-	if !v.Valid {
+	var nan bool
+	err := sc.Scan(&m.Key, &m.Value, &nan, &m.Timestamp, &m.Step)
+	if nan {
 		m.Value = math.NaN()
 	}
 	return m, err

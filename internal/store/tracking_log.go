@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -137,44 +139,92 @@ func (tx *Tx) insertMetrics(runID string, metrics []registry.Metric) error {
 	if len(metrics) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.Grow(40 + 32*len(metrics))
-	b.WriteString(`INSERT INTO tracking_metrics (run_id, key, value, timestamp, step) VALUES `)
-	args := make([]any, 0, 5*len(metrics))
 	latest := map[string]registry.Metric{}
-	for i, m := range metrics {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", 5*i+1, 5*i+2, 5*i+3, 5*i+4, 5*i+5)
-		args = append(args, runID, m.Key, metricValue(m.Value), m.Timestamp, m.Step)
+	for _, m := range metrics {
 		if cur, ok := latest[m.Key]; !ok || m.Later(cur) {
 			latest[m.Key] = m
 		}
 	}
-	if _, err := tx.exec(b.String(), args...); err != nil {
+	if err := tx.appendMetrics(runID, metrics); err != nil {
 		return err
 	}
+	var b strings.Builder
+	var args []any
 	keys := make([]string, 0, len(latest))
 	for k := range latest {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	b.Reset()
-	args = args[:0]
-	b.WriteString(`INSERT INTO tracking_latest_metrics (run_id, key, value, timestamp, step) VALUES `)
+	b.WriteString(`INSERT INTO tracking_latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES `)
 	for i, k := range keys {
 		m := latest[k]
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", 5*i+1, 5*i+2, 5*i+3, 5*i+4, 5*i+5)
-		args = append(args, runID, m.Key, metricValue(m.Value), m.Timestamp, m.Step)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d)", 6*i+1, 6*i+2, 6*i+3, 6*i+4, 6*i+5, 6*i+6)
+		v, nan := metricValue(m.Value)
+		args = append(args, runID, m.Key, v, nan, m.Timestamp, m.Step)
 	}
 	// A stored latest value stays when it is later (step, then timestamp).
-	b.WriteString(` ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step
+	b.WriteString(` ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
 		WHERE excluded.step > tracking_latest_metrics.step
 			OR (excluded.step = tracking_latest_metrics.step AND excluded.timestamp >= tracking_latest_metrics.timestamp)`)
+	_, err := tx.exec(b.String(), args...)
+	return err
+}
+
+// appendMetrics inserts metric values in one statement. SQLite gets them as
+// one JSON argument read by json_each: the statement is the same short text
+// for every batch, where 1,000 rows of placeholders cost a fifth of the
+// writer's time in parsing alone. JSON has no infinities, so a batch holding
+// one takes the VALUES form, which PostgreSQL always uses (one round trip
+// either way).
+func (tx *Tx) appendMetrics(runID string, metrics []registry.Metric) error {
+	finite := true
+	for _, m := range metrics {
+		finite = finite && !math.IsInf(m.Value, 0)
+	}
+	if tx.db.dialect.name == "sqlite" && finite {
+		rows := make([][5]any, len(metrics))
+		for i, m := range metrics {
+			v, nan := metricValue(m.Value)
+			rows[i] = [5]any{m.Key, m.Step, m.Timestamp, v, nan}
+		}
+		data, err := json.Marshal(rows)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(`INSERT INTO tracking_metrics (run_id, key, step, timestamp, value, is_nan)
+			SELECT $1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each($2) j WHERE true
+			ON CONFLICT DO NOTHING`, runID, string(data))
+		return err
+	}
+	var b strings.Builder
+	b.Grow(40 + 32*len(metrics))
+	b.WriteString(`INSERT INTO tracking_metrics (run_id, key, step, timestamp, value, is_nan) VALUES `)
+	args := make([]any, 0, 5*len(metrics)+1)
+	args = append(args, runID)
+	for i, m := range metrics {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		// The run id is bound once, as $1, for every row.
+		n := 5*i + 2
+		b.WriteString("($1, $")
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString(", $")
+		b.WriteString(strconv.Itoa(n + 1))
+		b.WriteString(", $")
+		b.WriteString(strconv.Itoa(n + 2))
+		b.WriteString(", $")
+		b.WriteString(strconv.Itoa(n + 3))
+		b.WriteString(", $")
+		b.WriteString(strconv.Itoa(n + 4))
+		b.WriteString(")")
+		v, nan := metricValue(m.Value)
+		args = append(args, m.Key, m.Step, m.Timestamp, v, nan)
+	}
+	b.WriteString(` ON CONFLICT DO NOTHING`)
 	_, err := tx.exec(b.String(), args...)
 	return err
 }
@@ -197,7 +247,7 @@ func (db *DB) MetricHistory(ctx context.Context, slug, runID, key string, p atri
 	if err := q.queryRow(`SELECT COUNT(*) FROM tracking_metrics WHERE run_id = $1 AND key = $2`, r.ID, key).Scan(&out.Total); err != nil {
 		return out, db.classify(err)
 	}
-	items, err := collect(q, scanMetric, `SELECT key, value, timestamp, step FROM tracking_metrics WHERE run_id = $1 AND key = $2
+	items, err := collect(q, scanMetric, `SELECT key, value, is_nan, timestamp, step FROM tracking_metrics WHERE run_id = $1 AND key = $2
 		ORDER BY step, timestamp LIMIT $3 OFFSET $4`, r.ID, key, p.Size, p.Offset)
 	if err != nil {
 		return out, db.classify(err)

@@ -51,7 +51,7 @@ func runData(q querier, r *registry.Run) error {
 	if err != nil {
 		return err
 	}
-	r.Metrics, err = collect(q, scanMetric, `SELECT key, value, timestamp, step FROM tracking_latest_metrics WHERE run_id = $1 ORDER BY key`, r.ID)
+	r.Metrics, err = collect(q, scanMetric, `SELECT key, value, is_nan, timestamp, step FROM tracking_latest_metrics WHERE run_id = $1 ORDER BY key`, r.ID)
 	return err
 }
 

@@ -136,7 +136,8 @@ func (db *DB) SearchRuns(ctx context.Context, slug string, s RunSearch) (atrium.
 		case "metric":
 			var cmp string
 			cmp, err = db.compareSQL("m.value", c, true, a)
-			cond = "EXISTS (SELECT 1 FROM tracking_latest_metrics m WHERE m.run_id = r.id AND m.key = " + a.add(c.Key) + " AND " + cmp + ")"
+			// NaN compares with nothing, as in MLflow.
+			cond = "EXISTS (SELECT 1 FROM tracking_latest_metrics m WHERE m.run_id = r.id AND m.key = " + a.add(c.Key) + " AND m.is_nan = " + a.add(false) + " AND " + cmp + ")"
 		case "param", "tag":
 			table := map[string]string{"param": "tracking_params", "tag": "tracking_tags"}[c.Entity]
 			var cmp string

@@ -54,23 +54,28 @@ CREATE TABLE tracking_tags (
     PRIMARY KEY (run_id, key)
 );
 
--- Every logged value of every metric. value is NULL for NaN (SQLite cannot
--- store a NaN); infinities are stored as such.
+-- Every logged value of every metric. value is 0 and is_nan true for NaN
+-- (SQLite cannot store a NaN); infinities are stored as such. Logging the
+-- very same point twice keeps one, as MLflow's own key does.
+-- (SQLite clusters this table on its key; PostgreSQL keeps a heap and the
+-- key's index.)
 CREATE TABLE tracking_metrics (
     run_id    TEXT NOT NULL REFERENCES tracking_runs(id) ON DELETE CASCADE,
     key       TEXT NOT NULL,
-    value     DOUBLE PRECISION,
+    step      BIGINT NOT NULL,
     timestamp BIGINT NOT NULL,
-    step      BIGINT NOT NULL
+    value     DOUBLE PRECISION NOT NULL,
+    is_nan    BOOLEAN NOT NULL,
+    PRIMARY KEY (run_id, key, step, timestamp, value, is_nan)
 );
-CREATE INDEX tracking_metrics_history ON tracking_metrics(run_id, key, step);
 
 -- The latest value of each metric of a run (highest step, then timestamp),
 -- kept up to date by every write so a run reads without scanning history.
 CREATE TABLE tracking_latest_metrics (
     run_id    TEXT NOT NULL REFERENCES tracking_runs(id) ON DELETE CASCADE,
     key       TEXT NOT NULL,
-    value     DOUBLE PRECISION,
+    value     DOUBLE PRECISION NOT NULL,
+    is_nan    BOOLEAN NOT NULL,
     timestamp BIGINT NOT NULL,
     step      BIGINT NOT NULL,
     PRIMARY KEY (run_id, key)

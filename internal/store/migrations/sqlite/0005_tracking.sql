@@ -54,23 +54,28 @@ CREATE TABLE tracking_tags (
     PRIMARY KEY (run_id, key)
 );
 
--- Every logged value of every metric. value is NULL for NaN (SQLite cannot
--- store a NaN); infinities are stored as such.
+-- Every logged value of every metric. value is 0 and is_nan true for NaN
+-- (SQLite cannot store a NaN); infinities are stored as such. Logging the
+-- very same point twice keeps one, as MLflow's own key does.
+-- In SQLite the table is clustered on its key (WITHOUT ROWID): one b-tree
+-- insert per value instead of a row plus an index entry.
 CREATE TABLE tracking_metrics (
     run_id    TEXT NOT NULL REFERENCES tracking_runs(id) ON DELETE CASCADE,
     key       TEXT NOT NULL,
-    value     DOUBLE PRECISION,
+    step      BIGINT NOT NULL,
     timestamp BIGINT NOT NULL,
-    step      BIGINT NOT NULL
-);
-CREATE INDEX tracking_metrics_history ON tracking_metrics(run_id, key, step);
+    value     DOUBLE PRECISION NOT NULL,
+    is_nan    BOOLEAN NOT NULL,
+    PRIMARY KEY (run_id, key, step, timestamp, value, is_nan)
+) WITHOUT ROWID;
 
 -- The latest value of each metric of a run (highest step, then timestamp),
 -- kept up to date by every write so a run reads without scanning history.
 CREATE TABLE tracking_latest_metrics (
     run_id    TEXT NOT NULL REFERENCES tracking_runs(id) ON DELETE CASCADE,
     key       TEXT NOT NULL,
-    value     DOUBLE PRECISION,
+    value     DOUBLE PRECISION NOT NULL,
+    is_nan    BOOLEAN NOT NULL,
     timestamp BIGINT NOT NULL,
     step      BIGINT NOT NULL,
     PRIMARY KEY (run_id, key)
