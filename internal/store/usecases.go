@@ -160,6 +160,9 @@ func (db *DB) ListUseCases(ctx context.Context, f usecase.Filter) (atrium.Page[u
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
+	if a.UseCaseID != "" {
+		add("u.id = $%d", a.UseCaseID)
+	}
 	if f.Stage != "" {
 		add("u.stage = $%d", f.Stage)
 	}

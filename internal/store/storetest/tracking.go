@@ -362,6 +362,9 @@ func testTracking(t *testing.T, open Opener) {
 		}
 		_, err = w.db.GetUseCase(sc, other.Slug)
 		wantKind(t, err, atrium.NotFound)
+		if list, err := w.db.ListUseCases(sc, usecase.Filter{Page: atrium.PageRequest{Size: 10}}); err != nil || list.Total != 1 || list.Items[0].Slug != "churn" {
+			t.Errorf("ListUseCases with a scoped token=%+v, %v, want churn only", list, err)
+		}
 		_, _, err = w.db.CreateScopedToken(ctx, w.stranger.ID, "mlflow", 0, "churn")
 		wantKind(t, err, atrium.NotFound)
 	})
