@@ -275,20 +275,19 @@ func ParseOrderBy(items []string, allowed map[string][]string) ([]OrderBy, error
 	}
 	var out []OrderBy
 	for _, it := range items {
-		fields := strings.Fields(it)
-		if len(fields) == 0 || len(fields) > 2 {
-			return nil, atrium.Errorf(atrium.Invalid, "order_by %q must be a column and optionally ASC or DESC", atrium.Truncate(it, 60))
-		}
-		o := OrderBy{}
-		if len(fields) == 2 {
-			switch strings.ToUpper(fields[1]) {
-			case "ASC":
-			case "DESC":
-				o.Desc = true
+		col, o := strings.TrimSpace(it), OrderBy{}
+		if i := strings.LastIndexAny(col, " \t"); i > 0 && !strings.ContainsAny(col[i:], "`\"") {
+			switch dir := strings.ToUpper(strings.TrimSpace(col[i:])); dir {
+			case "ASC", "DESC":
+				o.Desc, col = dir == "DESC", strings.TrimSpace(col[:i])
 			default:
-				return nil, atrium.Errorf(atrium.Invalid, "order_by direction must be ASC or DESC (got %q)", atrium.Truncate(fields[1], 20))
+				return nil, atrium.Errorf(atrium.Invalid, "order_by %q must be a column and optionally ASC or DESC", atrium.Truncate(it, 60))
 			}
 		}
+		if col == "" {
+			return nil, atrium.Errorf(atrium.Invalid, "order_by %q must be a column and optionally ASC or DESC", atrium.Truncate(it, 60))
+		}
+		fields := []string{col}
 		cl, err := ParseFilter(fields[0]+" = '0'", map[string][]string{"attribute": allowed["attribute"], "metric": nil, "param": nil, "tag": nil})
 		if err != nil || len(cl) != 1 {
 			cl, err = ParseFilter(fields[0]+" = 0", map[string][]string{"attribute": allowed["attribute"], "metric": nil})
