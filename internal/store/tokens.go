@@ -26,6 +26,10 @@ func (db *DB) CreateToken(ctx context.Context, userID, name string, ttl time.Dur
 
 // createToken issues a token, bound to use case usecaseID unless it is "".
 func (db *DB) createToken(ctx context.Context, userID, name string, ttl time.Duration, usecaseID string) (identity.Token, string, error) {
+	if a := actorOf(ctx); a.UseCaseID != "" && a.UseCaseID != usecaseID {
+		// A token bound to a use case must not mint one that is not.
+		return identity.Token{}, "", atrium.Errorf(atrium.Forbidden, "a token bound to a use case can only create tokens bound to the same use case")
+	}
 	name, err := identity.NormalizeTokenName(name)
 	if err != nil {
 		return identity.Token{}, "", err

@@ -413,3 +413,33 @@ func jsonType(v any) string {
 	}
 	return "other"
 }
+
+// TestScopedTokenAPI: POST /api/v1/tokens with a use case binds the token;
+// a bound token cannot mint an unbound one, nor see other use cases.
+func TestScopedTokenAPI(t *testing.T) {
+	f := newFixture(t)
+	rec := f.doJSON("owner", "POST", "/api/v1/tokens", map[string]string{"name": "ci", "usecase": "alpha"})
+	var tok struct {
+		UseCaseID string `json:"usecase_id"`
+		Token     string `json:"token"`
+	}
+	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &tok) != nil || tok.UseCaseID == "" {
+		t.Fatalf("create a bound token: %d %s", rec.Code, rec.Body)
+	}
+	f.tokens["bound"] = tok.Token
+	if rec := f.doJSON("owner", "POST", "/api/v1/tokens", map[string]string{"name": "x", "usecase": "beta"}); rec.Code != 404 {
+		t.Errorf("binding to a use case the caller cannot see = %d, want 404", rec.Code)
+	}
+	if rec := f.doJSON("bound", "POST", "/api/v1/tokens", map[string]string{"name": "escape"}); rec.Code != 403 {
+		t.Errorf("a bound token minting an unbound one = %d %s, want 403", rec.Code, rec.Body)
+	}
+	if rec := f.doJSON("bound", "POST", "/api/v1/tokens", map[string]string{"name": "same", "usecase": "alpha"}); rec.Code != 201 {
+		t.Errorf("a bound token minting one bound the same = %d %s, want 201", rec.Code, rec.Body)
+	}
+	if rec := f.do("bound", "GET", "/api/v1/usecases/alpha", "", nil); rec.Code != 200 {
+		t.Errorf("bound token on its use case = %d", rec.Code)
+	}
+	if rec := f.do("bound", "GET", "/api/v1/usecases", "", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"total":1`) {
+		t.Errorf("bound token's use-case list: %d %s", rec.Code, rec.Body)
+	}
+}
