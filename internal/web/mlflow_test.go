@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -442,4 +443,18 @@ func TestScopedTokenAPI(t *testing.T) {
 	if rec := f.do("bound", "GET", "/api/v1/usecases", "", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"total":1`) {
 		t.Errorf("bound token's use-case list: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// TestTokenPageBindsToUseCase: the tokens page makes a token bound to a use
+// case when given its slug, and answers 404 for one the person cannot see,
+// as for any hidden use case.
+func TestTokenPageBindsToUseCase(t *testing.T) {
+	s := newSite(t)
+	rec := s.post(s.ada, "/tokens", url.Values{"name": {"mlflow"}, "expires": {"30d"}, "usecase": {"churn"}})
+	expect(t, rec, http.StatusOK, "copy it now")
+	secret := between(rec.Body.String(), `id="secret" class="secret" value="`, `"`)
+	req := httptest.NewRequest("GET", "/api/2.0/mlflow/experiments/get?experiment_id=0", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	expect(t, serve(s.srv, req), http.StatusOK, `"name":"Default"`)
+	expect(t, s.post(s.bob, "/tokens", url.Values{"name": {"x"}, "expires": {"30d"}, "usecase": {"churn"}}), http.StatusNotFound)
 }
