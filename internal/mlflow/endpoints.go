@@ -46,6 +46,7 @@ func (h *Handlers) Endpoints() []Endpoint {
 		p("runs/set-tag", h.SetTag),
 		p("runs/delete-tag", h.DeleteTag),
 		q("runs/outputs", h.LogOutputs),
+		p("runs/log-inputs", h.LogInputs),
 		g("metrics/get-history", h.MetricHistory),
 		g("artifacts/list", h.ListArtifacts),
 		// Tracking: logged models (MLflow 3).

@@ -58,9 +58,20 @@ type RunData struct {
 
 // Run is MLflow's Run.
 type Run struct {
-	Info   RunInfo  `json:"info"`
-	Data   RunData  `json:"data"`
-	Inputs struct{} `json:"inputs"`
+	Info   RunInfo   `json:"info"`
+	Data   RunData   `json:"data"`
+	Inputs RunInputs `json:"inputs"`
+}
+
+// RunInputs is MLflow's RunInputs: the datasets a run used.
+type RunInputs struct {
+	DatasetInputs []DatasetInput `json:"dataset_inputs,omitempty"`
+}
+
+// DatasetInput is MLflow's DatasetInput.
+type DatasetInput struct {
+	Tags    []KeyValue            `json:"tags"`
+	Dataset registry.InputDataset `json:"dataset"`
 }
 
 // RegisteredModelAlias is MLflow's alias shape.
@@ -148,6 +159,9 @@ func runJSON(r registry.Run) Run {
 	out := Run{Info: runInfoJSON(r), Data: RunData{Metrics: make([]Metric, 0, len(r.Metrics)), Params: kvs(r.Params), Tags: kvs(r.Tags)}}
 	for _, m := range r.Metrics {
 		out.Data.Metrics = append(out.Data.Metrics, metricJSON(m))
+	}
+	for _, in := range r.Inputs {
+		out.Inputs.DatasetInputs = append(out.Inputs.DatasetInputs, DatasetInput{Tags: kvs(in.Tags), Dataset: in.Dataset})
 	}
 	return out
 }

@@ -579,6 +579,43 @@ func (h *Handlers) DeleteTag(w http.ResponseWriter, r *http.Request) {
 	ok(w, empty{})
 }
 
+// LogInputs is runs/log-inputs: the datasets a run used, as described by
+// the client (never opened). Model inputs are not recorded.
+func (h *Handlers) LogInputs(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		runReq
+		Datasets []DatasetInput `json:"datasets"`
+	}
+	slug, err := h.scope(r)
+	if err == nil {
+		err = decode(r, &req)
+	}
+	var id string
+	if err == nil {
+		id, err = req.id()
+	}
+	if err == nil && len(req.Datasets) > registry.MaxInputsPerCall {
+		err = errf("at most %d datasets per call", registry.MaxInputsPerCall)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	inputs := make([]registry.Input, 0, len(req.Datasets))
+	for _, d := range req.Datasets {
+		in := registry.Input{Dataset: d.Dataset, Tags: map[string]string{}}
+		for _, t := range d.Tags {
+			in.Tags[t.Key] = t.Value
+		}
+		inputs = append(inputs, in)
+	}
+	if err := h.DB.LogInputs(r.Context(), slug, id, inputs); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, empty{})
+}
+
 // MetricHistory is metrics/get-history.
 func (h *Handlers) MetricHistory(w http.ResponseWriter, r *http.Request) {
 	var req struct {

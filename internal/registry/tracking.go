@@ -83,6 +83,7 @@ type Run struct {
 	Params         map[string]string `json:"params"`
 	Tags           map[string]string `json:"tags"`
 	Metrics        []Metric          `json:"metrics"` // the latest value of each key
+	Inputs         []Input           `json:"inputs"`  // datasets the run used
 }
 
 // Metric is one logged value. Value may be NaN or ±Inf, as MLflow allows.
@@ -303,4 +304,62 @@ func CheckModelStatus(s string) error {
 		return nil
 	}
 	return atrium.Errorf(atrium.Invalid, "status must be LOGGED_MODEL_PENDING, LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED (got %q)", atrium.Truncate(s, 40))
+}
+
+// Limits of a dataset input, MLflow's own.
+const (
+	MaxDatasetName   = 500
+	MaxDatasetDigest = 36
+	MaxDatasetSource = 65_535
+	MaxDatasetSchema = 1 << 20
+	MaxDatasetProfile = 16_384
+	MaxInputsPerCall = 100
+)
+
+// InputDataset describes a dataset a run used, as MLflow's client gives it.
+// Atrium keeps it as given and never opens its source.
+type InputDataset struct {
+	Name       string `json:"name"`
+	Digest     string `json:"digest"`
+	SourceType string `json:"source_type"`
+	Source     string `json:"source"`
+	Schema     string `json:"schema,omitempty"`
+	Profile    string `json:"profile,omitempty"`
+}
+
+// Input is a dataset a run used, with its tags (such as
+// mlflow.data.context = training).
+type Input struct {
+	Dataset InputDataset      `json:"dataset"`
+	Tags    map[string]string `json:"tags"`
+}
+
+// Check validates an input against MLflow's limits.
+func (in Input) Check() error {
+	d := in.Dataset
+	for _, f := range []struct {
+		what, v  string
+		max      int
+		required bool
+	}{
+		{"dataset name", d.Name, MaxDatasetName, true}, {"dataset digest", d.Digest, MaxDatasetDigest, true},
+		{"dataset source_type", d.SourceType, 36, true}, {"dataset source", d.Source, MaxDatasetSource, true},
+		{"dataset schema", d.Schema, MaxDatasetSchema, false}, {"dataset profile", d.Profile, MaxDatasetProfile, false},
+	} {
+		if f.required && f.v == "" {
+			return atrium.Errorf(atrium.Invalid, "%s is required", f.what)
+		}
+		if err := checkValue(f.what, d.Name, f.v, f.max); err != nil {
+			return err
+		}
+	}
+	if len(in.Tags) > MaxBatchTags {
+		return atrium.Errorf(atrium.Invalid, "an input may have at most %d tags", MaxBatchTags)
+	}
+	for k, v := range in.Tags {
+		if err := (Tag{Key: k, Value: v}).Check(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -51,7 +51,10 @@ func runData(q querier, r *registry.Run) error {
 	if err != nil {
 		return err
 	}
-	r.Metrics, err = collect(q, scanMetric, `SELECT key, value, is_nan, timestamp, step FROM tracking_latest_metrics WHERE run_id = $1 ORDER BY key`, r.ID)
+	if r.Metrics, err = collect(q, scanMetric, `SELECT key, value, is_nan, timestamp, step FROM tracking_latest_metrics WHERE run_id = $1 ORDER BY key`, r.ID); err != nil {
+		return err
+	}
+	r.Inputs, err = runInputs(q, r.ID)
 	return err
 }
 

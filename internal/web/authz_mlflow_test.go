@@ -44,6 +44,7 @@ var mlflowMatrix = map[string]mlflowCase{
 	"POST runs/set-tag":                              {body: map[string]any{"run_id": "{RUN}", "key": "k", "value": "v"}},
 	"POST runs/delete-tag":                           {body: map[string]any{"run_id": "{RUN}", "key": "team"}},
 	"POST runs/outputs":                              {body: map[string]any{"run_id": "{RUN}", "models": []any{map[string]string{"model_id": "{MODEL}"}}}},
+	"POST runs/log-inputs":                           {body: map[string]any{"run_id": "{RUN}", "datasets": []any{map[string]any{"tags": []any{}, "dataset": map[string]string{"name": "d", "digest": "abc", "source_type": "local", "source": "{}"}}}}},
 	"GET metrics/get-history":                        {query: "run_id={RUN}&metric_key=auc"},
 	"GET artifacts/list":                             {query: "run_id={RUN}", creates: true},
 	"POST logged-models":                             {body: map[string]any{"experiment_id": "{EXP}", "source_run_id": "{RUN}"}},

@@ -163,6 +163,33 @@ func testTracking(t *testing.T, open Opener) {
 			t.Errorf("MetricHistory page 2: %d items, next %q", len(p2.Items), p2.NextPageToken)
 		}
 
+		// Inputs: kept as given, logged again replaces the tags.
+		in := registry.Input{Dataset: registry.InputDataset{Name: "applications", Digest: "1a2b3c", SourceType: "local", Source: `{"uri": "s3://b/apps.csv"}`},
+			Tags: map[string]string{"mlflow.data.context": "training"}}
+		if err := w.db.LogInputs(ec, "churn", r.ID, []registry.Input{in}); err != nil {
+			t.Fatal(err)
+		}
+		in.Tags["mlflow.data.context"] = "validation"
+		if err := w.db.LogInputs(ec, "churn", r.ID, []registry.Input{in}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := w.db.GetRun(vc, "churn", r.ID); len(got.Inputs) != 1 || got.Inputs[0].Tags["mlflow.data.context"] != "validation" || got.Inputs[0].Dataset.Source != in.Dataset.Source {
+			t.Errorf("run inputs=%+v", got.Inputs)
+		}
+		before = auditSize(t, t.Context(), w.db)
+		for name, bad := range map[string]registry.Input{
+			"no name":      {Dataset: registry.InputDataset{Digest: "d", SourceType: "local", Source: "x"}},
+			"long digest":  {Dataset: registry.InputDataset{Name: "n", Digest: strings.Repeat("d", 37), SourceType: "local", Source: "x"}},
+			"huge profile": {Dataset: registry.InputDataset{Name: "n", Digest: "d", SourceType: "local", Source: "x", Profile: strings.Repeat("p", registry.MaxDatasetProfile+1)}},
+			"NUL source":   {Dataset: registry.InputDataset{Name: "n", Digest: "d", SourceType: "local", Source: "a\x00b"}},
+		} {
+			if err := w.db.LogInputs(ec, "churn", r.ID, []registry.Input{bad}); atrium.KindOf(err) != atrium.Invalid {
+				t.Errorf("LogInputs %s: %v, want Invalid", name, err)
+			}
+		}
+		wantAuditSize(t, t.Context(), w.db, before)
+		wantKind(t, w.db.LogInputs(vc, "churn", r.ID, []registry.Input{in}), atrium.Forbidden)
+
 		end := int64(99_000)
 		up, err := w.db.UpdateRun(ec, "churn", r.ID, store.RunChange{Status: registry.RunFinished, EndTime: &end, Name: "final"})
 		if err != nil || up.Status != registry.RunFinished || *up.EndTime != end || up.Name != "final" {

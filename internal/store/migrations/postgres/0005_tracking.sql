@@ -81,6 +81,19 @@ CREATE TABLE tracking_latest_metrics (
     PRIMARY KEY (run_id, key)
 );
 
+-- Datasets a run used (MLflow's log-inputs): their description as the
+-- client gave it (name, digest, source, schema, profile, kept as JSON) and
+-- the input's tags, such as its context. Atrium never opens a source.
+CREATE TABLE tracking_inputs (
+    run_id    TEXT NOT NULL REFERENCES tracking_runs(id) ON DELETE CASCADE,
+    name      TEXT NOT NULL,
+    digest    TEXT NOT NULL,
+    dataset   TEXT NOT NULL,
+    tags      TEXT NOT NULL,
+    logged_at BIGINT NOT NULL,
+    PRIMARY KEY (run_id, name, digest)
+);
+
 -- Models a run logged (MLflow's LoggedModel): metadata only, never bytes.
 CREATE TABLE tracking_logged_models (
     id              TEXT PRIMARY KEY,
