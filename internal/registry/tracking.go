@@ -308,12 +308,12 @@ func CheckModelStatus(s string) error {
 
 // Limits of a dataset input, MLflow's own.
 const (
-	MaxDatasetName   = 500
-	MaxDatasetDigest = 36
-	MaxDatasetSource = 65_535
-	MaxDatasetSchema = 1 << 20
+	MaxDatasetName    = 500
+	MaxDatasetDigest  = 36
+	MaxDatasetSource  = 65_535
+	MaxDatasetSchema  = 1 << 20
 	MaxDatasetProfile = 16_384
-	MaxInputsPerCall = 100
+	MaxInputsPerCall  = 100
 )
 
 // InputDataset describes a dataset a run used, as MLflow's client gives it.
