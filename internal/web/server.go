@@ -12,6 +12,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
+	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/account"
@@ -52,6 +53,10 @@ type Options struct {
 	// default, artifact.DefaultMaxBytes).
 	Artifacts        *blob.Bucket
 	ArtifactMaxBytes int64
+	// MLflowArtifactRoot is where MLflow experiments created without an
+	// artifact location keep their runs' files ("" for the
+	// mlflow-artifacts: proxy scheme, which stores nothing).
+	MLflowArtifactRoot string
 }
 
 // Server is Atrium's HTTP surface.
@@ -83,6 +88,7 @@ type Server struct {
 
 	// artifacts serves the files uploaded to use cases.
 	artifacts *artifacts.Handlers
+	mlflow    *mlflow.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -111,6 +117,7 @@ func New(opts Options) (*Server, error) {
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	s.artifacts = &artifacts.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Blobs: opts.Artifacts, MaxBytes: opts.ArtifactMaxBytes}
+	s.mlflow = &mlflow.Handlers{DB: opts.DB, Log: opts.Log, ArtifactRoot: opts.MLflowArtifactRoot}
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiters(throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst}))
 	}
