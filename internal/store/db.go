@@ -47,6 +47,8 @@ type DB struct {
 	writer *groupWriter
 	// reads keeps the read pool's statements prepared (SQLite only).
 	reads *readStmts
+	// versions caches registry versions' immutable content.
+	versions versionCache
 }
 
 // writeMode is how db.update commits.
