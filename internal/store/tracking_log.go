@@ -5,11 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -180,54 +178,54 @@ func (tx *Tx) insertMetrics(runID string, metrics []registry.Metric) error {
 // one takes the VALUES form, which PostgreSQL always uses (one round trip
 // either way).
 func (tx *Tx) appendMetrics(runID string, metrics []registry.Metric) error {
-	finite := true
-	for _, m := range metrics {
-		finite = finite && !math.IsInf(m.Value, 0)
-	}
-	if tx.db.dialect.name == "sqlite" && finite {
-		rows := make([][5]any, len(metrics))
-		for i, m := range metrics {
-			v, nan := metricValue(m.Value)
-			rows[i] = [5]any{m.Key, m.Step, m.Timestamp, v, nan}
+	// Rows go in as multi-row INSERTs of a power-of-two number of rows (at
+	// most maxMetricChunk), so a handful of statement texts cover every
+	// batch size and the writer keeps each of them prepared: a batch of
+	// 1,000 is four statements (512, 256, 128, 64, 32, 8), none parsed again.
+	args := make([]any, 0, 5*maxMetricChunk+1)
+	for len(metrics) > 0 {
+		n := maxMetricChunk
+		for n > len(metrics) {
+			n /= 2
 		}
-		data, err := json.Marshal(rows)
-		if err != nil {
+		args = append(args[:0], runID)
+		for _, m := range metrics[:n] {
+			v, nan := metricValue(m.Value)
+			args = append(args, m.Key, m.Step, m.Timestamp, v, nan)
+		}
+		if _, err := tx.exec(metricInsert(n), args...); err != nil {
 			return err
 		}
-		_, err = tx.exec(`INSERT INTO tracking_metrics (run_id, key, step, timestamp, value, is_nan)
-			SELECT $1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each($2) j WHERE true
-			ON CONFLICT DO NOTHING`, runID, string(data))
-		return err
+		metrics = metrics[n:]
 	}
-	var b strings.Builder
-	b.Grow(40 + 32*len(metrics))
-	b.WriteString(`INSERT INTO tracking_metrics (run_id, key, step, timestamp, value, is_nan) VALUES `)
-	args := make([]any, 0, 5*len(metrics)+1)
-	args = append(args, runID)
-	for i, m := range metrics {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		// The run id is bound once, as $1, for every row.
-		n := 5*i + 2
-		b.WriteString("($1, $")
-		b.WriteString(strconv.Itoa(n))
-		b.WriteString(", $")
-		b.WriteString(strconv.Itoa(n + 1))
-		b.WriteString(", $")
-		b.WriteString(strconv.Itoa(n + 2))
-		b.WriteString(", $")
-		b.WriteString(strconv.Itoa(n + 3))
-		b.WriteString(", $")
-		b.WriteString(strconv.Itoa(n + 4))
-		b.WriteString(")")
-		v, nan := metricValue(m.Value)
-		args = append(args, m.Key, m.Step, m.Timestamp, v, nan)
-	}
-	b.WriteString(` ON CONFLICT DO NOTHING`)
-	_, err := tx.exec(b.String(), args...)
-	return err
+	return nil
 }
+
+// maxMetricChunk is the most rows one metric INSERT carries: 5 values a row
+// stay well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+const maxMetricChunk = 512
+
+// metricInserts are the INSERT texts for 1, 2, 4, … maxMetricChunk rows.
+var metricInserts = func() map[int]string {
+	out := map[int]string{}
+	for n := 1; n <= maxMetricChunk; n *= 2 {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO tracking_metrics (run_id, key, step, timestamp, value, is_nan) VALUES `)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			// The run id is bound once, as $1, for every row.
+			p := 5*i + 2
+			fmt.Fprintf(&b, "($1, $%d, $%d, $%d, $%d, $%d)", p, p+1, p+2, p+3, p+4)
+		}
+		b.WriteString(` ON CONFLICT DO NOTHING`)
+		out[n] = b.String()
+	}
+	return out
+}()
+
+func metricInsert(n int) string { return metricInserts[n] }
 
 // MetricHistory returns one page of every value logged for a metric of a
 // run, by step and timestamp.
