@@ -15,6 +15,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
+	webregistry "github.com/atrium-mlops/atrium/internal/web/registry"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"github.com/atrium-mlops/atrium/internal/web/search"
@@ -68,6 +69,7 @@ type Server struct {
 	admin    *webadmin.Handlers
 	account  *account.Handlers
 	search   *search.Handlers
+	registry *webregistry.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -79,7 +81,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +97,7 @@ func New(opts Options) (*Server, error) {
 	s.account = &account.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Logins: s.logins,
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
+	s.registry = &webregistry.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
 	}
