@@ -9,8 +9,8 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/registry"
-	"github.com/atrium-mlops/atrium/internal/web/respond"
 	webregistry "github.com/atrium-mlops/atrium/internal/web/registry"
+	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
 // What the API description says about the asset registry: its tag, path

@@ -52,10 +52,10 @@ type bar struct {
 
 // renderForm fills a prompt's variables.
 type renderForm struct {
-	Values   []variable
-	Done     bool
-	Text     string
-	Error    string
+	Values []variable
+	Done   bool
+	Text   string
+	Error  string
 }
 
 type variable struct{ Name, Value string }
