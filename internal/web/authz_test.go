@@ -150,7 +150,7 @@ var apiMatrix = map[string]apiCase{
 	"PUT /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}": {params: with(modelParams, "{alias}", "champion"), body: func(*fixture) any {
 		return map[string]any{"version": 2, "reason": "better recall"}
 	}},
-	"DELETE /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}":     {params: with(modelParams, "{alias}", "champion"), query: "reason=retired"},
+	"DELETE /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}":      {params: with(modelParams, "{alias}", "champion"), query: "reason=retired"},
 	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}/history": {params: with(modelParams, "{alias}", "champion")},
 	"POST /api/v1/usecases/{slug}/assets/prompt/{name}/render": {params: map[string]string{"{name}": "explainer"}, body: func(*fixture) any {
 		return map[string]any{"alias": "", "variables": map[string]string{"applicant": "Ada"}}
