@@ -56,10 +56,10 @@ func seedRegistryData(t testing.TB, db *store.DB, ctx context.Context, slug stri
 	}{
 		{registry.Ref{Kind: registry.Dataset, Name: "applications"}, registry.Version{URI: "s3://lending-data/applications/2021-2025.parquet", Digest: digest, Size: 6_480_000,
 			Description: "Five years of applications, the last six months held back.",
-			Dataset: &registry.DatasetInfo{Role: registry.Training, Schema: schema, Profile: profile(6460, 0), Source: "Loan system export", Owner: "Credit operations", Sensitivity: sens}}},
+			Dataset:     &registry.DatasetInfo{Role: registry.Training, Schema: schema, Profile: profile(6460, 0), Source: "Loan system export", Owner: "Credit operations", Sensitivity: sens}}},
 		{registry.Ref{Kind: registry.Dataset, Name: "applications"}, registry.Version{URI: "s3://lending-data/applications/2025-h2.parquet", Digest: digest[1:] + "0", Size: 1_120_000,
 			Description: "The held-back six months: the reference for drift.",
-			Dataset: &registry.DatasetInfo{Role: registry.Reference, Schema: schema, Profile: profile(1120, 2400), Source: "Loan system export", Owner: "Credit operations", Sensitivity: sens}}},
+			Dataset:     &registry.DatasetInfo{Role: registry.Reference, Schema: schema, Profile: profile(1120, 2400), Source: "Loan system export", Owner: "Credit operations", Sensitivity: sens}}},
 		{registry.Ref{Kind: registry.Model, Name: "credit-score"}, registry.Version{URI: "s3://lending-models/credit-score/1/model.onnx", Digest: digest[2:] + "00", Size: 2_400_000,
 			Metadata: json.RawMessage(`{"auc": 0.781, "trained_rows": 6460}`),
 			Model: &registry.ModelInfo{Framework: "xgboost", Task: "classification", Parameters: map[string]string{"max_depth": "6", "eta": "0.1", "n_estimators": "400"},
