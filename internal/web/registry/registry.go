@@ -54,11 +54,12 @@ func funcs() template.FuncMap {
 		"kindLabel":    kindLabel,
 		"kindPlural":   kindPlural,
 		"statuses":     func() []domain.Status { return []domain.Status{domain.Ready, domain.Deprecated, domain.Archived} },
-		"shortDigest":  func(d string) string { return atrium.Truncate(d, 12) },
+		"shortDigest":  func(d string) string { return d[:min(len(d), 12)] },
 		"bytes":        humanBytes,
 		"num":          formatFloat,
 		"pct":          func(q float64) string { return strconv.FormatFloat(q*100, 'f', -1, 64) + "%" },
 		"deref":        func(f *float64) float64 { return *f },
+		"lastBin":      func(b []domain.Bin) domain.Bin { return b[len(b)-1] },
 		"columnsOf":    func(caption string, c []domain.Column) columnTable { return columnTable{caption, c} },
 	}
 }
