@@ -28,6 +28,10 @@ func TestBrowserRegistry(t *testing.T) {
 
 	b.submit(chromedp.CSS(`a[href="/usecases/credit-risk/registry/model/credit-score"]`))
 	b.wantText(chromedp.CSS("#timeline"), "Beat version 1 on recall")
+	spans, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#timeline .chart-timeline .chart-span").length`))
+	if err != nil || spans != 3 {
+		t.Fatalf("alias timeline spans: %d (%v), want 3 (champion v1, v2; staging v2)", spans, err)
+	}
 	b.wantText(chromedp.CSS("#aliases"), "champion")
 	b.screenshot("registry-asset.png")
 
@@ -50,8 +54,8 @@ func TestBrowserRegistry(t *testing.T) {
 
 	b.open(base + "/usecases/credit-risk/registry/dataset/applications/1")
 	b.wantText(chromedp.CSS("#columns"), "direct-identifier")
-	b.wantText(chromedp.CSS("#profile"), "Histogram of monthly_revenue")
-	bars, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#profile .hist-bar").length`))
+	b.wantText(chromedp.CSS("#profile"), "Bins of monthly_revenue as a table")
+	bars, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#profile .chart-histogram .chart-bar").length`))
 	if err != nil || bars != 6 {
 		t.Fatalf("histogram bars: %d (%v), want 6", bars, err)
 	}

@@ -77,7 +77,7 @@ func TestPageAsset(t *testing.T) {
 	rec := s.get(s.vera, page)
 	expect(t, rec, http.StatusOK, "<h1>credit-score</h1>", "Versions", `href="/usecases/churn/registry/model/credit-score/1">v1</a>`,
 		"Ada Lovelace", "2.6 MB", `title="sha256:`, "Alias timeline", "created at", "moved from v1 to", "Beat version 1 on recall",
-		"The same moves as a table", "Which version, when?", "lending-analytics")
+		"The same moves as a table", `class="atrium-chart chart-timeline"`, "<title>Aliases of credit-score</title>", "Which version, when?", "lending-analytics")
 	expectNot(t, rec.Body.String(), `id="move-alias"`, `id="status-form"`, "Remove alias")
 	expect(t, s.get(s.ada, page), http.StatusOK, `id="move-alias"`, `id="status-form"`, "Remove alias")
 
@@ -140,8 +140,8 @@ func TestPageVersion(t *testing.T) {
 	ds := churnRegistry + "/dataset/applications/1"
 	rec := s.get(s.vera, ds)
 	expect(t, rec, http.StatusOK, "<h1>applications <span class=\"version-no\">v1</span></h1>", "Training", "Loan system export",
-		"<code>monthly_revenue</code>", "412000", "direct-identifier", "quasi-identifier", "Histogram of <code>monthly_revenue</code>",
-		`<rect class="hist-bar"`, "Bins of monthly_revenue as a table", "retail", "Contract (GDPR art. 6(1)(b))", "6 years after the loan ends",
+		"<code>monthly_revenue</code>", "412000", "direct-identifier", "quasi-identifier", "<title>Histogram of monthly_revenue</title>",
+		`class="atrium-chart chart-histogram"`, "Most frequent values of sector", "Bins of monthly_revenue as a table", "retail", "Contract (GDPR art. 6(1)(b))", "6 years after the loan ends",
 		"s3://lending-data/applications/2021-2025.parquet", "6.5 MB", "25%: 14800")
 	expectNot(t, rec.Body.String(), `id="status-form"`)
 

@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"html/template"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	domain "github.com/atrium-mlops/atrium/internal/registry"
@@ -25,6 +27,8 @@ type assetData struct {
 	// older ones left out.
 	Timeline []moveRow
 	Earlier  int
+	// TimelineChart draws Timeline ("" when there is nothing to draw).
+	TimelineChart template.HTML
 	CanEdit  bool
 	Move     aliasForm
 	Status   statusForm
@@ -134,6 +138,7 @@ func (h *Handlers) assetPage(r *http.Request) (assetData, error) {
 	for _, m := range moves.Items {
 		d.Timeline = append(d.Timeline, moveRow{m, who.of(m.MovedBy)})
 	}
+	d.TimelineChart = aliasTimeline(a.Name, moves.Items, time.Now().UTC())
 	for n := a.Versions; n >= 1 && len(d.Numbers) < maxOffered; n-- {
 		d.Numbers = append(d.Numbers, n)
 	}

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"strconv"
 
@@ -41,13 +42,8 @@ type columnRow struct {
 	Profile  *domain.ColumnProfile
 	// Class is the confirmed classification, "" when none was given.
 	Class domain.Classification
-	Bars  []bar
-}
-
-// bar is one histogram bar in the chart's own units (0–100 wide, 0–40
-// high).
-type bar struct {
-	X, Y, W, H string
+	// Histogram and Top are the profile's charts, "" when there is none.
+	Histogram, Top template.HTML
 }
 
 // renderForm fills a prompt's variables.
@@ -142,7 +138,7 @@ func columnsOf(ds *domain.DatasetInfo) []columnRow {
 				out = append(out, columnRow{Name: cp.Name, Type: cp.Type})
 			}
 			out[j].Profile = cp
-			out[j].Bars = bars(cp.Histogram)
+			out[j].Histogram, out[j].Top = histogram(cp), topValues(cp)
 		}
 	}
 	if s := ds.Sensitivity; s != nil {
@@ -158,26 +154,6 @@ func columnsOf(ds *domain.DatasetInfo) []columnRow {
 	}
 	return out
 }
-
-// bars lays a histogram out as bars of equal width scaled to the tallest.
-func bars(bins []domain.Bin) []bar {
-	var top int64
-	for _, b := range bins {
-		top = max(top, b.Count)
-	}
-	if len(bins) == 0 || top == 0 {
-		return nil
-	}
-	out := make([]bar, len(bins))
-	w := 100 / float64(len(bins))
-	for i, b := range bins {
-		h := float64(b.Count) / float64(top) * 38
-		out[i] = bar{X: f2(float64(i) * w), W: f2(w * 0.9), H: f2(h), Y: f2(40 - h)}
-	}
-	return out
-}
-
-func f2(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 
 // PageVersion serves GET /usecases/{slug}/registry/{kind}/{name}/{n}.
 func (h *Handlers) PageVersion(w http.ResponseWriter, r *http.Request) {

@@ -59,7 +59,6 @@ func funcs() template.FuncMap {
 		"num":          formatFloat,
 		"pct":          func(q float64) string { return strconv.FormatFloat(q*100, 'f', -1, 64) + "%" },
 		"deref":        func(f *float64) float64 { return *f },
-		"lastBin":      func(b []domain.Bin) domain.Bin { return b[len(b)-1] },
 		"columnsOf":    func(caption string, c []domain.Column) columnTable { return columnTable{caption, c} },
 	}
 }
