@@ -29,10 +29,10 @@ type assetData struct {
 	Earlier  int
 	// TimelineChart draws Timeline ("" when there is nothing to draw).
 	TimelineChart template.HTML
-	CanEdit  bool
-	Move     aliasForm
-	Status   statusForm
-	At       atForm
+	CanEdit       bool
+	Move          aliasForm
+	Status        statusForm
+	At            atForm
 	// Numbers are the version numbers the forms offer, newest first.
 	Numbers []int
 }
