@@ -98,7 +98,6 @@ func New(opts Options) (*Server, error) {
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	s.registry = &webregistry.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
-	s.registry.RegisterEvidence(s.evidence)
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
 	}
