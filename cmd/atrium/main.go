@@ -36,9 +36,10 @@ Usage:
   atrium audit verify   check the audit trail and its signed checkpoints
   atrium backup         snapshot a running SQLite database:  --out FILE
   atrium restore        put a snapshot back (server stopped):  --from FILE
+  atrium dataset profile FILE   profile a CSV, JSON Lines or Parquet file
   atrium version        print the version
 
-Every command takes --data and --db; run "atrium <command> -h" for its flags.
+Every command but dataset profile takes --data and --db; run "atrium <command> -h" for its flags.
 `
 
 // run is the whole program, with its environment passed in so that tests can
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runAuditVerify(ctx, rest, getenv, stdout, stderr)
 		}
 		return fmt.Errorf("unknown command; did you mean \"atrium audit verify\"?")
+	case "dataset":
+		return runDataset(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "restore":
