@@ -108,6 +108,9 @@ func seedDemo(ctx context.Context, db *store.DB, c *Config, templates *canvas.Li
 	if err := seedDemoCanvas(asMaria, db, templates, uc.Slug); err != nil {
 		return err
 	}
+	if _, err := seedRegistry(asMaria, db, uc.Slug); err != nil {
+		return err
+	}
 	if _, err := db.CreateUseCase(asMaria, usecase.UseCase{
 		Slug: "early-arrears-warning", Name: "Early warning for missed repayments", TeamSlug: team.Slug,
 		Summary: "Flag existing borrowers likely to fall behind so the collections team can offer help before a payment is missed.",

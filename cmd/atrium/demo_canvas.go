@@ -38,6 +38,14 @@ func seedDemoCanvas(ctx context.Context, db *store.DB, templates *canvas.Library
 	}); err != nil {
 		return fmt.Errorf("demo objective: %w", err)
 	}
+	// The registry's evaluations name this slice (see seedRegistry).
+	if _, err := db.CreateObjective(ctx, slug, cv.ID, canvas.Objective{
+		SectionID: "objective-setting", Metric: "AUC [" + demoSegment + "]", Comparator: ">=", Target: 0.75,
+		MeasuredAt: canvas.AtEvaluation, MinSamples: 1000,
+		Notes: "First-time borrowers have no repayment history with us; the score must still separate risks for them, not only on average.",
+	}); err != nil {
+		return fmt.Errorf("demo objective: %w", err)
+	}
 	for _, p := range demoStakeholders {
 		if _, err := db.CreateStakeholder(ctx, slug, p); err != nil {
 			return fmt.Errorf("demo stakeholder %q: %w", p.Name, err)

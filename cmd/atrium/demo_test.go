@@ -1,13 +1,22 @@
 package main
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/registry"
+	"github.com/atrium-mlops/atrium/internal/store"
 )
 
 // TestDemoCanvasFromEmptyToAgreed walks the finish line on the real
@@ -110,5 +119,113 @@ func TestDemoCanvasFromEmptyToAgreed(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(page), "now with a budget") || !strings.Contains(string(page), "print") {
 		t.Fatalf("print = %d, want the poster with the latest text", resp.StatusCode)
+	}
+}
+
+// TestDemoRegistry checks what the demo registers: two dataset versions of
+// loan applications with schema, a profile computed from their rows and
+// sensitivity; two credit-scorer versions with lineage and evaluations, one
+// meeting the canvas's evaluation objectives and one not; a champion alias
+// that moved once; and a prompt.
+func TestDemoRegistry(t *testing.T) {
+	ctx := atrium.WithActor(context.Background(), atrium.System)
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "atrium.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lib, err := canvas.LoadLibrary("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seedDemo(ctx, db, &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	const slug = "credit-risk-scoring"
+	data := registry.Ref{Kind: registry.Dataset, Name: "loan-applications"}
+	model := registry.Ref{Kind: registry.Model, Name: "credit-scorer"}
+
+	versions, err := db.ListVersions(ctx, slug, data, atrium.PageRequest{})
+	if err != nil || versions.Total != 2 {
+		t.Fatalf("dataset versions = %+v, %v, want 2", versions, err)
+	}
+	for _, v := range versions.Items {
+		d := v.Dataset
+		want := map[int]registry.DatasetRole{1: registry.Training, 2: registry.Reference}[v.Number]
+		if d == nil || d.Role != want || len(d.Schema) != 10 || d.Profile == nil {
+			t.Fatalf("dataset v%d = %+v, want role %s with a schema and profile", v.Number, d, want)
+		}
+		p := d.Profile
+		if p.Bytes != v.Size || p.Rows < 5000 || len(p.Columns) != len(d.Schema) {
+			t.Errorf("v%d profile: %d rows, %d bytes (size %d), %d columns", v.Number, p.Rows, p.Bytes, v.Size, len(p.Columns))
+		}
+		for _, c := range p.Columns {
+			if c.Count+c.Nulls != p.Rows {
+				t.Errorf("v%d column %s: %d values and %d nulls, not the %d rows", v.Number, c.Name, c.Count, c.Nulls, p.Rows)
+			}
+			if c.Type.Numeric() {
+				var inBins int64
+				for _, b := range c.Histogram {
+					inBins += b.Count
+				}
+				if inBins != c.Count || *c.Min > *c.Mean || *c.Mean > *c.Max || c.Quantiles[2].Value < *c.Min || c.Quantiles[2].Value > *c.Max {
+					t.Errorf("v%d column %s: histogram holds %d of %d values, min %v mean %v max %v", v.Number, c.Name, inBins, c.Count, *c.Min, *c.Mean, *c.Max)
+				}
+			}
+		}
+		// Regenerating the rows gives the digest the version carries.
+		rows := map[int][]loanRow{1: generateLoans(8000, 1, 1.0), 2: generateLoans(6000, 2, 1.06)}[v.Number]
+		sum := sha256.Sum256(loansCSV(rows))
+		if hex.EncodeToString(sum[:]) != v.Digest {
+			t.Errorf("v%d digest does not match its rows", v.Number)
+		}
+	}
+	s1, err := db.GetSensitivity(ctx, slug, data, 1)
+	if err != nil || s1.Revision != 1 || s1.Sensitivity.Columns["applicant_email"] != registry.DirectIdentifier || s1.Sensitivity.LegalBasis == "" || len(s1.Proposals) != 0 {
+		t.Errorf("v1 sensitivity = %+v, %v, want confirmed columns with a legal basis and nothing left to confirm", s1, err)
+	}
+	s2, err := db.GetSensitivity(ctx, slug, data, 2)
+	if err != nil || len(s2.Sensitivity.Columns) != 2 || len(s2.Proposals) != 2 {
+		t.Errorf("v2 sensitivity = %+v, %v, want two confirmed columns and two suggestions to confirm", s2, err)
+	}
+
+	g, err := db.VersionLineage(ctx, slug, model, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rels := map[string]bool{}
+	for _, e := range g.Edges {
+		rels[string(e.Relation)+" "+e.To.String()] = true
+	}
+	if !rels["trained_on dataset/loan-applications/1"] || !rels["evaluated_on dataset/loan-applications/2"] {
+		t.Errorf("model v2 lineage = %v", rels)
+	}
+	status, err := db.ObjectiveStatus(ctx, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, vo := range status {
+		if vo.Version.Kind != registry.Model {
+			continue
+		}
+		got[vo.Version.String()] = fmt.Sprintf("%d met, %d not met, %d not measured", vo.Met, vo.NotMet, vo.NotMeasured)
+	}
+	if got["model/credit-scorer/2"] != "2 met, 0 not met, 0 not measured" || got["model/credit-scorer/1"] != "0 met, 2 not met, 0 not measured" {
+		t.Errorf("objective status = %v, want v2 to meet both objectives and v1 neither", got)
+	}
+	evals, err := db.Evaluations(ctx, slug, model, 1)
+	if err != nil || len(evals) != 3 {
+		t.Errorf("v1 evaluations = %+v, %v, want 3", evals, err)
+	}
+
+	hist, err := db.AliasHistory(ctx, slug, model, "champion", atrium.PageRequest{})
+	if err != nil || hist.Total != 2 || hist.Items[0].From != 1 || hist.Items[0].To != 2 || hist.Items[0].Reason == "" || hist.Items[1].To != 1 {
+		t.Errorf("champion history = %+v, %v, want 1 then 2 with reasons", hist, err)
+	}
+	prompt, err := db.ListVersions(ctx, slug, registry.Ref{Kind: registry.Prompt, Name: "score-explanation"}, atrium.PageRequest{})
+	if err != nil || prompt.Total != 1 || prompt.Items[0].Prompt == nil || len(prompt.Items[0].Prompt.Variables) != 3 {
+		t.Errorf("prompt = %+v, %v, want one version with three variables", prompt, err)
 	}
 }

@@ -98,7 +98,7 @@ func TestCustomTemplateIsOffered(t *testing.T) {
 
 // TestDemoSeedsAnEmptyCanvas checks the demo's canvas and records: an empty
 // human-centric canvas, the people around the use case, two decisions and
-// one measurable objective.
+// two measurable objectives (the registry's are in demo_test.go).
 func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
 	ctx := atrium.WithActor(context.Background(), atrium.System)
 	dir := t.TempDir()
@@ -165,8 +165,11 @@ func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
 		t.Errorf("decision statuses %v, want one accepted and one proposed", statuses)
 	}
 	objectives, err := db.Objectives(ctx, slug, c.ID)
-	if err != nil || len(objectives) != 1 {
-		t.Fatalf("objectives = %d (%v), want 1", len(objectives), err)
+	if err != nil || len(objectives) != 2 {
+		t.Fatalf("objectives = %d (%v), want 2", len(objectives), err)
+	}
+	if o := objectives[1]; o.Metric != "AUC [applicant=first-time]" || o.Target != 0.75 || o.MinSamples != 1000 || o.MeasuredAt != canvas.AtEvaluation {
+		t.Errorf("second objective = %+v, want AUC on first-time borrowers >= 0.75 at evaluation", o)
 	}
 	if o := objectives[0]; o.SectionID != "objective-setting" || o.Metric != "AUC" || o.Target != 0.78 || o.MinSamples != 5000 || o.MeasuredAt != canvas.AtEvaluation {
 		t.Errorf("objective = %+v, want AUC >= 0.78 at evaluation on 5000 samples in objective-setting", o)

@@ -47,7 +47,8 @@ func versionOf(q querier, a registry.Asset, n int) (registry.Version, error) {
 // start at 1 and have no gaps, also when many clients create at once: each
 // is computed under the asset's lock. A version never changes afterwards;
 // only its status does (SetVersionStatus). Dataset versions a model names
-// must exist in the same use case.
+// must exist in the same use case; they, and its run, become lineage edges,
+// and a dataset's sensitivity its first revision (addVersionFacts).
 func (db *DB) CreateVersion(ctx context.Context, slug string, ref registry.Ref, v registry.Version) (registry.Version, error) {
 	if err := ref.Check(); err != nil {
 		return registry.Version{}, err
@@ -78,6 +79,9 @@ func (db *DB) CreateVersion(ctx context.Context, slug string, ref registry.Ref, 
 			a.ID, n, v.URI, v.Digest, v.Size, v.Description, string(v.Metadata), string(tags), string(details),
 			string(v.Status), v.StatusReason, v.CreatedBy, formatTime(tx.now)); err != nil {
 			return fmt.Errorf("insert version: %w", err)
+		}
+		if err := tx.addVersionFacts(u, a, v); err != nil {
+			return err
 		}
 		return tx.appendAudit("registry.version.create", "registry_asset", a.ID, struct {
 			Kind    registry.Kind    `json:"kind"`

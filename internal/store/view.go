@@ -62,6 +62,7 @@ type UseCaseView struct {
 	stakeholders []people.Stakeholder
 	decisions    []decision.Decision
 	objectives   map[string][]canvas.Objective
+	registry     *RegistryOverview
 }
 
 type viewKey struct{}

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"UseCaseView", testUseCaseView},
 		{"Registry", testRegistry},
 		{"RegistryView", testRegistryView},
+		{"Lineage", testLineage}, {"Evaluations", testEvaluations}, {"Sensitivity", testSensitivity},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -17,8 +17,9 @@ import (
 type sectionProvider = evidence.ProviderFunc[canvas.EvidenceRequest]
 
 // registerEvidence adds the providers this package knows to the registry:
-// the records of the canvas feature itself. Later features register their
-// own kinds (registry, feedback, monitoring, roll-out) beside these.
+// the records of the canvas feature itself and the asset registry's
+// (evidence_registry.go). Later features register their own kinds
+// (feedback, monitoring, roll-out) beside these.
 //
 // Each provider reads through DB.UseCase, which hands it the view a page
 // put in the context (store.WithView): a poster with evidence on every
@@ -28,6 +29,7 @@ func (h *Handlers) registerEvidence() {
 	h.Evidence.Register("stakeholders", sectionProvider(h.stakeholdersPanel))
 	h.Evidence.Register("decisions", sectionProvider(h.decisionsPanel))
 	h.Evidence.Register("completeness", sectionProvider(h.completenessPanel))
+	h.Evidence.Register("registry", sectionProvider(h.registryPanel))
 }
 
 func panelUseCaseHref(req canvas.EvidenceRequest) string {

@@ -11,7 +11,7 @@ import (
 func TestEvidenceRegistry(t *testing.T) {
 	reg := evidence.NewRegistry[canvas.EvidenceRequest]()
 	New(nil, nil, nil, nil, reg, "")
-	if got := strings.Join(reg.Kinds(), ","); got != "completeness,decisions,objectives,stakeholders" {
+	if got := strings.Join(reg.Kinds(), ","); got != "completeness,decisions,objectives,registry,stakeholders" {
 		t.Fatalf("registered kinds = %s", got)
 	}
 }
