@@ -38,6 +38,7 @@ func (c *clock) read() time.Time {
 
 func TestRegistryAPIFlow(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	rec := f.doJSON("owner", "POST", "/api/v1/usecases/alpha/assets", map[string]any{"kind": "dataset", "name": "applications",
 		"description": "Loan applications with outcomes.", "tags": map[string]string{"owner": "credit-ops"}})
 	var a registry.Asset
@@ -101,6 +102,7 @@ func TestRegistryAPIFlow(t *testing.T) {
 // for its status, which changes only through its own route.
 func TestRegistryVersionsNeverChange(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	path := scorerAPI + "/versions/1"
 	original := f.do("owner", "GET", path, "", nil).Body.Bytes()
 	change := map[string]any{"uri": "s3://models/evil/model.onnx", "digest": testDigest, "number": 1, "description": "swapped"}
@@ -147,6 +149,7 @@ func TestRegistryVersionsNeverChange(t *testing.T) {
 // API what it pointed at in between.
 func TestRegistryAliasPointInTime(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	c := &clock{}
 	f.db.SetClock(c.read)
 	owner := atrium.WithActor(t.Context(), atrium.Actor{UserID: f.users["owner"].ID, Name: "owner"})
@@ -238,6 +241,7 @@ func TestRegistryAliasPointInTime(t *testing.T) {
 // render, and an archived version takes no alias.
 func TestRegistryAllowedByRole(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	for _, tc := range []struct {
 		who, method, path string
 		body              any

@@ -212,6 +212,7 @@ func (c apiCase) bodyFor(f *fixture) []byte {
 
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	seen := map[string]bool{}
 	for _, rt := range f.srv.routes() {
 		if !strings.HasPrefix(rt.pattern, "/api/v1/") {

@@ -4,17 +4,21 @@ import (
 	"context"
 	"strings"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/registry"
 )
 
 // testDigest is a well-formed SHA-256 digest.
 var testDigest = strings.Repeat("ab", 32)
 
-// seedRegistry gives alpha a dataset "loans" with one version, a model
+// seedAssets gives alpha a dataset "loans" with one version, a model
 // "scorer" with two versions trained on it and the alias champion at
 // version 1, and a prompt "explainer" with one version, made by the owner.
-func (f *fixture) seedRegistry(ctx context.Context) {
+// The registry's API tests, the authorisation matrix and the hostile-input
+// targets start from it.
+func (f *fixture) seedAssets() {
 	f.t.Helper()
+	ctx := atrium.WithActor(context.Background(), atrium.Actor{UserID: f.users["owner"].ID, Name: "owner"})
 	for _, a := range []registry.Asset{{Kind: registry.Dataset, Name: "loans"}, {Kind: registry.Model, Name: "scorer"}, {Kind: registry.Prompt, Name: "explainer"}} {
 		if _, err := f.db.CreateAsset(ctx, "alpha", a); err != nil {
 			f.t.Fatal(err)

@@ -29,7 +29,7 @@ import (
 //
 // Alpha has a human-centric canvas with one saved section, one objective
 // and one published iteration, a stakeholder and a decision linked to the
-// canvas's requirements section, and registry assets (seedRegistry).
+// canvas's requirements section.
 type fixture struct {
 	t      *testing.T
 	db     *store.DB
@@ -85,7 +85,6 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.grant = g.ID
 	f.seedCanvas(atrium.WithActor(ctx, atrium.Actor{UserID: f.users["owner"].ID, Name: "owner"}))
-	f.seedRegistry(atrium.WithActor(ctx, atrium.Actor{UserID: f.users["owner"].ID, Name: "owner"}))
 	return f
 }
 

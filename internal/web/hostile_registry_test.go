@@ -16,8 +16,10 @@ import (
 
 const scorerAPI = "/api/v1/usecases/alpha/assets/model/scorer"
 
-// registryHostileTargets are the registry's JSON writes with accepted bodies.
+// registryHostileTargets are the registry's JSON writes with accepted
+// bodies. They act on the fixture's assets, which they register first.
 func registryHostileTargets(f *fixture) []hostileTarget {
+	f.seedAssets()
 	desc := map[string]int{"description": registry.MaxDescription, "uri": registry.MaxURI}
 	return []hostileTarget{
 		{"POST", "/api/v1/usecases/alpha/assets", map[string]any{"kind": "model", "name": "probe", "description": "d"}, desc},
@@ -46,6 +48,7 @@ func (f *fixture) refuse(t *testing.T, method, path string, body []byte, status 
 
 func TestRegistryHostileURIs(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	for _, uri := range []string{
 		"file:///etc/passwd", "file:/etc/", "//proc/self/root", "/etc/passwd", "../", "../../etc/passwd", "s3://b/..%2fk",
 		"s3://b/%252e%252e%252fk", "%252e%252e%252f", "s3://b/..\\k", `..\`, "s3://b/a/..;/x", "a/..;/x", "s3://b/x#/../",
@@ -67,6 +70,7 @@ func TestRegistryHostileURIs(t *testing.T) {
 
 func TestRegistryHostileFields(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	version := func(extra map[string]any) []byte {
 		m := map[string]any{"uri": "s3://models/scorer/3/model.onnx", "digest": testDigest}
 		for k, v := range extra {
@@ -134,6 +138,7 @@ func TestRegistryHostileFields(t *testing.T) {
 
 func TestRegistryHostileNames(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	for _, name := range []string{"", "Scorer", "a b", "../x", "..", "-a", "a-", ".a", "a/b", "a\\b", "ä", "a\x00", "<b>", strings.Repeat("a", registry.MaxName+1)} {
 		t.Run("asset "+url.QueryEscape(name), func(t *testing.T) {
 			f.refuse(t, "POST", "/api/v1/usecases/alpha/assets", mustJSON(t, map[string]any{"kind": "model", "name": name}), http.StatusBadRequest)
@@ -154,6 +159,7 @@ func TestRegistryHostileNames(t *testing.T) {
 // they must be are refused, never a server error.
 func TestRegistryHostilePaths(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	for _, n := range []string{"0", "-1", "+1", "01", "1e3", "1.0", "0x1", "99999999999999999999", "2147483648", "one"} {
 		rec := f.do("viewer", "GET", scorerAPI+"/versions/"+n, "", nil)
 		if rec.Code != http.StatusNotFound {
@@ -186,6 +192,7 @@ func TestRegistryHostilePaths(t *testing.T) {
 // than the limit.
 func TestRegistryRenderBlowUp(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
 	if rec := f.doJSON("owner", "POST", "/api/v1/usecases/alpha/assets", map[string]any{"kind": "prompt", "name": "echo"}); rec.Code != 201 {
 		t.Fatalf("create prompt = %d %s", rec.Code, rec.Body)
 	}
