@@ -670,7 +670,8 @@ func (s *Server) routes() []route {
 			respDesc: "The edge.",
 			errs: errs{
 				400: "An unknown relation, kinds the relation does not join, an edge from a version to itself or one " +
-					"that would close a cycle, a version or run that is not the use case's, or too many edges from one version.",
+					"that would close a cycle, or too many edges from one version.",
+				404: "No such use case, or a version or run the edge names is not the use case's: the answers are identical.",
 				409: "The edge exists already.",
 			}}},
 		{method: "GET", pattern: "/api/v1/usecases/{slug}/lineage.svg", access: user, role: usecase.Viewer, h: s.registry.APILineageSVG, op: &apiOp{
