@@ -155,7 +155,27 @@ var apiMatrix = map[string]apiCase{
 	"POST /api/v1/usecases/{slug}/assets/prompt/{name}/render": {params: map[string]string{"{name}": "explainer"}, body: func(*fixture) any {
 		return map[string]any{"alias": "", "variables": map[string]string{"applicant": "Ada"}}
 	}},
+	"GET /api/v1/usecases/{slug}/lineage": {},
+	"POST /api/v1/usecases/{slug}/lineage": {body: func(*fixture) any {
+		return map[string]any{"from": map[string]any{"kind": "model", "name": "scorer", "version": 2},
+			"to": map[string]any{"kind": "dataset", "name": "loans", "version": 1}, "relation": "trained_on"}
+	}},
+	"GET /api/v1/usecases/{slug}/lineage.svg":                                   {},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/lineage":     {params: with(modelParams, "{n}", "1"), query: "depth=2"},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/evaluations": {params: with(modelParams, "{n}", "1")},
+	"POST /api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/evaluations": {params: with(modelParams, "{n}", "1"), body: func(*fixture) any {
+		return map[string]any{"dataset": map[string]any{"name": "loans", "version": 1}, "metric": "AUC", "value": 0.8}
+	}},
+	"GET /api/v1/usecases/{slug}/evaluations/objectives": {},
+	"PUT /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity": {params: loansV1, body: func(*fixture) any {
+		return map[string]any{"columns": map[string]string{"income": "none"}, "legal_basis": "contract"}
+	}},
+	"GET /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity":         {params: loansV1},
+	"GET /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity/history": {params: loansV1},
 }
+
+// loansV1 names version 1 of alpha's dataset.
+var loansV1 = map[string]string{"{name}": "loans", "{n}": "1"}
 
 // modelParams names alpha's model.
 var modelParams = map[string]string{"{kind}": "model", "{name}": "scorer"}

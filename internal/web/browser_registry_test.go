@@ -18,6 +18,7 @@ func TestBrowserRegistry(t *testing.T) {
 	seedCreditRisk(t, db)
 	ctx, _ := asGrace(t, db)
 	seedRegistryData(t, db, ctx, "credit-risk")
+	seedLineageData(t, db, ctx, "credit-risk")
 	b := startBrowser(t, 120*time.Second)
 	b.login(base, "/usecases/credit-risk")
 
@@ -75,6 +76,27 @@ func TestBrowserRegistry(t *testing.T) {
 	}
 	b.screenshot("registry-prompt.png")
 
+	// The lineage graph, from the registry page.
+	b.open(base + "/usecases/credit-risk/registry")
+	b.submit(chromedp.CSS(`a[href="/usecases/credit-risk/lineage"]`))
+	nodes, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll(".chart-lineage .chart-node").length`))
+	if err != nil || nodes < 5 {
+		t.Fatalf("lineage nodes: %d (%v), want the 5 versions with edges", nodes, err)
+	}
+	b.wantText(chromedp.CSS("main table"), "derived from")
+	b.screenshot("registry-lineage.png")
+	b.open(base + "/usecases/credit-risk/registry/model/credit-score/2#evaluations")
+	b.wantText(chromedp.CSS("#evaluations"), "met")
+	b.screenshot("registry-model-evaluations.png")
+
+	// Confirm a classification the profile only suggested.
+	b.open(base + "/usecases/credit-risk/registry/dataset/applications/2")
+	b.do(chromedp.SetValue(chromedp.ID("class-3"), "none"), chromedp.SendKeys(chromedp.ID("consent"), "Not needed: contract."))
+	b.submit(chromedp.CSS(`.sensitivity-form button[type="submit"]`))
+	b.wantText(chromedp.CSS(".notice"), "Sensitivity saved")
+	b.wantText(chromedp.CSS("#sensitivity"), "Revision 2")
+	b.screenshot("registry-sensitivity.png")
+
 	b.do(chromedp.EmulateViewport(390, 844))
 	b.open(base + "/usecases/credit-risk/registry/model/credit-score")
 	b.screenshot("registry-asset-phone.png")
@@ -88,6 +110,7 @@ func TestAccessibilityRegistry(t *testing.T) {
 	seedCreditRisk(t, db)
 	ctx, _ := asGrace(t, db)
 	seedRegistryData(t, db, ctx, "credit-risk")
+	seedLineageData(t, db, ctx, "credit-risk")
 	b := startBrowser(t, 120*time.Second)
 	b.login(base, "/usecases/credit-risk/registry")
 	reg := "/usecases/credit-risk/registry"
@@ -100,6 +123,8 @@ func TestAccessibilityRegistry(t *testing.T) {
 		{"model version", reg + "/model/credit-score/1"},
 		{"prompt version", reg + "/prompt/decision-letter/1"},
 		{"prompt", reg + "/prompt/decision-letter"},
+		{"lineage", "/usecases/credit-risk/lineage"},
+		{"model version with evaluations", reg + "/model/credit-score/2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b.t = t

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,6 +29,83 @@ func registryHostileTargets(f *fixture) []hostileTarget {
 		{"PUT", scorerAPI + "/aliases/champion", map[string]any{"version": 2, "reason": "better recall"}, nil},
 		{"POST", "/api/v1/usecases/alpha/assets/prompt/explainer/render", map[string]any{"version": 1, "alias": "",
 			"variables": map[string]string{"applicant": "Ada"}}, nil},
+		{"POST", "/api/v1/usecases/alpha/lineage", map[string]any{"from": map[string]any{"kind": "model", "name": "scorer", "version": 2},
+			"to": map[string]any{"kind": "dataset", "name": "loans", "version": 1}, "relation": "trained_on"}, nil},
+		// A value may be any finite number, negative ones included, so it is
+		// sent as a json.Number, which the attacks leave alone.
+		{"POST", scorerAPI + "/versions/1/evaluations", map[string]any{"dataset": map[string]any{"name": "loans", "version": 1},
+			"metric": "AUC", "value": json.Number("0.8"), "slice": "segment=young", "samples": 100, "note": "n"}, nil},
+		{"PUT", "/api/v1/usecases/alpha/assets/dataset/loans/versions/1/sensitivity", map[string]any{"columns": map[string]string{"income": "none"},
+			"legal_basis": "contract", "consent": "c", "retention": "3 years"}, nil},
+	}
+}
+
+// TestRegistryHostileLineage: edges, evaluations and sensitivity the
+// registry must refuse.
+func TestRegistryHostileLineage(t *testing.T) {
+	f := newFixture(t)
+	f.seedAssets()
+	node := func(kind, name string, n int) map[string]any {
+		return map[string]any{"kind": kind, "name": name, "version": n}
+	}
+	edge := func(from, to map[string]any, rel string) []byte {
+		return mustJSON(t, map[string]any{"from": from, "to": to, "relation": rel})
+	}
+	lineage := "/api/v1/usecases/alpha/lineage"
+	evals := scorerAPI + "/versions/1/evaluations"
+	sens := "/api/v1/usecases/alpha/assets/dataset/loans/versions/1/sensitivity"
+	eval := func(extra map[string]any) []byte {
+		m := map[string]any{"dataset": map[string]any{"name": "loans", "version": 1}, "metric": "AUC", "value": 0.8}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return mustJSON(t, m)
+	}
+	for name, tc := range map[string]struct {
+		method, path string
+		body         []byte
+		want         int
+	}{
+		"unknown relation":           {"POST", lineage, edge(node("model", "scorer", 2), node("dataset", "loans", 1), "inspired_by"), 400},
+		"wrong kinds":                {"POST", lineage, edge(node("dataset", "loans", 1), node("model", "scorer", 1), "trained_on"), 400},
+		"edge to itself":             {"POST", lineage, edge(node("model", "scorer", 1), node("model", "scorer", 1), "fine_tuned_from"), 400},
+		"missing version":            {"POST", lineage, edge(node("model", "scorer", 9), node("dataset", "loans", 1), "trained_on"), 404},
+		"version 0":                  {"POST", lineage, edge(node("model", "scorer", 0), node("dataset", "loans", 1), "trained_on"), 400},
+		"bad run id":                 {"POST", lineage, edge(node("model", "scorer", 2), map[string]any{"run": "../x"}, "produced_by"), 400},
+		"run and version at once":    {"POST", lineage, edge(node("model", "scorer", 2), map[string]any{"run": "abc", "name": "loans"}, "produced_by"), 400},
+		"cycle":                      {"POST", lineage, edge(node("model", "scorer", 1), node("model", "scorer", 2), "fine_tuned_from"), 0},
+		"edge twice":                 {"POST", lineage, edge(node("model", "scorer", 1), node("dataset", "loans", 1), "trained_on"), 409},
+		"evaluation of a dataset":    {"POST", "/api/v1/usecases/alpha/assets/dataset/loans/versions/1/evaluations", eval(nil), 400},
+		"evaluation huge value":      {"POST", evals, []byte(`{"dataset": {"name": "loans", "version": 1}, "metric": "AUC", "value": 1e400}`), 400},
+		"evaluation value text":      {"POST", evals, eval(map[string]any{"value": "NaN"}), 400},
+		"evaluation bad slice":       {"POST", evals, eval(map[string]any{"slice": "young"}), 400},
+		"evaluation no metric":       {"POST", evals, eval(map[string]any{"metric": ""}), 400},
+		"evaluation missing data":    {"POST", evals, eval(map[string]any{"dataset": map[string]any{"name": "loans", "version": 7}}), 400},
+		"evaluation of missing":      {"POST", scorerAPI + "/versions/9/evaluations", eval(nil), 404},
+		"sensitivity unknown column": {"PUT", sens, mustJSON(t, map[string]any{"columns": map[string]string{"ssn": "direct-identifier"}}), 400},
+		"sensitivity unknown class":  {"PUT", sens, mustJSON(t, map[string]any{"columns": map[string]string{"income": "secret"}}), 400},
+		"sensitivity of a model":     {"PUT", "/api/v1/usecases/alpha/assets/dataset/scorer/versions/1/sensitivity", mustJSON(t, map[string]any{}), 404},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if name == "cycle" {
+				// scorer 2 fine-tuned from 1 first; then 1 from 2 would close a cycle.
+				if rec := f.do("owner", "POST", lineage, "application/json", edge(node("model", "scorer", 2), node("model", "scorer", 1), "fine_tuned_from")); rec.Code != 201 {
+					t.Fatalf("first edge = %d %s", rec.Code, rec.Body)
+				}
+				tc.want = 400
+			}
+			f.refuse(t, tc.method, tc.path, tc.body, tc.want)
+		})
+	}
+	for _, q := range []string{"depth=0", "depth=-1", "depth=11", "depth=two", "depth=1e1"} {
+		if rec := f.do("viewer", "GET", scorerAPI+"/versions/1/lineage?"+q, "", nil); rec.Code != 400 {
+			t.Errorf("lineage ?%s = %d, want 400", q, rec.Code)
+		}
+	}
+	for _, at := range []string{"yesterday", "2026-03-03"} {
+		if rec := f.do("viewer", "GET", sens+"?at="+at, "", nil); rec.Code != 400 {
+			t.Errorf("sensitivity ?at=%s = %d, want 400", at, rec.Code)
+		}
 	}
 }
 

@@ -32,6 +32,12 @@ var (
 	qAliasAt = &param{name: "at", in: "query",
 		desc:   "A moment in RFC 3339: answer with the alias as it stood then. Omit for the alias as it is now.",
 		schema: &jsonschema.Schema{Type: "string", Format: "date-time", Examples: []any{"2026-03-03T14:00:00Z"}}}
+	qLineageDepth = &param{name: "depth", in: "query",
+		desc:   "How many hops to follow each way.",
+		schema: &jsonschema.Schema{Type: "integer", Minimum: "1", Maximum: num(registry.MaxDepth), Default: registry.DefaultDepth}}
+	qSensitivityAt = &param{name: "at", in: "query",
+		desc:   "A moment in RFC 3339: answer with the revision in force then. Omit for the current record.",
+		schema: &jsonschema.Schema{Type: "string", Format: "date-time", Examples: []any{"2026-03-03T14:00:00Z"}}}
 	qAliasReason = &param{name: "reason", in: "query", required: true,
 		desc:   "Why the alias is removed; kept in its history.",
 		schema: &jsonschema.Schema{Type: "string", MinLength: ptr[uint64](1), MaxLength: ptr[uint64](registry.MaxReason)}}
@@ -75,6 +81,8 @@ func init() {
 			desc: "Kind of the asset: `dataset`, `model` or `prompt`.", schema: &jsonschema.Schema{Ref: schemaRef("AssetKind")}},
 		"{kind}/{name}": {component: "AssetName", name: "name", in: "path",
 			desc: "Name of the asset, unique among the use case's assets of its kind.", schema: str()},
+		"dataset/{name}": {component: "AssetName", name: "name", in: "path",
+			desc: "Name of the asset, unique among the use case's assets of its kind.", schema: str()},
 		"prompt/{name}": {component: "AssetName", name: "name", in: "path",
 			desc: "Name of the asset, unique among the use case's assets of its kind.", schema: str()},
 		"versions/{n}": {component: "VersionNumber", name: "n", in: "path",
@@ -93,6 +101,7 @@ func init() {
 			[]any{registry.Integer, registry.Number, registry.Boolean, registry.String, registry.Timestamp, registry.Categorical}},
 		reflect.TypeFor[registry.Classification](): {"Classification", "How sensitive a column's values are, least first.", anys(registry.Classifications)},
 		reflect.TypeFor[registry.PromptForm]():     {"PromptForm", "How a prompt is sent to a model.", []any{registry.Chat, registry.Text}},
+		reflect.TypeFor[registry.Relation]():       {"Relation", "How one version depends on another, or on a run.", anys(registry.Relations)},
 	} {
 		enums[t] = e
 	}
@@ -254,5 +263,63 @@ var registrySchemaDocs = map[reflect.Type]schemaDoc{
 		props: map[string]prop{
 			"version": {desc: "The version that was rendered.", min: "1"},
 			"text":    {desc: "The template with every placeholder replaced."},
+		}},
+	reflect.TypeFor[registry.Node](): {name: "LineageNode", desc: "A version of the use case's registry (`kind`, `name`, " +
+		"`version`) or, with only `run` set, an experiment-tracking run.",
+		props: map[string]prop{
+			"version": {min: "0"},
+			"run":     {desc: "Id of a run: 1–64 letters or digits.", pattern: "^([A-Za-z0-9]{1,64})?$"},
+		}},
+	reflect.TypeFor[registry.Edge](): {name: "LineageEdge", desc: "One lineage fact: `from` depends on `to` by `relation`.",
+		props: map[string]prop{"created_by": {desc: "Id of the user who recorded it; the version's creator for edges a " +
+			"model version's own fields imply."}}},
+	reflect.TypeFor[registry.Graph](): {name: "LineageGraph", desc: "Lineage as nodes and the edges between them.",
+		props: map[string]prop{"truncated": {desc: "Set when the graph was larger than one answer holds."}}},
+	reflect.TypeFor[registry.Evaluation](): {desc: "A metric result of a model or prompt version on a dataset version of " +
+		"the same use case. Evaluations never change.",
+		props: map[string]prop{
+			"version": {desc: "The model or prompt version evaluated."},
+			"slice":   {desc: "Empty for the whole dataset, or `key=value` pairs joined by commas, sorted by key."},
+			"samples": {desc: "How many examples the value is over; 0 when not recorded.", min: "0"},
+		}},
+	reflect.TypeFor[respond.List[registry.Evaluation]](): {desc: "Every evaluation of the version, oldest first, in " +
+		"`items`: the list is not paged."},
+	reflect.TypeFor[registry.ObjectiveCheck](): {desc: "How one version stands against one measurable objective.",
+		props: map[string]prop{
+			"state":      {enum: []any{registry.Met, registry.NotMet, registry.NotMeasured}},
+			"metric":     {desc: "The evaluation metric compared."},
+			"slice":      {desc: "The slice compared; empty for the whole dataset."},
+			"value":      {desc: "The value compared, when there was one."},
+			"evaluation": {desc: "The result the value came from."},
+			"reason":     {desc: "The state in words."},
+		}},
+	reflect.TypeFor[registry.VersionObjectives](): {desc: "One model or prompt version against every evaluation " +
+		"objective of its use case, with the counts per state."},
+	reflect.TypeFor[respond.List[registry.VersionObjectives]](): {desc: "Every model and prompt version (newest first " +
+		"per asset, at most 500) in `items`: the list is not paged."},
+	reflect.TypeFor[registry.SensitivityRecord](): {desc: "A dataset version's sensitivity as it stands or stood: what " +
+		"people confirmed, the revision, who changed it and when.",
+		props: map[string]prop{
+			"revision":  {desc: "Counts the changes: 1 for the first; 0 when nothing was ever set.", min: "0"},
+			"proposals": {desc: "The profile's suggestions for columns not yet classified; only on the current record."},
+		}},
+	reflect.TypeFor[registry.Proposal](): {desc: "A classification the profile suggests for a column no one has " +
+		"confirmed."},
+	reflect.TypeFor[respond.List[registry.SensitivityRecord]](): {desc: "Every revision, newest first, in `items`: " +
+		"the list is not paged."},
+	reflect.TypeFor[webregistry.EdgeInput](): {desc: "A new lineage edge.",
+		props: map[string]prop{
+			"from":     {desc: "The dependent version.", required: true},
+			"to":       {desc: "What it depends on: a version, or `{\"run\": \"<id>\"}`.", required: true},
+			"relation": {required: true},
+		}},
+	reflect.TypeFor[webregistry.EvaluationInput](): {desc: "A metric result to record.",
+		props: map[string]prop{
+			"dataset": {desc: "The dataset version of the use case it was measured on.", required: true},
+			"metric":  {desc: "What was measured, such as `AUC`.", minLen: 1, maxLen: registry.MaxMetric, required: true},
+			"value":   {desc: "A finite number.", required: true},
+			"slice":   {desc: "`key=value` pairs joined by commas, such as `segment=young`; empty for the whole dataset.", maxLen: registry.MaxSlice},
+			"samples": {desc: "How many examples the value is over; 0 when not recorded.", min: "0"},
+			"note":    {maxLen: registry.MaxNote},
 		}},
 }

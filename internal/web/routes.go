@@ -652,6 +652,98 @@ func (s *Server) routes() []route {
 				404: "No such prompt, version or alias.",
 				413: "The body is larger than 1 MiB, or the rendered prompt would be.",
 			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/lineage", access: user, role: usecase.Viewer, h: s.registry.APILineage, op: &apiOp{
+			id: "getLineage", tag: "registry", summary: "Get a use case's lineage graph",
+			desc: "Returns every version of the use case's registry and every run an edge names (`nodes`), and the " +
+				"lineage edges between them (`edges`): each says that `from` depends on `to` by `relation`. " +
+				"`truncated` is set past 5,000 edges or 2,000 versions.",
+			resp:     registry.Graph{},
+			respDesc: "The graph."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/lineage", access: user, role: usecase.Editor, h: s.registry.APIAddEdge, op: &apiOp{
+			id: "addLineageEdge", tag: "registry", summary: "Record a lineage edge",
+			desc: "Records that one version depends on another version or on a run (editor role): `trained_on` " +
+				"(model → dataset), `evaluated_on` (model or prompt → dataset), `derived_from` (dataset → dataset), " +
+				"`fine_tuned_from` (model → model), `produced_by` (model → run). Both ends must be of the use case. " +
+				"Model versions get their `trained_on`, `evaluated_on` and `produced_by` edges from their own fields " +
+				"when they are registered.",
+			body: webregistry.EdgeInput{}, status: 201, resp: registry.Edge{},
+			respDesc: "The edge.",
+			errs: errs{
+				400: "An unknown relation, kinds the relation does not join, an edge from a version to itself or one " +
+					"that would close a cycle, or too many edges from one version.",
+				404: "No such use case, or a version or run the edge names is not the use case's: the answers are identical.",
+				409: "The edge exists already.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/lineage.svg", access: user, role: usecase.Viewer, h: s.registry.APILineageSVG, op: &apiOp{
+			id: "drawLineage", tag: "registry", summary: "Draw a use case's lineage graph",
+			desc: "The lineage graph as an SVG image, upstream on the left: the same drawing as the lineage page. At " +
+				"most 500 nodes and 2,000 edges are drawn.",
+			resp:     content{"image/svg+xml": text{}},
+			respDesc: "The drawing."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/lineage", access: user, role: usecase.Viewer, h: s.registry.APIVersionLineage, op: &apiOp{
+			id: "getVersionLineage", tag: "registry", summary: "Get the lineage around a version",
+			desc: "Returns the edges within `depth` hops of a version in both directions: what it depends on " +
+				"(upstream) and what depends on it (downstream).",
+			query: []*param{qLineageDepth}, resp: registry.Graph{},
+			respDesc: "The neighbourhood of the version.",
+			errs: errs{
+				400: "`depth` is not a number from 1 to 10.",
+				404: errVersion,
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/evaluations", access: user, role: usecase.Viewer, h: s.registry.APIListEvaluations, op: &apiOp{
+			id: "listEvaluations", tag: "registry", summary: "List a version's evaluations",
+			desc:     "Lists the metric results recorded for a model or prompt version, oldest first. Not paged.",
+			resp:     respond.List[registry.Evaluation]{},
+			respDesc: "The evaluations.",
+			errs: errs{
+				400: "The asset is a dataset; only models and prompts are evaluated.",
+				404: errVersion,
+			}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/evaluations", access: user, role: usecase.Editor, h: s.registry.APIAddEvaluation, op: &apiOp{
+			id: "addEvaluation", tag: "registry", summary: "Record an evaluation",
+			desc: "Records one metric result of a model or prompt version on a dataset version of the use case " +
+				"(editor role), and the `evaluated_on` edge if it is missing. Evaluations never change; a better " +
+				"measurement is a new one.",
+			body: webregistry.EvaluationInput{}, status: 201, resp: registry.Evaluation{},
+			respDesc: "The evaluation.",
+			errs: errs{
+				400: "The asset is a dataset, the dataset version is not the use case's, or a value is not valid.",
+				404: errVersion,
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/evaluations/objectives", access: user, role: usecase.Viewer, h: s.registry.APIObjectives, op: &apiOp{
+			id: "listObjectiveStatus", tag: "registry", summary: "Compare versions with the objectives",
+			desc: "Compares every model and prompt version with every objective of the use case's canvases measured " +
+				"at `evaluation`: per version and objective `met`, `not met` or `not measured`, with the value " +
+				"compared, the evaluation it came from and the reason in words.",
+			resp:     respond.List[registry.VersionObjectives]{},
+			respDesc: "Every version against every evaluation objective."}},
+		{method: "PUT", pattern: "/api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity", access: user, role: usecase.Editor, h: s.registry.APIPutSensitivity, op: &apiOp{
+			id: "setSensitivity", tag: "registry", summary: "Confirm a dataset version's sensitivity",
+			desc: "Replaces what people confirm about a dataset version's personal data (editor role): each " +
+				"column's classification, the legal basis, consent notes and retention. Every change is a new " +
+				"revision, kept with who made it and when; sending what is stored changes nothing.",
+			body: registry.Sensitivity{}, resp: registry.SensitivityRecord{},
+			respDesc: "The stored record, with the profile's suggestions for columns still unclassified.",
+			errs: errs{
+				400: "A classification is unknown, a column is not in the version's schema, or a text is too long.",
+				404: errVersion,
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity", access: user, role: usecase.Viewer, h: s.registry.APIGetSensitivity, op: &apiOp{
+			id: "getSensitivity", tag: "registry", summary: "Get a dataset version's sensitivity",
+			desc: "Returns the current sensitivity record (revision 0 when none was ever set), or with `at` the " +
+				"revision in force at that time.",
+			query: []*param{qSensitivityAt}, resp: registry.SensitivityRecord{},
+			respDesc: "The record.",
+			errs: errs{
+				400: "`at` is not an RFC 3339 time.",
+				404: "No such use case, dataset or version, or no record existed at `at`.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity/history", access: user, role: usecase.Viewer, h: s.registry.APISensitivityHistory, op: &apiOp{
+			id: "listSensitivityHistory", tag: "registry", summary: "List a dataset version's sensitivity revisions",
+			desc:     "Returns every revision of the sensitivity record, newest first. Not paged.",
+			resp:     respond.List[registry.SensitivityRecord]{},
+			respDesc: "The revisions.",
+			errs:     errs{404: errVersion}}},
 
 		// Pages.
 		{method: "GET", pattern: "/{$}", access: user, h: s.pageHome},
@@ -721,5 +813,7 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/usecases/{slug}/registry/{kind}/{name}/status", access: user, role: usecase.Editor, h: s.registry.PageStatusPost},
 		{method: "GET", pattern: "/usecases/{slug}/registry/{kind}/{name}/{n}", access: user, role: usecase.Viewer, h: s.registry.PageVersion},
 		{method: "POST", pattern: "/usecases/{slug}/registry/prompt/{name}/{n}/render", access: user, role: usecase.Viewer, h: s.registry.PageRenderPost},
+		{method: "GET", pattern: "/usecases/{slug}/lineage", access: user, role: usecase.Viewer, h: s.registry.PageLineage},
+		{method: "POST", pattern: "/usecases/{slug}/registry/dataset/{name}/{n}/sensitivity", access: user, role: usecase.Editor, h: s.registry.PageSensitivityPost},
 	}
 }

@@ -31,6 +31,7 @@ type versionData struct {
 	CanEdit     bool
 	Status      statusForm
 	Render      renderForm
+	versionMore
 }
 
 // columnRow is one column of a dataset version.
@@ -104,7 +105,7 @@ func (h *Handlers) versionPage(r *http.Request) (versionData, error) {
 			d.Render.Values = append(d.Render.Values, variable{Name: name})
 		}
 	}
-	return d, nil
+	return d, h.loadMore(r, &d)
 }
 
 // indent shows a JSON object for reading; "" for an empty one.

@@ -39,27 +39,30 @@ func Pages() render.Pages {
 
 // notices are the confirmations shown after this package's redirects.
 var notices = map[string]string{
-	"asset-created":  "Asset registered. Register its first version through the API or the command line.",
-	"alias-moved":    "Alias moved.",
-	"alias-deleted":  "Alias removed.",
-	"status-changed": "Status changed.",
+	"asset-created":     "Asset registered. Register its first version through the API or the command line.",
+	"alias-moved":       "Alias moved.",
+	"alias-deleted":     "Alias removed.",
+	"status-changed":    "Status changed.",
+	"sensitivity-saved": "Sensitivity saved as a new revision.",
 }
 
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"registryPath": RegistryPath,
-		"assetPath":    AssetPath,
-		"versionPath":  VersionPath,
-		"kinds":        func() []domain.Kind { return domain.Kinds },
-		"kindLabel":    kindLabel,
-		"kindPlural":   kindPlural,
-		"statuses":     func() []domain.Status { return []domain.Status{domain.Ready, domain.Deprecated, domain.Archived} },
-		"shortDigest":  func(d string) string { return d[:min(len(d), 12)] },
-		"bytes":        humanBytes,
-		"num":          formatFloat,
-		"pct":          func(q float64) string { return strconv.FormatFloat(q*100, 'f', -1, 64) + "%" },
-		"deref":        func(f *float64) float64 { return *f },
-		"columnsOf":    func(caption string, c []domain.Column) columnTable { return columnTable{caption, c} },
+		"registryPath":    RegistryPath,
+		"assetPath":       AssetPath,
+		"versionPath":     VersionPath,
+		"kinds":           func() []domain.Kind { return domain.Kinds },
+		"kindLabel":       kindLabel,
+		"kindPlural":      kindPlural,
+		"statuses":        func() []domain.Status { return []domain.Status{domain.Ready, domain.Deprecated, domain.Archived} },
+		"shortDigest":     func(d string) string { return d[:min(len(d), 12)] },
+		"bytes":           humanBytes,
+		"num":             formatFloat,
+		"pct":             func(q float64) string { return strconv.FormatFloat(q*100, 'f', -1, 64) + "%" },
+		"deref":           func(f *float64) float64 { return *f },
+		"checkTone":       checkTone,
+		"classifications": func() []domain.Classification { return domain.Classifications },
+		"columnsOf":       func(caption string, c []domain.Column) columnTable { return columnTable{caption, c} },
 	}
 }
 
