@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/atrium-mlops/atrium/internal/artifact"
 )
 
 // Config is everything a command can be told, from flags, then ATRIUM_*
@@ -23,6 +25,7 @@ type Config struct {
 	TrustedOrigins     string
 	RateLimit          float64
 	RateBurst          int
+	rate               rateConfig // per kind of credential, see config_limits.go
 	SessionTTL         time.Duration
 	CheckpointEvery    int64
 	CheckpointInterval time.Duration
@@ -30,6 +33,8 @@ type Config struct {
 	TLSKey             string
 	AdminEmail         string
 	Templates          string
+	Artifacts          string
+	ArtifactMaxBytes   int64
 	LogFormat          string
 	LogLevel           string
 }
@@ -68,14 +73,17 @@ func (c *Config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8420"), "address to listen on [ATRIUM_ADDR]")
 	fs.StringVar(&c.AllowedHosts, "allowed-hosts", env("ALLOWED_HOSTS", ""), "comma-separated Host names to answer for; empty allows any [ATRIUM_ALLOWED_HOSTS]")
 	fs.StringVar(&c.TrustedOrigins, "trusted-origins", env("TRUSTED_ORIGINS", ""), "comma-separated origins allowed to make cross-origin browser writes [ATRIUM_TRUSTED_ORIGINS]")
-	fs.Float64Var(&c.RateLimit, "rate-limit", num("RATE_LIMIT", 50), "requests per second per token or session; 0 disables [ATRIUM_RATE_LIMIT]")
-	fs.IntVar(&c.RateBurst, "rate-burst", int(num("RATE_BURST", 100)), "burst allowance per token or session [ATRIUM_RATE_BURST]")
+	fs.Float64Var(&c.RateLimit, "rate-limit", num("RATE_LIMIT", 0), "requests per second for every kind of credential not given its own --rate-limit-KIND; 0 disables them [ATRIUM_RATE_LIMIT]")
+	fs.IntVar(&c.RateBurst, "rate-burst", int(num("RATE_BURST", 0)), "burst for every kind of credential not given its own --rate-limit-KIND [ATRIUM_RATE_BURST]")
+	c.rateFlags(fs, getenv, env)
 	fs.DurationVar(&c.SessionTTL, "session-ttl", dur("SESSION_TTL", 12*time.Hour), "browser session lifetime [ATRIUM_SESSION_TTL]")
 	fs.Int64Var(&c.CheckpointEvery, "checkpoint-every", int64(num("CHECKPOINT_EVERY", 1000)), "sign an audit checkpoint after this many entries [ATRIUM_CHECKPOINT_EVERY]")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", dur("CHECKPOINT_INTERVAL", 5*time.Minute), "sign an audit checkpoint at least this often while entries arrive [ATRIUM_CHECKPOINT_INTERVAL]")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file; serve HTTPS when set with --tls-key [ATRIUM_TLS_CERT]")
 	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS private key file [ATRIUM_TLS_KEY]")
 	fs.StringVar(&c.AdminEmail, "admin-email", env("ADMIN_EMAIL", "admin@atrium.localhost"), "e-mail of the administrator created on first start [ATRIUM_ADMIN_EMAIL]")
+	fs.StringVar(&c.Artifacts, "artifacts", env("ARTIFACTS", ""), "blob store of uploaded artifacts: a folder, or an s3://, gs:// or azblob:// bucket URL (drivers need the s3, gcs or azure build tag); default <data>/artifacts [ATRIUM_ARTIFACTS]")
+	fs.Int64Var(&c.ArtifactMaxBytes, "artifact-max-bytes", int64(num("ARTIFACT_MAX_BYTES", float64(artifact.DefaultMaxBytes))), "largest artifact upload in bytes [ATRIUM_ARTIFACT_MAX_BYTES]")
 	fs.StringVar(&c.Templates, "templates", env("TEMPLATES", ""), "folder of extra canvas templates (*.yaml) offered beside the built-in ones [ATRIUM_TEMPLATES]")
 }
 
@@ -97,6 +105,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	c.rate.noteGiven(fs)
 	return c.validate()
 }
 
@@ -110,6 +119,14 @@ func (c *Config) validate() error {
 	}
 	if c.AuditKey == "" {
 		c.AuditKey = filepath.Join(c.Data, "audit", "signing.key")
+	}
+	if c.Artifacts == "" {
+		c.Artifacts = filepath.Join(c.Data, "artifacts")
+	}
+	if c.Addr != "" {
+		if err := artifact.CheckMaxBytes(c.ArtifactMaxBytes); err != nil {
+			return fmt.Errorf("--artifact-max-bytes: %w", err)
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
@@ -125,7 +142,7 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("--log-format must be auto, text or json")
 	}
-	return nil
+	return c.resolveLimits()
 }
 
 // checkpointFile is where signed checkpoints are kept outside the database.

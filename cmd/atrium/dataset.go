@@ -16,17 +16,6 @@ import (
 	"github.com/atrium-mlops/atrium/internal/registry"
 )
 
-// runDataset dispatches the dataset command group.
-func runDataset(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "profile":
-			return runDatasetProfile(ctx, args[1:], stdout, stderr)
-		}
-	}
-	return fmt.Errorf("unknown command; did you mean \"atrium dataset profile FILE\"?")
-}
-
 // parseInterleaved parses flags that may come before or after positional
 // arguments ("profile data.csv --json") and returns the positionals.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {

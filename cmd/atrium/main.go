@@ -33,6 +33,12 @@ Usage:
   atrium migrate        apply database migrations and exit
   atrium user add       add a user:  --email E [--name N] [--admin]
   atrium token create   print a new API token:  --user E --name N [--expires 90d]
+  atrium dataset register  register a dataset version:  NAME --usecase S --uri U (--digest D | --file F)
+  atrium model register    register a model version:  NAME --usecase S --uri U (--digest D | --file F)
+  atrium prompt push       add a prompt version from a template file:  NAME --usecase S --file F --uri U
+  atrium prompt get        print a prompt's template, or render it:  NAME --usecase S [--alias A] [--var k=v]
+  atrium alias set         point an alias at a version:  KIND NAME ALIAS VERSION --usecase S --reason R
+  atrium alias history     an alias's moves, or where it pointed --at a time:  KIND NAME ALIAS --usecase S
   atrium audit verify   check the audit trail and its signed checkpoints
   atrium backup         snapshot a running SQLite database:  --out FILE
   atrium restore        put a snapshot back (server stopped):  --from FILE
@@ -40,6 +46,8 @@ Usage:
   atrium version        print the version
 
 Every command but dataset profile takes --data and --db; run "atrium <command> -h" for its flags.
+The registry commands (dataset, model, prompt, alias) work on the database as
+the user --as names, or on a server with --server URL and --token (ATRIUM_TOKEN).
 `
 
 // run is the whole program, with its environment passed in so that tests can
@@ -77,8 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runAuditVerify(ctx, rest, getenv, stdout, stderr)
 		}
 		return fmt.Errorf("unknown command; did you mean \"atrium audit verify\"?")
-	case "dataset":
-		return runDataset(ctx, args, getenv, stdout, stderr)
+	case "dataset", "model", "prompt", "alias":
+		return runRegistry(ctx, cmd, args, getenv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)
 	case "restore":

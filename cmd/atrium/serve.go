@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atrium-mlops/atrium/internal/artifact/blobs"
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/canvas"
@@ -77,9 +78,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else if err := bootstrap(ctx, db, c, stdout); err != nil {
 		return err
 	}
+	// Artifacts' bytes live in the blob store; a bucket URL whose driver
+	// this binary lacks stops the start here with the build tag it needs.
+	bucket, err := blobs.Open(ctx, c.Artifacts)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
 	srv, err := web.New(web.Options{
+		Limits: &c.rate.Limits, // per kind of credential (config_limits.go)
+
 		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, SessionTTL: c.SessionTTL, Version: version,
+		Artifacts: bucket, ArtifactMaxBytes: c.ArtifactMaxBytes,
 	})
 	if err != nil {
 		return err

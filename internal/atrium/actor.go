@@ -10,6 +10,9 @@ type Actor struct {
 	Name    string
 	Admin   bool
 	TokenID string // set when the request authenticated with an API token
+	// UseCaseID is set when that token is bound to one use case: every
+	// other use case then looks as if it did not exist.
+	UseCaseID string
 }
 
 // System is the actor for work Atrium does on its own (migrations, bootstrap).

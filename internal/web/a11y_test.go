@@ -62,6 +62,7 @@ func TestAccessibility(t *testing.T) {
 		{"diff", poster + "/diff?from=1&to=2"},
 		{"decision", "/usecases/credit-risk/decisions/1"},
 		{"stakeholders", "/usecases/credit-risk/stakeholders"},
+		{"files", "/usecases/credit-risk/artifacts"},
 		{"iteration", poster + "/iterations/1"},
 		{"print", poster + "/print"},
 		{"account", "/account"},

@@ -172,6 +172,12 @@ var apiMatrix = map[string]apiCase{
 	}},
 	"GET /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity":         {params: loansV1},
 	"GET /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity/history": {params: loansV1},
+	"POST /api/v1/usecases/{slug}/artifacts": {query: "name=card.md&content_type=text/markdown", contentType: "text/markdown",
+		raw: func(*fixture) []byte { return []byte("# Model card\n") }},
+	"GET /api/v1/usecases/{slug}/artifacts":              {},
+	"GET /api/v1/usecases/{slug}/artifacts/{id}":         {params: map[string]string{"{id}": "ARTIFACT"}},
+	"GET /api/v1/usecases/{slug}/artifacts/{id}/content": {params: map[string]string{"{id}": "ARTIFACT"}},
+	"DELETE /api/v1/usecases/{slug}/artifacts/{id}":      {params: map[string]string{"{id}": "ARTIFACT"}},
 }
 
 // loansV1 names version 1 of alpha's dataset.
@@ -199,6 +205,8 @@ func (c apiCase) path(f *fixture, pattern, slug string) string {
 			v = itoa(f.stakeholder)
 		case "DECISION":
 			v = itoa(int64(f.decision))
+		case "ARTIFACT":
+			v = f.artifact()
 		}
 		p = strings.ReplaceAll(p, k, v)
 	}

@@ -122,7 +122,7 @@ func browserSite(t *testing.T) (string, *store.DB) {
 	if err := db.AddTeamMember(ctx, "forecasting", grace.ID); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Options{DB: db, Version: "browser-test"})
+	srv, err := New(Options{DB: db, Version: "browser-test", Artifacts: testBlobs(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

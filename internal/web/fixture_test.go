@@ -225,7 +225,7 @@ func testDB(t testing.TB, opts ...store.Option) *store.DB {
 // testServer builds a Server over db with the options tests share.
 func testServer(t testing.TB, db *store.DB) *Server {
 	t.Helper()
-	srv, err := New(Options{DB: db, Version: "test"})
+	srv, err := New(Options{DB: db, Version: "test", Artifacts: testBlobs(t), ArtifactMaxBytes: testArtifactMax})
 	if err != nil {
 		t.Fatal(err)
 	}

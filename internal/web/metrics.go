@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 // latencyBuckets are the upper bounds, in seconds, of the latency histogram.
@@ -119,5 +121,8 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	// Reads serve stored HTML, so this grows with saves; growth with page
 	// views would mean a read path renders again.
 	family(w, "atrium_markdown_renders_total", "counter", "Markdown texts rendered (at save, and once at start for older rows).", "", markdown.Renders())
+	family(w, "atrium_rate_limited_total", "counter", "Requests refused by the rate limit, by kind of credential.",
+		`{credential="session"}`, s.limiter.Refused(throttle.Session), `{credential="token"}`, s.limiter.Refused(throttle.PersonalToken),
+		`{credential="automation"}`, s.limiter.Refused(throttle.Automation))
 	family(w, "atrium_process_uptime_seconds", "gauge", "Seconds since the server started.", "", int64(time.Since(s.metrics.started).Seconds()))
 }

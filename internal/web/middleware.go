@@ -165,11 +165,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 		}
 		if a, ok := atrium.ActorFrom(ctx); ok && s.limiter != nil {
-			key := "user:" + a.UserID
-			if a.TokenID != "" {
-				key = "token:" + a.TokenID
-			}
-			if wait, ok := s.limiter.Allow(key); !ok {
+			if wait, ok := s.limiter.Allow(throttle.CredentialOf(a)); !ok {
 				s.fail(w, r, atrium.Errorf(atrium.RateLimited, "too many requests; retry in %d seconds", throttle.RetryAfter(w, wait)))
 				return
 			}

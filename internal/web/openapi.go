@@ -68,6 +68,10 @@ type content map[string]any
 // no stated limit).
 type text struct{ max int }
 
+// binary is a body of raw bytes in any media type (a file upload or
+// download), of at most max bytes (0: no stated limit).
+type binary struct{ max int64 }
+
 // oneOf is an answer that is one of several Go types.
 type oneOf []any
 
@@ -400,6 +404,12 @@ func (b *docBuilder) content(v any, request bool) map[string]*mediaType {
 			s := &jsonschema.Schema{Type: "string"}
 			if v.max > 0 {
 				s.MaxLength = ptr(uint64(v.max))
+			}
+			out[name] = &mediaType{Schema: s}
+		case binary:
+			s := &jsonschema.Schema{Type: "string", ContentMediaType: "application/octet-stream"}
+			if v.max > 0 {
+				s.Description = fmt.Sprintf("At most %d bytes.", v.max)
 			}
 			out[name] = &mediaType{Schema: s}
 		case oneOf:

@@ -48,6 +48,8 @@ var apiTags = []openAPITag{
 		"and measurable objectives."},
 	{Name: "stakeholders", title: "Stakeholders", Description: "The stakeholder register of a use case."},
 	{Name: "decisions", title: "Decisions", Description: "The decision log of a use case."},
+	{Name: "artifacts", title: "Artifacts", Description: "Small files of a use case — model cards, evaluation " +
+		"reports, data samples — kept in the blob store. Models are not stored: the registry keeps their URI and digest."},
 	{Name: "search", title: "Search", Description: "Full-text search across canvases and decisions."},
 	{Name: "meta", title: "The API description", Description: "This description of the API."},
 }
@@ -120,6 +122,24 @@ var (
 	qSearch = &param{name: "q", in: "query", required: true,
 		desc:   "Words to find.",
 		schema: &jsonschema.Schema{Type: "string", MinLength: ptr[uint64](1), MaxLength: ptr[uint64](200)}}
+	qArtifactName = &param{name: "name", in: "query", required: true,
+		desc: "The file name to store the artifact under, 1 to 200 characters: no control characters, no `/` or " +
+			"`\\`, not `.` or `..`. It is only ever offered as the download's file name.",
+		schema: &jsonschema.Schema{Type: "string", MinLength: ptr(uint64(1)), MaxLength: ptr(uint64(800))}}
+	qArtifactType = &param{name: "content_type", in: "query",
+		desc: "The artifact's media type; the request's `Content-Type` when omitted. Types on the allow-list " +
+			"(text/plain, text/markdown, text/csv, application/json, application/pdf, image/png, image/jpeg and a few " +
+			"more) are kept; any other, HTML and SVG included, is stored and served as `application/octet-stream`.",
+		schema: str()}
+	qAssetKind = &param{name: "asset_kind", in: "query",
+		desc:   "With `asset_name` and `asset_version`: the registry version the artifact documents.",
+		schema: &jsonschema.Schema{Type: "string", Enum: []any{"dataset", "model", "prompt"}}}
+	qAssetName = &param{name: "asset_name", in: "query",
+		desc:   "Name of the asset, with `asset_kind` and `asset_version`.",
+		schema: str()}
+	qAssetVersion = &param{name: "asset_version", in: "query",
+		desc:   "Version number, with `asset_kind` and `asset_name`.",
+		schema: integer(1)}
 	qFormat = &param{name: "format", in: "query",
 		desc:   "`markdown` or `json`.",
 		schema: &jsonschema.Schema{Type: "string", Enum: []any{"markdown", "json"}, Default: "markdown"}}
@@ -160,6 +180,8 @@ var pathParams = map[string]*param{
 		desc: "Id of the member (a user id).", schema: str()},
 	"tokens/{id}": {component: "TokenID", name: "id", in: "path",
 		desc: "Id of the token (not its secret).", schema: str()},
+	"artifacts/{id}": {component: "ArtifactID", name: "id", in: "path",
+		desc: "Id of the artifact, 32 hexadecimal characters.", schema: &jsonschema.Schema{Type: "string", Pattern: "^[0-9a-f]{32}$"}},
 }
 
 // int64s is a 64-bit integer of at least min.

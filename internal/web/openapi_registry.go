@@ -26,7 +26,7 @@ const (
 
 // The registry's query parameters.
 var (
-	qAssetKind = &param{name: "kind", in: "query",
+	qListAssetKind = &param{name: "kind", in: "query",
 		desc:   "Only assets of this kind.",
 		schema: &jsonschema.Schema{Ref: schemaRef("AssetKind")}}
 	qAliasAt = &param{name: "at", in: "query",

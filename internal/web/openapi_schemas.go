@@ -8,6 +8,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/atrium-mlops/atrium/internal/artifact"
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/canvas"
@@ -415,6 +416,23 @@ var schemaDocs = map[reflect.Type]schemaDoc{
 			"status":     {enum: anys(decision.Statuses)},
 			"decided_at": {format: "date"},
 			"version":    {min: "1"},
+		}},
+	reflect.TypeFor[artifact.Artifact](): {desc: "A file of a use case kept in the blob store: a model card, an " +
+		"evaluation report, a data sample.",
+		props: map[string]prop{
+			"name":         {desc: "The file name a download is offered under."},
+			"content_type": {desc: "The media type it is served with: the one declared if it is on the allow-list, otherwise `application/octet-stream`."},
+			"size":         {desc: "Size in bytes.", min: "1"},
+			"digest":       {desc: "Hex SHA-256 of the bytes, computed by Atrium while they were uploaded.", pattern: "^[0-9a-f]{64}$"},
+			"uri":          {desc: "Path of the artifact's content (GET it to download)."},
+			"asset":        {desc: "The registry version the artifact documents, if any."},
+			"created_by":   {desc: "Id of the user who uploaded it."},
+		}},
+	reflect.TypeFor[atrium.Page[artifact.Artifact]](): pageDoc("", "artifacts", ""),
+	reflect.TypeFor[artifact.AssetRef](): {name: "ArtifactAssetRef", desc: "A registry version: asset kind, name and version number.",
+		props: map[string]prop{
+			"kind":    {enum: []any{"dataset", "model", "prompt"}},
+			"version": {min: "1"},
 		}},
 	reflect.TypeFor[search.Hit](): {name: "SearchHit", desc: "One search result, with the address of the page it " +
 		"names.",

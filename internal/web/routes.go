@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/atrium-mlops/atrium/internal/artifact"
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/decision"
@@ -530,7 +531,7 @@ func (s *Server) routes() []route {
 			id: "listAssets", tag: "registry", summary: "List a use case's assets",
 			desc: "Lists the datasets, models and prompts registered in the use case, by kind and then name, each " +
 				"with the number of versions it has.",
-			query: []*param{qAssetKind}, paged: true, resp: atrium.Page[registry.Asset]{},
+			query: []*param{qListAssetKind}, paged: true, resp: atrium.Page[registry.Asset]{},
 			respDesc: "One page of assets.",
 			errs:     errs{400: "`kind` is not a kind of asset, or a paging parameter is not valid."}}},
 		{method: "POST", pattern: "/api/v1/usecases/{slug}/assets", access: user, role: usecase.Editor, h: s.registry.APICreateAsset, op: &apiOp{
@@ -744,6 +745,59 @@ func (s *Server) routes() []route {
 			resp:     respond.List[registry.SensitivityRecord]{},
 			respDesc: "The revisions.",
 			errs:     errs{404: errVersion}}},
+		// API: artifacts.
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.APIUpload, op: &apiOp{
+			id: "uploadArtifact", tag: "artifacts", summary: "Upload an artifact",
+			desc: "Stores the raw request body as a file of the use case (editor role): a model card, an evaluation " +
+				"report, a data sample. Send the bytes as they are, not as a form; `name` and `content_type` go in the " +
+				"query. The body is streamed to the blob store and hashed on the way; past the server's cap " +
+				"(`--artifact-max-bytes`, 25 MiB by default) the upload is refused with 413 and nothing is kept. An empty " +
+				"body is refused. Model bytes do not belong here: register the model's URI and digest instead.",
+			query: []*param{qArtifactName, qArtifactType, qAssetKind, qAssetName, qAssetVersion},
+			body:  content{"*/*": binary{}}, status: 201, resp: artifact.Artifact{},
+			respDesc: "The stored artifact.",
+			headers:  headers{"Location": "Path of the new artifact."},
+			errs: errs{
+				400: "The name or content type is not valid, the body is empty, or the linked registry version does not exist.",
+				409: "The use case is archived.",
+				413: "The body is larger than the server's artifact cap.",
+				503: "The server has no artifact store, or the store is not answering.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/artifacts", access: user, role: usecase.Viewer, h: s.artifacts.APIList, op: &apiOp{
+			id: "listArtifacts", tag: "artifacts", summary: "List a use case's artifacts",
+			desc: "Lists the use case's artifacts, newest first; with `asset_kind`, `asset_name` and `asset_version`, only " +
+				"those documenting that registry version.",
+			query: []*param{qAssetKind, qAssetName, qAssetVersion}, paged: true, resp: atrium.Page[artifact.Artifact]{},
+			respDesc: "One page of artifacts."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/artifacts/{id}", access: user, role: usecase.Viewer, h: s.artifacts.APIGet, op: &apiOp{
+			id: "getArtifact", tag: "artifacts", summary: "Describe an artifact",
+			desc:     "Returns an artifact's name, media type, size, SHA-256 digest and the address of its content.",
+			resp:     artifact.Artifact{},
+			respDesc: "The artifact."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/artifacts/{id}/content", access: user, role: usecase.Viewer, h: s.artifacts.APIContent, op: &apiOp{
+			id: "downloadArtifact", tag: "artifacts", summary: "Download an artifact",
+			desc: "Sends the artifact's bytes as an attachment, with its stored media type, " +
+				"`X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox; default-src 'none'`, so a " +
+				"browser saves the file and never runs it as part of Atrium. `If-None-Match` with the ETag answers 304.",
+			resp:     content{"*/*": binary{}},
+			respDesc: "The artifact's bytes.",
+			headers: headers{
+				"Content-Disposition": "`attachment`, with the name as `filename` (ASCII) and `filename*` (UTF-8, RFC 5987).",
+				"ETag":                "`\"sha256-<digest>\"`.",
+			},
+			errs: errs{
+				304: "The artifact matches the ETag given in `If-None-Match`.",
+				503: "The server has no artifact store, or the store is not answering.",
+			}}},
+		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/artifacts/{id}", access: user, role: usecase.Editor, h: s.artifacts.APIDelete, op: &apiOp{
+			id: "deleteArtifact", tag: "artifacts", summary: "Delete an artifact",
+			desc:     "Removes the artifact and its bytes (editor role).",
+			status:   204,
+			respDesc: "Deleted.",
+			errs: errs{
+				409: "The use case is archived.",
+				503: "The server has no artifact store, or the store is not answering.",
+			}}},
 
 		// Pages.
 		{method: "GET", pattern: "/{$}", access: user, h: s.pageHome},
@@ -815,5 +869,8 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/usecases/{slug}/registry/prompt/{name}/{n}/render", access: user, role: usecase.Viewer, h: s.registry.PageRenderPost},
 		{method: "GET", pattern: "/usecases/{slug}/lineage", access: user, role: usecase.Viewer, h: s.registry.PageLineage},
 		{method: "POST", pattern: "/usecases/{slug}/registry/dataset/{name}/{n}/sensitivity", access: user, role: usecase.Editor, h: s.registry.PageSensitivityPost},
+		{method: "GET", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Viewer, h: s.artifacts.PageArtifacts},
+		{method: "POST", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactsPost},
+		{method: "POST", pattern: "/usecases/{slug}/artifacts/{id}/delete", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactDeletePost},
 	}
 }

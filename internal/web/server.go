@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
+	"github.com/atrium-mlops/atrium/internal/web/artifacts"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
 	webregistry "github.com/atrium-mlops/atrium/internal/web/registry"
 	"github.com/atrium-mlops/atrium/internal/web/render"
@@ -31,6 +34,10 @@ type Options struct {
 	AllowedHosts []string
 	// TrustedOrigins may make cookie-authenticated writes from another origin.
 	TrustedOrigins []string
+	// Limits are the rate limits per kind of credential (session, personal
+	// token, automation token). When nil, RateLimit and RateBurst apply to
+	// every kind alike.
+	Limits *throttle.Limits
 	// RateLimit is the sustained requests per second allowed to one token or
 	// session, with RateBurst requests of headroom. Zero disables the limit.
 	RateLimit float64
@@ -41,6 +48,11 @@ type Options struct {
 	Version string
 	// Gate checks stage transitions; nil allows every move.
 	Gate usecase.Gate
+	// Artifacts is the blob store of uploaded files (nil: the artifact
+	// routes answer 503), and ArtifactMaxBytes the upload cap (0: the
+	// default, artifact.DefaultMaxBytes).
+	Artifacts        *blob.Bucket
+	ArtifactMaxBytes int64
 }
 
 // Server is Atrium's HTTP surface.
@@ -51,7 +63,7 @@ type Server struct {
 	views   *render.Views
 	resp    *respond.Responder
 	metrics *metrics
-	limiter *throttle.Limiter
+	limiter *throttle.Limiters
 	// logins throttles password checks whatever RateLimit says.
 	logins  *throttle.Logins
 	handler http.Handler
@@ -70,6 +82,9 @@ type Server struct {
 	account  *account.Handlers
 	search   *search.Handlers
 	registry *webregistry.Handlers
+
+	// artifacts serves the files uploaded to use cases.
+	artifacts *artifacts.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -81,7 +96,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages(), artifacts.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -98,8 +113,12 @@ func New(opts Options) (*Server, error) {
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	s.registry = &webregistry.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
+	s.artifacts = &artifacts.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Blobs: opts.Artifacts, MaxBytes: opts.ArtifactMaxBytes}
 	if opts.RateLimit > 0 {
-		s.limiter = throttle.NewLimiter(opts.RateLimit, opts.RateBurst)
+		s.limiter = throttle.NewLimiters(throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst}))
+	}
+	if opts.Limits != nil {
+		s.limiter = throttle.NewLimiters(*opts.Limits)
 	}
 	cop := http.NewCrossOriginProtection()
 	for _, o := range opts.TrustedOrigins {

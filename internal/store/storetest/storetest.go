@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Registry", testRegistry},
 		{"RegistryView", testRegistryView},
 		{"Lineage", testLineage}, {"Evaluations", testEvaluations}, {"Sensitivity", testSensitivity},
+
+		{"Artifacts", testArtifacts},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

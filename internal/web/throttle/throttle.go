@@ -62,8 +62,11 @@ func (l *Limiter) Allow(key string) (time.Duration, bool) {
 	}
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
+	// A bucket refilled in many small steps can fall short of a whole token
+	// by a rounding error; that counts as whole, so a refusal always has a
+	// wait worth saying.
+	if b.tokens >= 1-1e-9 {
+		b.tokens = max(0, b.tokens-1)
 		return 0, true
 	}
 	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
