@@ -129,7 +129,7 @@ func (v *UseCaseView) Overview(assets []registry.Asset) (AssetOverview, error) {
 	for i, a := range assets {
 		ids[i] = a.ID
 	}
-	in := placeholders(1, len(ids))
+	in := bindList(1, len(ids))
 	latest, err := collect(v.tx, scanVersion, `SELECT `+versionCols+` FROM registry_versions v WHERE v.asset_id IN (`+in+`)
 		AND v.number = (SELECT MAX(m.number) FROM registry_versions m WHERE m.asset_id = v.asset_id)`, ids...)
 	if err != nil {
@@ -173,12 +173,12 @@ func (v *UseCaseView) UserNames(ids []string) (map[string]string, error) {
 		}
 		out[id] = name
 		return nil
-	}, `SELECT id, name FROM users WHERE id IN (`+placeholders(1, len(args))+`)`, args...)
+	}, `SELECT id, name FROM users WHERE id IN (`+bindList(1, len(args))+`)`, args...)
 	return out, err
 }
 
-// placeholders is "$from, $from+1, …" for n arguments.
-func placeholders(from, n int) string {
+// bindList is "$from, $from+1, …": the parameters of an IN list of n values.
+func bindList(from, n int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {

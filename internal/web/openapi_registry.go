@@ -200,12 +200,12 @@ var registrySchemaDocs = map[reflect.Type]schemaDoc{
 		props: map[string]prop{"version": {min: "1"}}},
 	reflect.TypeFor[registry.CodeRef](): {desc: "A repository and the commit the code was at.",
 		props: map[string]prop{"commit": {pattern: "^[0-9a-f]{7,64}$"}}},
-	reflect.TypeFor[registry.PromptInfo](): {desc: "A prompt version: its template with `{{ name }}` placeholders " +
+	reflect.TypeFor[registry.PromptInfo](): {desc: "A prompt version: its template with `{{ name }}` variables " +
 		"and the model settings it was written for.",
 		props: map[string]prop{
 			"template":     {minLen: 1, maxLen: registry.MaxTemplate},
 			"form":         {desc: "`text` when omitted."},
-			"variables":    {desc: "The placeholders' names, sorted; derived from the template, whatever is sent."},
+			"variables":    {desc: "The names of its variables, sorted; derived from the template, whatever is sent."},
 			"model_config": {desc: "The model settings the prompt was written for: model name, temperature, …"},
 		}},
 	reflect.TypeFor[registry.Alias](): {desc: "A named pointer at one version of an asset, with who moved it there, " +
@@ -262,7 +262,7 @@ var registrySchemaDocs = map[reflect.Type]schemaDoc{
 	reflect.TypeFor[webregistry.Rendered](): {desc: "A prompt filled in.",
 		props: map[string]prop{
 			"version": {desc: "The version that was rendered.", min: "1"},
-			"text":    {desc: "The template with every placeholder replaced."},
+			"text":    {desc: "The template with every variable filled in."},
 		}},
 	reflect.TypeFor[registry.Node](): {name: "LineageNode", desc: "A version of the use case's registry (`kind`, `name`, " +
 		"`version`) or, with only `run` set, an experiment-tracking run.",

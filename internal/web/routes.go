@@ -642,7 +642,7 @@ func (s *Server) routes() []route {
 			}}},
 		{method: "POST", pattern: "/api/v1/usecases/{slug}/assets/prompt/{name}/render", access: user, role: usecase.Viewer, h: s.registry.APIRenderPrompt, op: &apiOp{
 			id: "renderPrompt", tag: "registry", summary: "Render a prompt",
-			desc: "Fills a prompt version's `{{ variable }}` placeholders (viewer role; nothing is stored). Name the " +
+			desc: "Fills in a prompt version's `{{ variable }}`s (viewer role; nothing is stored). Name the " +
 				"version by `version` or by `alias`, or neither for the newest. Every variable of the template must " +
 				"be given and no other; values are inserted as they are, once, so placeholders inside them stay. " +
 				"The result is at most 1 MiB.",
