@@ -644,7 +644,7 @@ func (s *Server) routes() []route {
 			id: "renderPrompt", tag: "registry", summary: "Render a prompt",
 			desc: "Fills in a prompt version's `{{ variable }}`s (viewer role; nothing is stored). Name the " +
 				"version by `version` or by `alias`, or neither for the newest. Every variable of the template must " +
-				"be given and no other; values are inserted as they are, once, so placeholders inside them stay. " +
+				"be given and no other; values are inserted as they are, once, so a {{ name }} inside a value stays as it is. " +
 				"The result is at most 1 MiB.",
 			body: webregistry.RenderInput{}, resp: webregistry.Rendered{},
 			respDesc: "The rendered text and the version it came from.",
