@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -16,71 +17,168 @@ import (
 // appendAudit records a mutation in the audit log inside tx. content is the
 // state the mutation produced; only a salted commitment to it is kept, so the
 // entry itself holds no personal data.
+//
+// The entry is encoded now, with the actor, request id and time of tx, and
+// written when the transaction's work is done: the writer appends the
+// entries of every request in its batch at once, in the order the requests
+// ran and each request's in the order it asked (appendAuditBatch). The log
+// is the same as if each had been written on the spot; nothing reads the
+// log back inside a write.
 func (tx *Tx) appendAudit(action, objectType, objectID string, content any) error {
-	actor, ok := atrium.ActorFrom(tx.ctx)
-	if !ok {
-		actor = atrium.System
-	}
 	body, err := json.Marshal(content)
 	if err != nil {
 		return fmt.Errorf("audit: encode content: %w", err)
 	}
-	// Claiming the next position updates the single head row; in PostgreSQL
-	// that row lock orders concurrent appends, in SQLite the writer lock does.
-	var size int64
-	var prev string
-	if err := tx.queryRow(`UPDATE audit_head SET size = size + 1 WHERE id = 1 RETURNING size - 1, last_hash`).Scan(&size, &prev); err != nil {
-		return fmt.Errorf("audit: claim position: %w", err)
-	}
-	salt := audit.NewSalt()
-	e := audit.Entry{
-		Seq:        size,
+	tx.audit = append(tx.audit, auditItem{
 		At:         tx.now,
-		ActorID:    actor.UserID,
+		ActorID:    actorOf(tx.ctx).UserID,
+		RequestID:  atrium.RequestIDFrom(tx.ctx),
 		Action:     action,
 		ObjectType: objectType,
 		ObjectID:   objectID,
-		RequestID:  atrium.RequestIDFrom(tx.ctx),
-		Commitment: audit.Commit(salt, body),
-		PrevHash:   prev,
-	}
-	e.Seal()
-	if _, err := tx.exec(`INSERT INTO audit_entries (seq, at, actor_id, action, object_type, object_id, request_id, commitment, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		e.Seq, formatTime(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.RequestID, e.Commitment, e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("audit: insert entry: %w", err)
-	}
-	if _, err := tx.exec(`INSERT INTO audit_salts (seq, salt) VALUES ($1, $2)`, e.Seq, hex.EncodeToString(salt)); err != nil {
-		return fmt.Errorf("audit: insert salt: %w", err)
-	}
-	hashes, err := tlog.StoredHashes(e.Seq, e.Canonical(), tx.hashReader())
-	if err != nil {
-		return fmt.Errorf("audit: tree hashes: %w", err)
-	}
-	base := tlog.StoredHashIndex(0, e.Seq)
-	for i, h := range hashes {
-		if _, err := tx.exec(`INSERT INTO audit_hashes (idx, hash) VALUES ($1, $2)`, base+int64(i), hex.EncodeToString(h[:])); err != nil {
-			return fmt.Errorf("audit: insert tree hash: %w", err)
-		}
-	}
-	_, err = tx.exec(`UPDATE audit_head SET last_hash = $1 WHERE id = 1`, e.Hash)
-	return err
+		Body:       body,
+	})
+	return nil
 }
 
-// hashReader reads stored Merkle hashes through q.
+// auditItem is one entry waiting for appendAuditBatch: everything but its
+// position, salt and hashes.
+type auditItem struct {
+	At                                               time.Time
+	ActorID, RequestID, Action, ObjectType, ObjectID string
+	Body                                             []byte
+}
+
+// appendAuditBatch appends entries in one go: one update of audit_head
+// claims all positions (in PostgreSQL its row lock orders concurrent
+// appends until the commit, so this comes last), the chain and the Merkle
+// leaves are computed in memory (a leaf reads the inner hashes earlier
+// leaves of the same batch made from memory, older ones from the table),
+// and entries, salts and tree hashes go in as multi-row inserts.
+func (tx *Tx) appendAuditBatch(items []auditItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	n := int64(len(items))
+	var size int64
+	var prev string
+	if err := tx.queryRow(`UPDATE audit_head SET size = size + $1 WHERE id = 1 RETURNING size - $1, last_hash`, n).Scan(&size, &prev); err != nil {
+		return fmt.Errorf("audit: claim positions: %w", err)
+	}
+	entries := make([]audit.Entry, n)
+	salts := make([]string, n)
+	for i, it := range items {
+		salt := audit.NewSalt()
+		e := audit.Entry{Seq: size + int64(i), At: it.At, ActorID: it.ActorID, Action: it.Action, ObjectType: it.ObjectType,
+			ObjectID: it.ObjectID, RequestID: it.RequestID, Commitment: audit.Commit(salt, it.Body), PrevHash: prev}
+		e.Seal()
+		prev = e.Hash
+		entries[i], salts[i] = e, hex.EncodeToString(salt)
+	}
+	fresh := map[int64]tlog.Hash{}
+	var idxs []int64
+	var hashes []tlog.Hash
+	stored := tx.hashReader()
+	read := tlog.HashReaderFunc(func(want []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(want))
+		var missing []int64
+		for _, x := range want {
+			if _, ok := fresh[x]; !ok {
+				missing = append(missing, x)
+			}
+		}
+		old, err := stored(missing)
+		if err != nil {
+			return nil, err
+		}
+		for i, x := range want {
+			if h, ok := fresh[x]; ok {
+				out[i] = h
+			} else {
+				out[i], old = old[0], old[1:]
+			}
+		}
+		return out, nil
+	})
+	for _, e := range entries {
+		hs, err := tlog.StoredHashes(e.Seq, e.Canonical(), read)
+		if err != nil {
+			return fmt.Errorf("audit: tree hashes: %w", err)
+		}
+		base := tlog.StoredHashIndex(0, e.Seq)
+		for i, h := range hs {
+			fresh[base+int64(i)] = h
+			idxs = append(idxs, base+int64(i))
+			hashes = append(hashes, h)
+		}
+	}
+	if err := tx.insertRows(`INSERT INTO audit_entries (`+auditCols+`) VALUES `, 10, len(entries), func(i int) []any {
+		e := entries[i]
+		return []any{e.Seq, formatTime(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.RequestID, e.Commitment, e.PrevHash, e.Hash}
+	}); err != nil {
+		return fmt.Errorf("audit: insert entries: %w", err)
+	}
+	if err := tx.insertRows(`INSERT INTO audit_salts (seq, salt) VALUES `, 2, len(salts), func(i int) []any {
+		return []any{entries[i].Seq, salts[i]}
+	}); err != nil {
+		return fmt.Errorf("audit: insert salts: %w", err)
+	}
+	if err := tx.insertRows(`INSERT INTO audit_hashes (idx, hash) VALUES `, 2, len(idxs), func(i int) []any {
+		return []any{idxs[i], hex.EncodeToString(hashes[i][:])}
+	}); err != nil {
+		return fmt.Errorf("audit: insert tree hashes: %w", err)
+	}
+	if _, err := tx.exec(`UPDATE audit_head SET last_hash = $1 WHERE id = 1`, prev); err != nil {
+		return fmt.Errorf("audit: update head: %w", err)
+	}
+	return nil
+}
+
+// hashReader reads stored Merkle hashes through q, all that one call asks
+// for with one query.
 func hashReader(q querier) tlog.HashReaderFunc {
 	return func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
+		if len(idx) == 0 {
+			return out, nil
+		}
+		at := make(map[int64][]int, len(idx))
+		var in strings.Builder
+		args := make([]any, len(idx))
 		for i, x := range idx {
+			at[x] = append(at[x], i)
+			if i > 0 {
+				in.WriteString(", ")
+			}
+			fmt.Fprintf(&in, "$%d", i+1)
+			args[i] = x
+		}
+		found := 0
+		err := each(q, func(sc scanner) error {
+			var x int64
 			var s string
-			if err := q.queryRow(`SELECT hash FROM audit_hashes WHERE idx = $1`, x).Scan(&s); err != nil {
-				return nil, fmt.Errorf("audit: read tree hash %d: %w", x, err)
+			if err := sc.Scan(&x, &s); err != nil {
+				return err
 			}
 			b, err := hex.DecodeString(s)
 			if err != nil || len(b) != tlog.HashSize {
-				return nil, fmt.Errorf("audit: tree hash %d is corrupt", x)
+				return fmt.Errorf("audit: tree hash %d is corrupt", x)
 			}
-			copy(out[i][:], b)
+			is, ok := at[x]
+			if !ok {
+				return fmt.Errorf("audit: tree hash %d was not asked for", x)
+			}
+			for _, i := range is {
+				copy(out[i][:], b)
+			}
+			found++
+			return nil
+		}, `SELECT idx, hash FROM audit_hashes WHERE idx IN (`+in.String()+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("audit: read tree hashes: %w", err)
+		}
+		if found != len(at) {
+			return nil, fmt.Errorf("audit: read tree hashes: %d of %d missing", len(at)-found, len(at))
 		}
 		return out, nil
 	}

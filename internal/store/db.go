@@ -39,7 +39,26 @@ type DB struct {
 	// accessCount, when set, counts the use-case access checks (see
 	// CountAccess).
 	accessCount *atomic.Int64
+	// writes is how db.update runs (writer.go); writer is the group-commit
+	// writer when writes is groupCommit.
+	writes writeMode
+	linger time.Duration
+	queued int // capacity of the writer's queue
+	writer *groupWriter
 }
+
+// writeMode is how db.update commits.
+type writeMode int
+
+const (
+	// groupCommit queues every update for the one writer goroutine, which
+	// commits concurrent updates together (writer.go). Both dialects use
+	// it: measured in docs/benchmarks.md, "Registry: group commit".
+	groupCommit writeMode = iota
+	// directWrites gives every update a transaction and a commit of its
+	// own, as before the writer; kept for the benchmarks that compare.
+	directWrites
+)
 
 // Option configures a DB when it is opened.
 type Option func(*DB)
@@ -69,6 +88,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(db)
 	}
+	db.startWriter()
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -91,7 +111,14 @@ func OpenNoMigrate(url string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(db)
 	}
+	db.startWriter()
 	return db, nil
+}
+
+func (db *DB) startWriter() {
+	if db.writes == groupCommit {
+		db.writer = newGroupWriter(db, db.linger, db.queued)
+	}
 }
 
 func open(url string, create bool) (*DB, error) {
@@ -99,7 +126,7 @@ func open(url string, create bool) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{url: url, now: func() time.Time { return time.Now().UTC() }, templates: builtin}
+	db := &DB{url: url, now: func() time.Time { return time.Now().UTC() }, templates: builtin, linger: maxLinger, queued: maxQueued}
 	if IsPostgres(url) {
 		pool, err := sql.Open("pgx", url)
 		if err != nil {
@@ -162,8 +189,12 @@ func (db *DB) Templates() *canvas.Library { return db.templates }
 // Dialect returns "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect.name }
 
-// Close releases every connection.
+// Close finishes the writes already queued, then releases every connection.
+// Writes asked for after Close are refused (Unavailable).
 func (db *DB) Close() error {
+	if db.writer != nil {
+		db.writer.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -185,41 +216,69 @@ func (db *DB) Stats() (write, read sql.DBStats) { return db.write.Stats(), db.re
 // SetClock replaces the clock, for tests.
 func (db *DB) SetClock(now func() time.Time) { db.now = now }
 
-// Tx is a write transaction. Its helpers rebind placeholders for the dialect.
+// Tx is a write transaction, or one request's part of the writer's
+// transaction: its statements see what earlier requests of the same batch
+// wrote. now is the request's own time, taken when the writer starts it, so
+// within a batch it increases in the order requests ran. Its helpers rebind
+// placeholders for the dialect.
 type Tx struct {
 	tx  *sql.Tx
 	db  *DB
 	ctx context.Context
 	now time.Time
+	// audit holds the entries the request asked for, until the writer
+	// appends them (appendAudit).
+	audit []auditItem
+	// stmts, when set, keeps the statements tx runs prepared.
+	stmts *stmtCache
 }
 
-// update runs fn in a write transaction and commits it if fn succeeds.
+// update runs fn in a write transaction and commits it if fn succeeds. fn
+// may run in one transaction with other callers' functions, each in a
+// savepoint of its own (writer.go): an error fn returns undoes fn's writes
+// only, and update returns once the commit holding fn's writes is durable.
+// A caller whose ctx ends while fn is still queued gets the context's
+// error and fn never runs; once fn has started, update waits for the
+// outcome.
 func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
-	sqltx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return db.classify(err)
+	if db.writer == nil {
+		return db.direct(ctx, fn)
 	}
-	tx := &Tx{tx: sqltx, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond)}
-	if err := fn(tx); err != nil {
-		sqltx.Rollback()
-		return db.classify(err)
-	}
-	if err := sqltx.Commit(); err != nil {
-		return db.classify(err)
-	}
-	return nil
+	return db.writer.do(ctx, fn)
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(q); st != nil {
+		return st.ExecContext(tx.ctx, args...)
+	}
 	return tx.tx.ExecContext(tx.ctx, tx.db.dialect.rebind(q), args...)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := tx.prepared(q); st != nil {
+		return st.QueryContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryContext(tx.ctx, tx.db.dialect.rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	if st := tx.prepared(q); st != nil {
+		return st.QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, tx.db.dialect.rebind(q), args...)
+}
+
+// prepared returns q prepared on tx's connection if the writer keeps it
+// prepared (stmtCache), or nil.
+func (tx *Tx) prepared(q string) *sql.Stmt {
+	if tx.stmts == nil {
+		return nil
+	}
+	st := tx.stmts.get(q)
+	if st == nil {
+		return nil
+	}
+	return tx.tx.StmtContext(tx.ctx, st)
 }
 
 // querier is what read helpers need: either the read pool or a Tx.

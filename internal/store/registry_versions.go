@@ -68,10 +68,10 @@ func (db *DB) CreateVersion(ctx context.Context, slug string, ref registry.Ref, 
 		if err := checkDatasetRefs(tx, u, v.Model); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.queryRow(`SELECT COALESCE(MAX(number), 0) + 1 FROM registry_versions WHERE asset_id = $1`, a.ID).Scan(&n); err != nil {
-			return err
-		}
+		// a.Versions is the highest number, read under the asset's lock
+		// (lockAsset), so it counts every create committed before ours
+		// and every earlier one in this transaction.
+		n := a.Versions + 1
 		v.AssetID, v.Number, v.CreatedBy, v.CreatedAt = a.ID, n, actorOf(ctx).UserID, tx.now
 		if _, err := tx.exec(`INSERT INTO registry_versions (asset_id, number, uri, digest, size, description, metadata, tags, details,
 				status, status_reason, status_by, status_at, created_by, created_at)

@@ -1,5 +1,10 @@
 package store
 
+import (
+	"strconv"
+	"strings"
+)
+
 // scanner is one row to read: a *sql.Row or the current row of *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
@@ -48,4 +53,42 @@ func scanOne[T any](sc scanner) (T, error) {
 	var v T
 	err := sc.Scan(&v)
 	return v, err
+}
+
+// insertRows inserts n rows with multi-row INSERT … VALUES statements of at
+// most 1,000 rows; prefix ends in "VALUES ", row(i) gives row i's cols values.
+func (tx *Tx) insertRows(prefix string, cols, n int, row func(i int) []any) error {
+	const perStatement = 1000
+	for start := 0; start < n; start += perStatement {
+		end := min(n, start+perStatement)
+		args := make([]any, 0, (end-start)*cols)
+		for i := start; i < end; i++ {
+			args = append(args, row(i)...)
+		}
+		if _, err := tx.exec(valuesSQL(prefix, cols, end-start), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valuesSQL returns prefix followed by rows groups of cols placeholders.
+func valuesSQL(prefix string, cols, rows int) string {
+	var q strings.Builder
+	q.WriteString(prefix)
+	for i := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('$')
+			q.WriteString(strconv.Itoa(i*cols + c + 1))
+		}
+		q.WriteByte(')')
+	}
+	return q.String()
 }

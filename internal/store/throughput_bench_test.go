@@ -42,9 +42,9 @@ var benchClients = []int{1, 16}
 
 // openBench opens a fresh, migrated database at url for one benchmark run.
 // It is closed before pgtest drops the schema (cleanups run last-in first-out).
-func openBench(b *testing.B, url string) *DB {
+func openBench(b *testing.B, url string, opts ...Option) *DB {
 	b.Helper()
-	db, err := Open(context.Background(), url)
+	db, err := Open(context.Background(), url, opts...)
 	if err != nil {
 		b.Fatalf("Open: %v", err)
 	}
@@ -55,7 +55,7 @@ func openBench(b *testing.B, url string) *DB {
 // benchMember creates a team "bench" and a user who belongs to it (not an
 // administrator, so every create runs the membership check a person's
 // would), and returns a context acting as that user.
-func benchMember(b *testing.B, db *DB) context.Context {
+func benchMember(b testing.TB, db *DB) context.Context {
 	b.Helper()
 	ctx := context.Background()
 	u, err := db.CreateUser(ctx, identity.User{Email: "bench@example.org", Name: "Bench"}, "")
@@ -181,7 +181,7 @@ func runClients(b *testing.B, db *DB, clients int, unit string, op func(client, 
 	errs := make([]error, clients)
 	var wg sync.WaitGroup
 	warmPool(b, db, clients)
-	before := db.write.Stats()
+	before, warm := db.write.Stats(), db.WriterStats()
 	b.ResetTimer()
 	for c := range clients {
 		wg.Go(func() {
@@ -209,6 +209,9 @@ func runClients(b *testing.B, db *DB, clients int, unit string, op func(client, 
 	after := db.write.Stats()
 	reportLatency(b, slices.Concat(lat...), unit)
 	b.ReportMetric(ms(after.WaitDuration-before.WaitDuration)/float64(b.N), "queue-ms")
+	if ws := db.WriterStats(); ws.Batches > warm.Batches {
+		b.ReportMetric(float64(ws.Requests-warm.Requests)/float64(ws.Batches-warm.Batches), "reqs/batch")
+	}
 	verifyAudit(b, db)
 }
 
@@ -258,10 +261,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // produced is whole: positions contiguous, chain and hashes intact, head
 // counter equal to the entries, stored Merkle root equal to the recomputed
 // one. A benchmark that broke the log would measure something else.
-func verifyAudit(b *testing.B, db *DB) {
+func verifyAudit(b testing.TB, db *DB) (entries []audit.Entry) {
 	b.Helper()
 	ctx := context.Background()
-	var entries []audit.Entry
 	if err := db.AllAuditEntries(ctx, func(e audit.Entry) error {
 		entries = append(entries, e)
 		return nil
@@ -283,4 +285,5 @@ func verifyAudit(b *testing.B, db *DB) {
 	if size != int64(len(entries)) || (size > 0 && root != rep.Root) {
 		b.Fatalf("AuditTreeHead size=%d root=%x, want %d %x", size, root, len(entries), rep.Root)
 	}
+	return entries
 }
