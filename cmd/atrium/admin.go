@@ -91,6 +91,7 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	email := fs.String("user", "", "e-mail of the user the token acts as (required)")
 	name := fs.String("name", "", "what the token is for, e.g. \"training pipeline\" (required)")
 	expires := fs.String("expires", "90d", "lifetime such as 30d, 12h, or never; at most 1825d (5 years)")
+	scope := fs.String("usecase", "", "bind the token to this use case (slug): it acts there only, and MLflow clients using it work in that use case")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -110,7 +111,12 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	_, secret, err := db.CreateToken(ctx, u.ID, *name, ttl)
+	var secret string
+	if *scope != "" {
+		_, secret, err = db.CreateScopedToken(ctx, u.ID, *name, ttl, *scope)
+	} else {
+		_, secret, err = db.CreateToken(ctx, u.ID, *name, ttl)
+	}
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/artifact"
+	"github.com/atrium-mlops/atrium/internal/registry"
 )
 
 // Config is everything a command can be told, from flags, then ATRIUM_*
@@ -37,6 +38,7 @@ type Config struct {
 	ArtifactMaxBytes   int64
 	LogFormat          string
 	LogLevel           string
+	MLflowArtifactRoot string
 }
 
 // flags binds the storage flags every command shares, and the server flags
@@ -85,6 +87,7 @@ func (c *Config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.Artifacts, "artifacts", env("ARTIFACTS", ""), "blob store of uploaded artifacts: a folder, or an s3://, gs:// or azblob:// bucket URL (drivers need the s3, gcs or azure build tag); default <data>/artifacts [ATRIUM_ARTIFACTS]")
 	fs.Int64Var(&c.ArtifactMaxBytes, "artifact-max-bytes", int64(num("ARTIFACT_MAX_BYTES", float64(artifact.DefaultMaxBytes))), "largest artifact upload in bytes [ATRIUM_ARTIFACT_MAX_BYTES]")
 	fs.StringVar(&c.Templates, "templates", env("TEMPLATES", ""), "folder of extra canvas templates (*.yaml) offered beside the built-in ones [ATRIUM_TEMPLATES]")
+	fs.StringVar(&c.MLflowArtifactRoot, "mlflow-artifact-root", env("MLFLOW_ARTIFACT_ROOT", ""), "where MLflow runs of experiments created without an artifact location keep their files, e.g. s3://bucket/mlflow; Atrium never reads or writes there (default: the mlflow-artifacts: proxy, which stores nothing) [ATRIUM_MLFLOW_ARTIFACT_ROOT]")
 }
 
 // newFlags returns a command's configuration and its flag set; the command
@@ -130,6 +133,11 @@ func (c *Config) validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if c.MLflowArtifactRoot != "" {
+		if _, err := registry.CanonicalURI(c.MLflowArtifactRoot); err != nil {
+			return fmt.Errorf("--mlflow-artifact-root: %w", err)
+		}
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		return fmt.Errorf("--rate-limit and --rate-burst cannot be negative")

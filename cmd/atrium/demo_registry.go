@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
@@ -102,6 +103,11 @@ func seedRegistry(ctx context.Context, db *store.DB, slug string, runIDs ...stri
 	}
 
 	modelRef := registry.Ref{Kind: registry.Model, Name: demoModel}
+	exp, err := db.CreateExperiment(ctx, slug, registry.Experiment{Name: demoModel + "-training",
+		Tags: map[string]string{"team": "Credit Risk Analytics"}}, "s3://credit-risk-demo/mlruns")
+	if err != nil {
+		return nil, fmt.Errorf("demo experiment: %w", err)
+	}
 	for i, spec := range []struct {
 		features []string
 		notes    string
@@ -110,7 +116,13 @@ func seedRegistry(ctx context.Context, db *store.DB, slug string, runIDs ...stri
 		{[]string{"debt_to_income", "unemployed", "self_employed", "first_time_borrower", "age", "term_months"},
 			"Adds employment, borrowing history, age and term to the baseline's feature."},
 	} {
-		m := fitLogistic(training, spec.features, 400, 0.5)
+		m, runID, err := demoTrainingRun(ctx, db, slug, exp.ID, i+1, training, reference, spec.features)
+		if err != nil {
+			return nil, err
+		}
+		if i < len(runIDs) {
+			runID = runIDs[i]
+		}
 		body, err := json.Marshal(m)
 		if err != nil {
 			return nil, err
@@ -121,10 +133,8 @@ func seedRegistry(ctx context.Context, db *store.DB, slug string, runIDs ...stri
 			Signature:      &registry.Signature{Inputs: loanSchema[2:9], Outputs: []registry.Column{{Name: "default_probability", Type: registry.Number}}},
 			TrainingData:   []registry.VersionRef{{Name: demoDataset, Version: 1}},
 			EvaluationData: []registry.VersionRef{{Name: demoDataset, Version: 2}},
+			RunID:          runID,
 			ReleaseNotes:   spec.notes}
-		if i < len(runIDs) {
-			info.RunID = runIDs[i]
-		}
 		v, err := db.CreateVersion(ctx, slug, modelRef, registry.Version{
 			URI:    fmt.Sprintf("s3://credit-risk-demo/models/%s/%d/model.json", demoModel, i+1),
 			Digest: hex.EncodeToString(sum[:]), Size: int64(len(body)), Metadata: body, Model: info,
@@ -166,6 +176,41 @@ func seedRegistry(ctx context.Context, db *store.DB, slug string, runIDs ...stri
 	}
 	out.Prompt = p
 	return out, nil
+}
+
+// demoTrainingRun fits a scorer on the training rows inside a tracked run:
+// its parameters, the training log loss every 20 iterations and the AUC on
+// the reference rows are logged as they are computed, and the run ends
+// FINISHED. It returns the model and the run's id.
+func demoTrainingRun(ctx context.Context, db *store.DB, slug, experiment string, n int, training, reference []loanRow, features []string) (logisticModel, string, error) {
+	const iterations, rate = 400, 0.5
+	run, err := db.CreateRun(ctx, slug, store.NewRun{ExperimentID: experiment, Name: fmt.Sprintf("%s-v%d", demoModel, n),
+		User: "maria", Tags: []registry.Tag{{Key: "mlflow.source.name", Value: "train_scorer.py"}}}, "")
+	if err != nil {
+		return logisticModel{}, "", fmt.Errorf("demo run %d: %w", n, err)
+	}
+	now := time.Now().UnixMilli()
+	var metrics []registry.Metric
+	m := fitLogisticLogged(training, features, iterations, rate, 20, func(step int, loss float64) {
+		metrics = append(metrics, registry.Metric{Key: "training_log_loss", Value: loss, Step: int64(step), Timestamp: now})
+	})
+	scores, labels := make([]float64, len(reference)), make([]bool, len(reference))
+	for i, r := range reference {
+		scores[i], labels[i] = m.predict(r), r.defaulted
+	}
+	metrics = append(metrics, registry.Metric{Key: "reference_auc", Value: auc(scores, labels), Step: iterations, Timestamp: now})
+	batch := registry.Batch{Metrics: metrics, Params: []registry.Param{
+		{Key: "features", Value: strings.Join(features, ",")}, {Key: "iterations", Value: fmt.Sprint(iterations)},
+		{Key: "learning_rate", Value: fmt.Sprint(rate)}, {Key: "training_rows", Value: fmt.Sprint(len(training))},
+	}}
+	if err := db.LogBatch(ctx, slug, run.ID, batch); err != nil {
+		return logisticModel{}, "", fmt.Errorf("demo run %d: %w", n, err)
+	}
+	end := time.Now().UnixMilli()
+	if _, err := db.UpdateRun(ctx, slug, run.ID, store.RunChange{Status: registry.RunFinished, EndTime: &end}); err != nil {
+		return logisticModel{}, "", fmt.Errorf("demo run %d: %w", n, err)
+	}
+	return m, run.ID, nil
 }
 
 // loanRow is one generated loan application.
@@ -428,8 +473,16 @@ func loanFeature(r loanRow, f string) float64 {
 }
 
 // fitLogistic fits a logistic regression to rows by batch gradient descent
+// (see fitLogisticLogged).
 // on the log loss.
 func fitLogistic(rows []loanRow, features []string, iterations int, rate float64) logisticModel {
+	return fitLogisticLogged(rows, features, iterations, rate, 0, nil)
+}
+
+// fitLogisticLogged is fitLogistic that also reports, every `every`
+// iterations (and after the last), the training log loss the weights of
+// that moment give — the loss curve the demo's runs log.
+func fitLogisticLogged(rows []loanRow, features []string, iterations int, rate float64, every int, logLoss func(step int, loss float64)) logisticModel {
 	k, n := len(features), float64(len(rows))
 	m := logisticModel{Features: features, Means: make([]float64, k), Scales: make([]float64, k), Weights: make([]float64, k)}
 	x := make([][]float64, len(rows))
@@ -451,9 +504,9 @@ func fitLogistic(rows []loanRow, features []string, iterations int, rate float64
 		}
 	}
 	grad := make([]float64, k)
-	for range iterations {
+	for it := range iterations {
 		clear(grad)
-		var g0 float64
+		var g0, loss float64
 		for i, r := range rows {
 			z := m.Intercept
 			for j := range features {
@@ -463,11 +516,19 @@ func fitLogistic(rows []loanRow, features []string, iterations int, rate float64
 			if r.defaulted {
 				y = 1
 			}
-			d := 1/(1+math.Exp(-z)) - y
+			p := 1 / (1 + math.Exp(-z))
+			d := p - y
+			if logLoss != nil {
+				p = math.Min(math.Max(p, 1e-12), 1-1e-12)
+				loss -= y*math.Log(p) + (1-y)*math.Log(1-p)
+			}
 			g0 += d
 			for j := range features {
 				grad[j] += d * x[i][j]
 			}
+		}
+		if logLoss != nil && (it%every == 0) {
+			logLoss(it, loss/n) // the loss of the weights before this step
 		}
 		m.Intercept -= rate * g0 / n
 		for j := range features {

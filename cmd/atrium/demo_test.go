@@ -201,6 +201,25 @@ func TestDemoRegistry(t *testing.T) {
 	if !rels["trained_on dataset/loan-applications/1"] || !rels["evaluated_on dataset/loan-applications/2"] {
 		t.Errorf("model v2 lineage = %v", rels)
 	}
+	// Each model version names the training run that produced it; the run
+	// logged its parameters, a falling loss curve and the reference AUC.
+	for n := 1; n <= 2; n++ {
+		v, err := db.GetVersion(ctx, slug, model, n)
+		if err != nil || v.Model == nil || v.Model.RunID == "" {
+			t.Fatalf("model v%d = %+v, %v, want a run", n, v.Model, err)
+		}
+		run, err := db.GetRun(ctx, slug, v.Model.RunID)
+		if err != nil || run.Status != registry.RunFinished {
+			t.Fatalf("run of v%d = %+v, %v, want finished", n, run, err)
+		}
+		loss, err := db.MetricHistory(ctx, slug, run.ID, "training_log_loss", atrium.PageRequest{Size: 100})
+		if err != nil || len(loss.Items) != 20 || loss.Items[len(loss.Items)-1].Value >= loss.Items[0].Value {
+			t.Errorf("v%d loss curve = %+v, %v, want 20 falling points", n, loss.Items, err)
+		}
+		if !rels["produced_by run/"+run.ID] && n == 2 {
+			t.Errorf("model v2 lineage lacks its run: %v", rels)
+		}
+	}
 	status, err := db.ObjectiveStatus(ctx, slug)
 	if err != nil {
 		t.Fatal(err)

@@ -48,6 +48,24 @@ func newRegistryEnv(t *testing.T) *registryEnv {
 	return e
 }
 
+// startRun starts a training run in use case slug through the MLflow API,
+// with a token bound to it, and returns the run's id.
+func (e *registryEnv) startRun(t *testing.T, slug string) string {
+	t.Helper()
+	token := strings.TrimSpace(mustCLI(t, "token", "create", "--data", e.data, "--user", adminEmail, "--name", "training "+slug, "--usecase", slug))
+	var out struct {
+		Run struct {
+			Info struct {
+				RunID string `json:"run_id"`
+			} `json:"info"`
+		} `json:"run"`
+	}
+	if code := call(t, "POST", e.srv.URL+"/api/2.0/mlflow/runs/create", token, map[string]any{"experiment_id": "0"}, &out); code != 200 || out.Run.Info.RunID == "" {
+		t.Fatalf("runs/create in %s = %d %+v", slug, code, out)
+	}
+	return out.Run.Info.RunID
+}
+
 // registryAPI reports whether the server has the registry's API routes.
 func (e *registryEnv) registryAPI(t *testing.T) bool {
 	var p struct{ Detail string }
@@ -94,6 +112,7 @@ func TestRegistryCommands(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			dir := t.TempDir()
 			with := func(args ...string) []string { return append(args, via...) }
+			run := e.startRun(t, via[1])
 
 			// A dataset, hashed from a local copy, with a profile.
 			csv := writeFile(t, dir, "customers.csv", "id,age\n1,34\n2,51\n")
@@ -128,10 +147,10 @@ func TestRegistryCommands(t *testing.T) {
 			var m registry.Version
 			cliJSON(t, &m, with("model", "register", "churn-gbm", "--uri", "s3://models/churn/2", "--digest", "SHA256:"+strings.ToUpper(sha("weights v2")),
 				"--size", "10", "--param", "max_depth=6", "--param", "eta=0.1", "--trained-on", "customers:1", "--evaluated-on", "customers:1",
-				"--code", "https://git.example.org/risk/churn@3F2C1AB", "--run-id", "run42", "--release-notes", "deeper trees", "--tag", "owner=risk")...)
+				"--code", "https://git.example.org/risk/churn@3F2C1AB", "--run-id", run, "--release-notes", "deeper trees", "--tag", "owner=risk")...)
 			if m.Number != 2 || m.Digest != sha("weights v2") || m.Model == nil || m.Model.Parameters["eta"] != "0.1" ||
 				len(m.Model.TrainingData) != 1 || m.Model.TrainingData[0] != (registry.VersionRef{Name: "customers", Version: 1}) ||
-				m.Model.Code == nil || m.Model.Code.Commit != "3f2c1ab" || m.Model.RunID != "run42" || m.Model.ReleaseNotes != "deeper trees" {
+				m.Model.Code == nil || m.Model.Code.Commit != "3f2c1ab" || m.Model.RunID != run || m.Model.ReleaseNotes != "deeper trees" {
 				t.Fatalf("model version = %+v %+v", m, m.Model)
 			}
 

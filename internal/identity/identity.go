@@ -41,6 +41,9 @@ type Token struct {
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// UseCaseID, when set, binds the token to one use case: it acts there
+	// only, and the MLflow API maps flat names onto it.
+	UseCaseID string `json:"usecase_id,omitempty"`
 }
 
 // Active reports whether the token can still be used at time now.

@@ -48,17 +48,22 @@ type edgeScanner struct {
 
 func (s edgeScanner) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.extra)...) }
 
-// checkRunRef decides whether a lineage edge may name run id in use case u.
-// Runs live in the experiment-tracking tables (migration 0005), which this
-// schema does not have yet, so for now a run id is opaque text of the shape
-// a model version's RunID has (registry.CheckRunRef). When those tables are
-// merged, this is the one place to also require the run to exist in u,
-// NotFound otherwise (like a version of another use case), e.g.
-//
-//	SELECT COUNT(*) FROM tracking_runs r JOIN tracking_experiments x ON x.id = r.experiment_id
-//	WHERE r.id = $1 AND x.usecase_id = $2
+// checkRunRef decides whether a lineage edge may name run id in use case u:
+// the id must have a run's shape and name a run of u's experiments. A run
+// of another use case answers exactly like one that does not exist.
 func checkRunRef(q querier, u usecase.UseCase, id string) error {
-	return registry.CheckRunRef(id)
+	if err := registry.CheckRunRef(id); err != nil {
+		return err
+	}
+	var n int
+	if err := q.queryRow(`SELECT COUNT(*) FROM tracking_runs r JOIN tracking_experiments x ON x.id = r.experiment_id
+		WHERE r.id = $1 AND x.usecase_id = $2`, id, u.ID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return atrium.Errorf(atrium.NotFound, "run %q not found in this use case", id)
+	}
+	return nil
 }
 
 // endpoint is a resolved node: its stored key and, for a version, its asset.

@@ -135,7 +135,8 @@ func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (a
 	if a.Admin || a.IsSystem() {
 		user = "" // see everything
 	}
-	const where = ` AND u.archived = FALSE AND ($1 = '' OR ` + visibleTo + `)`
+	// $6: a token bound to one use case searches that one only.
+	const where = ` AND u.archived = FALSE AND ($1 = '' OR ` + visibleTo + `) AND ($6 = '' OR u.id = $6)`
 	// m is every visible match with its rank, lower first; only the page's
 	// rows are then joined to (the start of) their text. Nothing per match
 	// costs more than the rank: snippets are cut afterwards, in Go, for the
@@ -183,7 +184,7 @@ func (db *DB) Search(ctx context.Context, query string, p atrium.PageRequest) (a
 		}
 		h.Snippet, _ = snippet(body, folded, utf8.RuneCountInString(body) > snippetFetch)
 		return h, nil
-	}, q, user, match, p.Size, p.Offset, snippetFetch+1)
+	}, q, user, match, p.Size, p.Offset, snippetFetch+1, a.UseCaseID)
 	if err != nil {
 		return page, err
 	}

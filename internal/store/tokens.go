@@ -10,17 +10,26 @@ import (
 	"github.com/atrium-mlops/atrium/internal/identity"
 )
 
-const tokenCols = `id, user_id, name, prefix, created_at, expires_at, revoked_at, last_used_at`
+const tokenCols = `id, user_id, name, prefix, created_at, expires_at, revoked_at, last_used_at, COALESCE(usecase_id, '')`
 
 func scanToken(sc scanner) (identity.Token, error) {
 	var t identity.Token
-	err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, ts{&t.CreatedAt}, nullTS{&t.ExpiresAt}, nullTS{&t.RevokedAt}, nullTS{&t.LastUsedAt})
+	err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, ts{&t.CreatedAt}, nullTS{&t.ExpiresAt}, nullTS{&t.RevokedAt}, nullTS{&t.LastUsedAt}, &t.UseCaseID)
 	return t, err
 }
 
 // CreateToken issues an API token for a user. The secret is returned once and
 // only its digest is stored. A zero ttl means the token does not expire.
 func (db *DB) CreateToken(ctx context.Context, userID, name string, ttl time.Duration) (identity.Token, string, error) {
+	return db.createToken(ctx, userID, name, ttl, "")
+}
+
+// createToken issues a token, bound to use case usecaseID unless it is "".
+func (db *DB) createToken(ctx context.Context, userID, name string, ttl time.Duration, usecaseID string) (identity.Token, string, error) {
+	if a := actorOf(ctx); a.UseCaseID != "" && a.UseCaseID != usecaseID {
+		// A token bound to a use case must not mint one that is not.
+		return identity.Token{}, "", atrium.Errorf(atrium.Forbidden, "a token bound to a use case can only create tokens bound to the same use case")
+	}
 	name, err := identity.NormalizeTokenName(name)
 	if err != nil {
 		return identity.Token{}, "", err
@@ -29,7 +38,7 @@ func (db *DB) CreateToken(ctx context.Context, userID, name string, ttl time.Dur
 		return identity.Token{}, "", atrium.Errorf(atrium.Invalid, "expiry must be between now and ten years from now")
 	}
 	secret, digest := identity.NewSecret(identity.TokenPrefix)
-	t := identity.Token{ID: atrium.NewID(), UserID: userID, Name: name, Prefix: secret[:len(identity.TokenPrefix)+6]}
+	t := identity.Token{ID: atrium.NewID(), UserID: userID, Name: name, Prefix: secret[:len(identity.TokenPrefix)+6], UseCaseID: usecaseID}
 	err = db.update(ctx, func(tx *Tx) error {
 		t.CreatedAt = tx.now
 		if ttl > 0 {
@@ -43,8 +52,8 @@ func (db *DB) CreateToken(ctx context.Context, userID, name string, ttl time.Dur
 		if disabled {
 			return atrium.Errorf(atrium.Conflict, "the user is disabled and cannot receive tokens")
 		}
-		if _, err := tx.exec(`INSERT INTO api_tokens (id, user_id, name, prefix, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			t.ID, t.UserID, t.Name, t.Prefix, digest, formatTime(t.CreatedAt), optTime(t.ExpiresAt)); err != nil {
+		if _, err := tx.exec(`INSERT INTO api_tokens (id, user_id, name, prefix, secret_hash, created_at, expires_at, usecase_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			t.ID, t.UserID, t.Name, t.Prefix, digest, formatTime(t.CreatedAt), optTime(t.ExpiresAt), sql.NullString{String: usecaseID, Valid: usecaseID != ""}); err != nil {
 			return err
 		}
 		return tx.appendAudit("token.create", "token", t.ID, t)
@@ -57,7 +66,7 @@ func (db *DB) ListTokens(ctx context.Context, userID string, p atrium.PageReques
 	var page atrium.Page[identity.Token]
 	items, err := collect(db.reader(ctx), func(sc scanner) (identity.Token, error) {
 		var t identity.Token
-		err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, ts{&t.CreatedAt}, nullTS{&t.ExpiresAt}, nullTS{&t.RevokedAt}, nullTS{&t.LastUsedAt}, &page.Total)
+		err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, ts{&t.CreatedAt}, nullTS{&t.ExpiresAt}, nullTS{&t.RevokedAt}, nullTS{&t.LastUsedAt}, &t.UseCaseID, &page.Total)
 		return t, err
 	}, `SELECT `+tokenCols+`, COUNT(*) OVER() FROM api_tokens WHERE $1 = '' OR user_id = $1
 		ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, userID, p.Size, p.Offset)
@@ -114,5 +123,7 @@ func (db *DB) TokenActor(ctx context.Context, secret string) (atrium.Actor, erro
 		// Best effort: a failure to record use must not fail the request.
 		db.write.ExecContext(ctx, db.dialect.rebind(`UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`), formatTime(now), t.ID)
 	}
-	return db.actorFor(ctx, t.UserID, t.ID)
+	a, err := db.actorFor(ctx, t.UserID, t.ID)
+	a.UseCaseID = t.UseCaseID
+	return a, err
 }

@@ -46,6 +46,9 @@ func roleOn(q querier, a atrium.Actor, u usecase.UseCase) (usecase.Role, error) 
 	if n := q.store().accessCount; n != nil {
 		n.Add(1)
 	}
+	if a.UseCaseID != "" && a.UseCaseID != u.ID {
+		return usecase.NoRole, nil
+	}
 	if a.Admin || a.IsSystem() || u.OwnerID == a.UserID {
 		return usecase.Owner, nil
 	}
@@ -156,6 +159,9 @@ func (db *DB) ListUseCases(ctx context.Context, f usecase.Filter) (atrium.Page[u
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if a.UseCaseID != "" {
+		add("u.id = $%d", a.UseCaseID)
 	}
 	if f.Stage != "" {
 		add("u.stage = $%d", f.Stage)

@@ -16,6 +16,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
@@ -137,11 +138,20 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
+			basicUser := ""
+			if !ok && mlflow.IsPath(r) {
+				// MLflow clients send basic auth when given a user name
+				// and password: the e-mail address and an API token.
+				basicUser, secret, ok = r.BasicAuth()
+			}
 			if !ok || secret == "" {
-				s.fail(w, r, atrium.Errorf(atrium.Unauthenticated, "the Authorization header must be \"Bearer <token>\""))
+				s.fail(w, r, atrium.Errorf(atrium.Unauthenticated, "the Authorization header must be \"Bearer <token>\" (or, for MLflow clients, Basic with e-mail and token)"))
 				return
 			}
 			a, err := s.db.TokenActor(ctx, strings.TrimSpace(secret))
+			if err == nil && basicUser != "" && !strings.EqualFold(basicUser, a.Email) {
+				err = atrium.Errorf(atrium.Unauthenticated, "the user name must be the e-mail address of the token's owner")
+			}
 			if err != nil {
 				s.fail(w, r, err)
 				return
@@ -183,7 +193,7 @@ func (s *Server) guard(rt route) http.Handler {
 		if rt.access != public {
 			a, ok := atrium.ActorFrom(r.Context())
 			if !ok {
-				if !respond.IsAPI(r) && r.Method == http.MethodGet {
+				if !respond.IsAPI(r) && !mlflow.IsPath(r) && r.Method == http.MethodGet {
 					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return
 				}

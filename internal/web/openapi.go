@@ -232,6 +232,13 @@ type apiDescription struct {
 	described map[reflect.Type]bool
 }
 
+// inAPIDescription reports whether a route belongs in the OpenAPI document:
+// every /api/ route except MLflow's dialect under /api/2.0/, whose shapes are
+// MLflow's own and whose reference is docs/mlflow.md.
+func inAPIDescription(pattern string) bool {
+	return strings.HasPrefix(pattern, "/api/") && !strings.HasPrefix(pattern, "/api/2.0/")
+}
+
 // buildAPIDescription builds the OpenAPI document of the routes' /api/ part.
 func buildAPIDescription(routes []route) (*apiDescription, error) {
 	b := newDocBuilder()
@@ -239,7 +246,7 @@ func buildAPIDescription(routes []route) (*apiDescription, error) {
 	b.schemaOf(b.resp, respond.Problem{}, false)
 	ids := map[string]string{}
 	for _, rt := range routes {
-		api := strings.HasPrefix(rt.pattern, "/api/")
+		api := inAPIDescription(rt.pattern)
 		switch {
 		case api && rt.op == nil:
 			b.fail("%s %s is an /api/ route without an apiOp", rt.method, rt.pattern)

@@ -237,6 +237,7 @@ var schemaDocs = map[reflect.Type]schemaDoc{
 			"expires_at":   {desc: "Absent for tokens that never expire."},
 			"revoked_at":   {desc: "Absent unless revoked."},
 			"last_used_at": {desc: "Absent if never used; updated at most once a minute."},
+			"usecase_id":   {desc: "Id of the use case the token is bound to; absent for a token that acts wherever its user may."},
 		}},
 	reflect.TypeFor[atrium.Page[identity.Token]](): pageDoc("", "API tokens", ""),
 	reflect.TypeFor[account.CreatedToken](): {desc: "A new token's metadata and its secret.",
@@ -526,6 +527,9 @@ var schemaDocs = map[reflect.Type]schemaDoc{
 			"expires_in": {desc: "How long the token lives: days such as `90d`, a duration such as `12h` or " +
 				"`1h30m`, or `never` (also when omitted or empty). Whole ASCII digits only; at most five years " +
 				"(`1825d`), anything longer is refused.", examples: []any{"90d", "12h", "never"}},
+			"usecase": {desc: "Slug of a use case to bind the token to: it then acts in that use case only, and " +
+				"MLflow clients using it work there (docs/mlflow.md). The caller needs a role on it. A token that is " +
+				"itself bound can only create tokens bound to the same use case.", examples: []any{"credit-risk-scoring"}},
 		}},
 	reflect.TypeFor[canvases.CanvasInput](): {desc: "A new canvas made from a template.",
 		props: map[string]prop{

@@ -78,7 +78,7 @@ func openAPIOps(t *testing.T, doc map[string]any) []openAPIOp {
 func apiRoutes() map[string]route {
 	out := map[string]route{}
 	for _, rt := range (&Server{}).routes() {
-		if strings.HasPrefix(rt.pattern, "/api/") {
+		if inAPIDescription(rt.pattern) {
 			out[rt.method+" "+rt.pattern] = rt
 		}
 	}

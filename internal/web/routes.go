@@ -9,6 +9,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/evidence"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
@@ -51,7 +52,7 @@ type route struct {
 // routes is every route Atrium serves. The API description and its
 // reference page are built from it.
 func (s *Server) routes() []route {
-	return []route{
+	table := []route{
 		// Health, metrics, the API description, static files.
 		{method: "GET", pattern: "/healthz", access: public, h: s.healthz},
 		{method: "GET", pattern: "/readyz", access: public, h: s.readyz},
@@ -873,4 +874,25 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactsPost},
 		{method: "POST", pattern: "/usecases/{slug}/artifacts/{id}/delete", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactDeletePost},
 	}
+	return append(table, s.mlflowRoutes()...)
+}
+
+// mlflowRoutes are MLflow's REST calls (package mlflow), each under
+// /api/2.0/mlflow/ and its /ajax-api/ twin, and the mlflow-artifacts proxy.
+// Any signed-in caller reaches them; the handlers act in the use case the
+// caller's token is bound to, with the caller's role there checked by the
+// store. They carry no apiOp: MLflow's own shapes, documented in
+// docs/mlflow.md, not in the OpenAPI document.
+func (s *Server) mlflowRoutes() []route {
+	var out []route
+	add := func(prefixes []string, eps []mlflow.Endpoint) {
+		for _, p := range prefixes {
+			for _, ep := range eps {
+				out = append(out, route{method: ep.Method, pattern: p + ep.Path, access: user, h: ep.H})
+			}
+		}
+	}
+	add(mlflow.Prefixes, s.mlflow.Endpoints())
+	add(mlflow.ArtifactPrefixes, s.mlflow.ArtifactEndpoints())
+	return out
 }

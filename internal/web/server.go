@@ -12,6 +12,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
+	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/account"
@@ -53,6 +54,10 @@ type Options struct {
 	// default, artifact.DefaultMaxBytes).
 	Artifacts        *blob.Bucket
 	ArtifactMaxBytes int64
+	// MLflowArtifactRoot is where MLflow experiments created without an
+	// artifact location keep their runs' files ("" for the
+	// mlflow-artifacts: proxy scheme, which stores nothing).
+	MLflowArtifactRoot string
 }
 
 // Server is Atrium's HTTP surface.
@@ -85,6 +90,7 @@ type Server struct {
 
 	// artifacts serves the files uploaded to use cases.
 	artifacts *artifacts.Handlers
+	mlflow    *mlflow.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -114,6 +120,7 @@ func New(opts Options) (*Server, error) {
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	s.registry = &webregistry.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
 	s.artifacts = &artifacts.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Blobs: opts.Artifacts, MaxBytes: opts.ArtifactMaxBytes}
+	s.mlflow = &mlflow.Handlers{DB: opts.DB, Log: opts.Log, ArtifactRoot: opts.MLflowArtifactRoot}
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiters(throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst}))
 	}

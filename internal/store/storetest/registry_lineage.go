@@ -10,6 +10,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/registry"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
@@ -44,6 +45,17 @@ func newLineageWorld(t *testing.T, open Opener) *lineageWorld {
 
 func node(ref registry.Ref, n int) registry.Node { return registry.VersionNode(ref, n) }
 
+// mustLineageRun starts a run in the default experiment of use case slug and
+// returns its id.
+func mustLineageRun(t *testing.T, w *lineageWorld, slug string) string {
+	t.Helper()
+	r, err := w.db.CreateRun(as(t.Context(), w.editor), slug, store.NewRun{ExperimentID: "0", Name: "training"}, "")
+	if err != nil {
+		t.Fatalf("CreateRun(%s): %v", slug, err)
+	}
+	return r.ID
+}
+
 func edgeSet(g registry.Graph) map[string]bool {
 	out := map[string]bool{}
 	for _, e := range g.Edges {
@@ -57,17 +69,18 @@ func testLineage(t *testing.T, open Opener) {
 		w := newLineageWorld(t, open)
 		ctx := t.Context()
 		ec, vc := as(ctx, w.editor), as(ctx, w.viewer)
+		run := mustLineageRun(t, w, "churn")
 		before := auditSize(t, ctx, w.db)
 		// A model version's own fields become edges, with the version's one audit entry.
 		mustVersion(t, w.world, w.model, registry.Version{URI: "s3://m/1", Digest: digestA, Model: &registry.ModelInfo{
 			TrainingData: []registry.VersionRef{{Name: "customers", Version: 2}}, EvaluationData: []registry.VersionRef{{Name: "customers", Version: 3}},
-			RunID: "run42"}})
+			RunID: run}})
 		wantAuditSize(t, ctx, w.db, before+1)
 		g, err := w.db.VersionLineage(vc, "churn", w.model, 1, 0)
 		if err != nil {
 			t.Fatalf("VersionLineage: %v", err)
 		}
-		want := []string{"model/scorer/1 trained_on dataset/customers/2", "model/scorer/1 evaluated_on dataset/customers/3", "model/scorer/1 produced_by run/run42"}
+		want := []string{"model/scorer/1 trained_on dataset/customers/2", "model/scorer/1 evaluated_on dataset/customers/3", "model/scorer/1 produced_by run/" + run}
 		got := edgeSet(g)
 		for _, e := range want {
 			if !got[e] {
@@ -290,9 +303,18 @@ func testLineage(t *testing.T, open Opener) {
 		if g, _ := w.db.Lineage(ec, "churn"); len(g.Edges) != 0 {
 			t.Errorf("edges after hostile input = %v", edgeSet(g))
 		}
+		// A run must exist in the use case: one of another use case reads
+		// exactly like one that does not exist.
+		for _, id := range []string{mustLineageRun(t, w, "fraud"), "0123456789abcdef0123456789abcdef"} {
+			_, err := w.db.AddEdge(ec, "churn", registry.Edge{From: node(w.model, 1), To: registry.RunNode(id), Relation: registry.ProducedBy})
+			wantKind(t, err, atrium.NotFound)
+			if err != nil && strings.Contains(err.Error(), "fraud") {
+				t.Errorf("refusal names the other use case: %v", err)
+			}
+		}
 		// At most MaxEdgesFrom edges leave one version.
 		for i := range registry.MaxEdgesFrom {
-			if _, err := w.db.AddEdge(ec, "churn", registry.Edge{From: node(w.model, 1), To: registry.RunNode(fmt.Sprint("r", i)), Relation: registry.ProducedBy}); err != nil {
+			if _, err := w.db.AddEdge(ec, "churn", registry.Edge{From: node(w.model, 1), To: registry.RunNode(mustLineageRun(t, w, "churn")), Relation: registry.ProducedBy}); err != nil {
 				t.Fatalf("AddEdge %d: %v", i, err)
 			}
 		}

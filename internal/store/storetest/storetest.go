@@ -51,8 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Registry", testRegistry},
 		{"RegistryView", testRegistryView},
 		{"Lineage", testLineage}, {"Evaluations", testEvaluations}, {"Sensitivity", testSensitivity},
-
-		{"Artifacts", testArtifacts},
+		{"Artifacts", testArtifacts}, {"Tracking", testTracking},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -98,6 +98,7 @@ func (h *Handlers) APIListTokens(w http.ResponseWriter, r *http.Request) {
 type TokenInput struct {
 	Name      string `json:"name"`
 	ExpiresIn string `json:"expires_in"`
+	UseCase   string `json:"usecase,omitempty"`
 }
 
 // CreatedToken is the answer to POST /api/v1/tokens: the only time the
@@ -119,7 +120,13 @@ func (h *Handlers) APICreateToken(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	t, secret, err := h.DB.CreateToken(r.Context(), respond.Actor(r).UserID, in.Name, ttl)
+	var t identity.Token
+	var secret string
+	if in.UseCase != "" {
+		t, secret, err = h.DB.CreateScopedToken(r.Context(), respond.Actor(r).UserID, in.Name, ttl, in.UseCase)
+	} else {
+		t, secret, err = h.DB.CreateToken(r.Context(), respond.Actor(r).UserID, in.Name, ttl)
+	}
 	if err != nil {
 		h.Fail(w, r, err)
 		return

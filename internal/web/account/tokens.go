@@ -3,6 +3,7 @@ package account
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -20,6 +21,7 @@ type tokensData struct {
 	Pager   render.Pager
 	Name    string
 	Expires string
+	UseCase string // slug the new token is to be bound to, if any
 	Error   string
 	Created identity.Token
 	Secret  string
@@ -76,8 +78,8 @@ func (h *Handlers) PageTokensPost(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	name, expires := r.PostForm.Get("name"), r.PostForm.Get("expires")
-	t, secret, err := h.createToken(r, name, expires)
+	name, expires, scope := r.PostForm.Get("name"), r.PostForm.Get("expires"), strings.TrimSpace(r.PostForm.Get("usecase"))
+	t, secret, err := h.createToken(r, name, expires, scope)
 	status := http.StatusOK
 	if err != nil {
 		var ok bool
@@ -92,20 +94,23 @@ func (h *Handlers) PageTokensPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		d.Name, d.Expires, d.Error = name, expires, atrium.MessageOf(err)
+		d.Name, d.Expires, d.UseCase, d.Error = name, expires, scope, atrium.MessageOf(err)
 	}
 	d.Created, d.Secret = t, secret
 	w.Header().Set("Cache-Control", "no-store")
 	h.Render(w, r, status, "tokens", d)
 }
 
-func (h *Handlers) createToken(r *http.Request, name, expires string) (identity.Token, string, error) {
+func (h *Handlers) createToken(r *http.Request, name, expires, scope string) (identity.Token, string, error) {
 	if !slices.Contains(tokenExpiries, expires) {
 		return identity.Token{}, "", atrium.Errorf(atrium.Invalid, "choose when the token expires")
 	}
 	ttl, err := identity.ParseTTL(expires)
 	if err != nil {
 		return identity.Token{}, "", err
+	}
+	if scope != "" {
+		return h.DB.CreateScopedToken(r.Context(), respond.Actor(r).UserID, name, ttl, scope)
 	}
 	return h.DB.CreateToken(r.Context(), respond.Actor(r).UserID, name, ttl)
 }
