@@ -174,10 +174,14 @@ var apiMatrix = map[string]apiCase{
 	"GET /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity/history": {params: loansV1},
 	"POST /api/v1/usecases/{slug}/artifacts": {query: "name=card.md&content_type=text/markdown", contentType: "text/markdown",
 		raw: func(*fixture) []byte { return []byte("# Model card\n") }},
-	"GET /api/v1/usecases/{slug}/artifacts":              {},
-	"GET /api/v1/usecases/{slug}/artifacts/{id}":         {params: map[string]string{"{id}": "ARTIFACT"}},
-	"GET /api/v1/usecases/{slug}/artifacts/{id}/content": {params: map[string]string{"{id}": "ARTIFACT"}},
-	"DELETE /api/v1/usecases/{slug}/artifacts/{id}":      {params: map[string]string{"{id}": "ARTIFACT"}},
+	"GET /api/v1/usecases/{slug}/artifacts":               {},
+	"GET /api/v1/usecases/{slug}/artifacts/{id}":          {params: map[string]string{"{id}": "ARTIFACT"}},
+	"GET /api/v1/usecases/{slug}/artifacts/{id}/content":  {params: map[string]string{"{id}": "ARTIFACT"}},
+	"DELETE /api/v1/usecases/{slug}/artifacts/{id}":       {params: map[string]string{"{id}": "ARTIFACT"}},
+	"GET /api/v1/usecases/{slug}/experiments":             {},
+	"GET /api/v1/usecases/{slug}/runs":                    {},
+	"GET /api/v1/usecases/{slug}/runs/{id}":               {params: map[string]string{"{id}": "RUN"}},
+	"GET /api/v1/usecases/{slug}/runs/{id}/metrics/{key}": {params: map[string]string{"{id}": "RUN", "{key}": "loss"}},
 }
 
 // loansV1 names version 1 of alpha's dataset.
@@ -203,6 +207,8 @@ func (c apiCase) path(f *fixture, pattern, slug string) string {
 			v = itoa(f.objective)
 		case "STAKEHOLDER":
 			v = itoa(f.stakeholder)
+		case "RUN":
+			v = f.run
 		case "DECISION":
 			v = itoa(int64(f.decision))
 		case "ARTIFACT":
@@ -241,6 +247,7 @@ func (c apiCase) bodyFor(f *fixture) []byte {
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newFixture(t)
 	f.seedAssets()
+	f.run = f.seedFixtureRuns()
 	seen := map[string]bool{}
 	for _, rt := range f.srv.routes() {
 		if !strings.HasPrefix(rt.pattern, "/api/v1/") {

@@ -19,6 +19,7 @@ func TestBrowserRegistry(t *testing.T) {
 	ctx, _ := asGrace(t, db)
 	seedRegistryData(t, db, ctx, "credit-risk")
 	seedLineageData(t, db, ctx, "credit-risk")
+	seedRuns(t, db, ctx, "credit-risk")
 	b := startBrowser(t, 120*time.Second)
 	b.login(base, "/usecases/credit-risk")
 
@@ -97,6 +98,17 @@ func TestBrowserRegistry(t *testing.T) {
 	b.wantText(chromedp.CSS("#sensitivity"), "Revision 2")
 	b.screenshot("registry-sensitivity.png")
 
+	// Runs, and one run's metric charts.
+	b.open(base + "/usecases/credit-risk/registry")
+	b.submit(chromedp.CSS(`a[href="/usecases/credit-risk/runs"]`))
+	b.submit(chromedp.CSS(`main table a.strong-link`))
+	b.wantText(chromedp.CSS("h1"), "gbm-depth-5")
+	lines, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#metrics .chart-line").length`))
+	if err != nil || lines != 2 {
+		t.Fatalf("metric charts: %d (%v), want 2 (auc, loss)", lines, err)
+	}
+	b.screenshot("registry-run.png")
+
 	b.do(chromedp.EmulateViewport(390, 844))
 	b.open(base + "/usecases/credit-risk/registry/model/credit-score")
 	b.screenshot("registry-asset-phone.png")
@@ -111,6 +123,7 @@ func TestAccessibilityRegistry(t *testing.T) {
 	ctx, _ := asGrace(t, db)
 	seedRegistryData(t, db, ctx, "credit-risk")
 	seedLineageData(t, db, ctx, "credit-risk")
+	run := seedRuns(t, db, ctx, "credit-risk")
 	b := startBrowser(t, 120*time.Second)
 	b.login(base, "/usecases/credit-risk/registry")
 	reg := "/usecases/credit-risk/registry"
@@ -124,6 +137,8 @@ func TestAccessibilityRegistry(t *testing.T) {
 		{"prompt version", reg + "/prompt/decision-letter/1"},
 		{"prompt", reg + "/prompt/decision-letter"},
 		{"lineage", "/usecases/credit-risk/lineage"},
+		{"runs", "/usecases/credit-risk/runs"},
+		{"run", "/usecases/credit-risk/runs/" + run},
 		{"model version with evaluations", reg + "/model/credit-score/2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,6 +38,9 @@ var (
 	qSensitivityAt = &param{name: "at", in: "query",
 		desc:   "A moment in RFC 3339: answer with the revision in force then. Omit for the current record.",
 		schema: &jsonschema.Schema{Type: "string", Format: "date-time", Examples: []any{"2026-03-03T14:00:00Z"}}}
+	qRunExperiment = &param{name: "experiment", in: "query",
+		desc:   "Only runs of the experiment with this id.",
+		schema: str()}
 	qAliasReason = &param{name: "reason", in: "query", required: true,
 		desc:   "Why the alias is removed; kept in its history.",
 		schema: &jsonschema.Schema{Type: "string", MinLength: ptr[uint64](1), MaxLength: ptr[uint64](registry.MaxReason)}}
@@ -85,6 +88,10 @@ func init() {
 			desc: "Name of the asset, unique among the use case's assets of its kind.", schema: str()},
 		"prompt/{name}": {component: "AssetName", name: "name", in: "path",
 			desc: "Name of the asset, unique among the use case's assets of its kind.", schema: str()},
+		"runs/{id}": {component: "RunID", name: "id", in: "path",
+			desc: "Id of the run: 32 hex digits.", schema: str()},
+		"metrics/{key}": {component: "MetricKey", name: "key", in: "path",
+			desc: "Key of the metric, such as `loss`.", schema: str()},
 		"versions/{n}": {component: "VersionNumber", name: "n", in: "path",
 			desc: "Number of the version, from 1.", schema: integer(1)},
 		"aliases/{alias}": {component: "AliasName", name: "alias", in: "path",
@@ -322,4 +329,27 @@ var registrySchemaDocs = map[reflect.Type]schemaDoc{
 			"samples": {desc: "How many examples the value is over; 0 when not recorded.", min: "0"},
 			"note":    {maxLen: registry.MaxNote},
 		}},
+	reflect.TypeFor[registry.Experiment](): {desc: "An experiment-tracking experiment of the use case: a group of runs.",
+		props: map[string]prop{
+			"creation_time":    {desc: "Milliseconds since the Unix epoch."},
+			"last_update_time": {desc: "Milliseconds since the Unix epoch."},
+		}},
+	reflect.TypeFor[atrium.Page[registry.Experiment]](): pageDoc("", "experiments", ""),
+	reflect.TypeFor[webregistry.RunView](): {name: "Run", desc: "One execution of training or evaluation code, as MLflow's " +
+		"client logged it.",
+		props: map[string]prop{
+			"start_time": {desc: "Milliseconds since the Unix epoch."},
+			"end_time":   {desc: "Milliseconds since the Unix epoch; absent while the run has not ended."},
+			"user":       {desc: "The user as the client named it."},
+			"created_by": {desc: "Id of the Atrium user whose token created the run."},
+			"metrics":    {desc: "The latest value of each metric."},
+		}},
+	reflect.TypeFor[atrium.Page[webregistry.RunView]](): pageDoc("RunPage", "runs, newest first", ""),
+	reflect.TypeFor[webregistry.MetricValue](): {desc: "One logged value of a metric.",
+		props: map[string]prop{
+			"non_finite": {desc: "Set, with `value` 0, when the value logged was not a finite number: JSON cannot hold it.",
+				enum: []any{"", "NaN", "Infinity", "-Infinity"}},
+			"timestamp": {desc: "Milliseconds since the Unix epoch."},
+		}},
+	reflect.TypeFor[atrium.Page[webregistry.MetricValue]](): pageDoc("MetricValuePage", "metric values, by step and time", ""),
 }

@@ -799,6 +799,33 @@ func (s *Server) routes() []route {
 				409: "The use case is archived.",
 				503: "The server has no artifact store, or the store is not answering.",
 			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/experiments", access: user, role: usecase.Viewer, h: s.registry.APIListExperiments, op: &apiOp{
+			id: "listExperiments", tag: "registry", summary: "List a use case's experiments",
+			desc: "Lists the experiment-tracking experiments of the use case, which MLflow's client creates and " +
+				"logs runs into (see docs/mlflow.md).",
+			paged: true, resp: atrium.Page[registry.Experiment]{},
+			respDesc: "One page of experiments."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/runs", access: user, role: usecase.Viewer, h: s.registry.APIListRuns, op: &apiOp{
+			id: "listRuns", tag: "registry", summary: "List a use case's runs",
+			desc: "Lists runs, newest first, of one experiment or of all, each with its params, tags and the latest " +
+				"value of every metric.",
+			query: []*param{qRunExperiment}, paged: true, resp: atrium.Page[webregistry.RunView]{},
+			respDesc: "One page of runs."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/runs/{id}", access: user, role: usecase.Viewer, h: s.registry.APIGetRun, op: &apiOp{
+			id: "getRun", tag: "registry", summary: "Get a run",
+			desc:     "Returns one run with its params, tags and the latest value of every metric.",
+			resp:     webregistry.RunView{},
+			respDesc: "The run.",
+			errs:     errs{404: "No such use case or run, or the caller cannot see the use case: the answers are identical."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/runs/{id}/metrics/{key}", access: user, role: usecase.Viewer, h: s.registry.APIMetricHistory, op: &apiOp{
+			id: "getMetricHistory", tag: "registry", summary: "Get a metric's history",
+			desc:  "Returns every value logged for one metric of a run, by step and then time, paged.",
+			paged: true, resp: atrium.Page[webregistry.MetricValue]{},
+			respDesc: "One page of values.",
+			errs: errs{
+				400: "The metric key is not valid, or a paging parameter is not.",
+				404: "No such use case or run, or the caller cannot see the use case: the answers are identical.",
+			}}},
 
 		// Pages.
 		{method: "GET", pattern: "/{$}", access: user, h: s.pageHome},
@@ -869,6 +896,8 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/usecases/{slug}/registry/{kind}/{name}/{n}", access: user, role: usecase.Viewer, h: s.registry.PageVersion},
 		{method: "POST", pattern: "/usecases/{slug}/registry/prompt/{name}/{n}/render", access: user, role: usecase.Viewer, h: s.registry.PageRenderPost},
 		{method: "GET", pattern: "/usecases/{slug}/lineage", access: user, role: usecase.Viewer, h: s.registry.PageLineage},
+		{method: "GET", pattern: "/usecases/{slug}/runs", access: user, role: usecase.Viewer, h: s.registry.PageRuns},
+		{method: "GET", pattern: "/usecases/{slug}/runs/{id}", access: user, role: usecase.Viewer, h: s.registry.PageRun},
 		{method: "POST", pattern: "/usecases/{slug}/registry/dataset/{name}/{n}/sensitivity", access: user, role: usecase.Editor, h: s.registry.PageSensitivityPost},
 		{method: "GET", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Viewer, h: s.artifacts.PageArtifacts},
 		{method: "POST", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactsPost},

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	domain "github.com/atrium-mlops/atrium/internal/registry"
@@ -48,18 +49,26 @@ var notices = map[string]string{
 
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"registryPath":    RegistryPath,
-		"assetPath":       AssetPath,
-		"versionPath":     VersionPath,
-		"kinds":           func() []domain.Kind { return domain.Kinds },
-		"kindLabel":       kindLabel,
-		"kindPlural":      kindPlural,
-		"statuses":        func() []domain.Status { return []domain.Status{domain.Ready, domain.Deprecated, domain.Archived} },
-		"shortDigest":     func(d string) string { return d[:min(len(d), 12)] },
-		"bytes":           humanBytes,
-		"num":             formatFloat,
-		"pct":             func(q float64) string { return strconv.FormatFloat(q*100, 'f', -1, 64) + "%" },
-		"deref":           func(f *float64) float64 { return *f },
+		"registryPath": RegistryPath,
+		"assetPath":    AssetPath,
+		"versionPath":  VersionPath,
+		"kinds":        func() []domain.Kind { return domain.Kinds },
+		"kindLabel":    kindLabel,
+		"kindPlural":   kindPlural,
+		"statuses":     func() []domain.Status { return []domain.Status{domain.Ready, domain.Deprecated, domain.Archived} },
+		"shortDigest":  func(d string) string { return d[:min(len(d), 12)] },
+		"bytes":        humanBytes,
+		"num":          formatFloat,
+		"pct":          func(q float64) string { return strconv.FormatFloat(q*100, 'f', -1, 64) + "%" },
+		"deref":        func(f *float64) float64 { return *f },
+		"runPath":      RunPath,
+		"millis":       func(ms int64) time.Time { return time.UnixMilli(ms).UTC() },
+		"metric": func(m MetricValue) string {
+			if m.NonFinite != "" {
+				return m.NonFinite
+			}
+			return formatFloat(m.Value)
+		},
 		"checkTone":       checkTone,
 		"classifications": func() []domain.Classification { return domain.Classifications },
 		"columnsOf":       func(caption string, c []domain.Column) columnTable { return columnTable{caption, c} },
