@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -55,4 +56,19 @@ func TestPageRuns(t *testing.T) {
 	// An empty use case says how runs arrive.
 	s2 := newCanvasSite(t)
 	expect(t, s2.get(s2.ada, "/usecases/churn/runs"), http.StatusOK, "No runs yet")
+}
+
+// TestRunLinks: a model version names its run, and the version page and
+// the lineage link to the run's page.
+func TestRunLinks(t *testing.T) {
+	s := registrySite(t)
+	id := seedRuns(t, s.db, s.as(s.ada), "churn")
+	body, _ := json.Marshal(map[string]any{"uri": "s3://lending-models/credit-score/3/model.onnx", "digest": testDigest,
+		"model": map[string]any{"run_id": id}})
+	rec := s.send(s.ada, "POST", "/api/v1/usecases/churn/assets/model/credit-score/versions", "application/json", body)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create version with a run = %d %s", rec.Code, rec.Body)
+	}
+	expect(t, s.get(s.vera, churnRegistry+"/model/credit-score/3"), http.StatusOK, `href="/usecases/churn/runs/`+id+`"`, "produced by")
+	expect(t, s.get(s.vera, "/usecases/churn/lineage"), http.StatusOK, `href="/usecases/churn/runs/`+id+`">run `+id)
 }

@@ -204,7 +204,7 @@ func lineageChart(slug, title string, g domain.Graph) chart.Graph {
 
 func chartNode(slug string, n domain.Node) chart.Node {
 	if n.IsRun() {
-		return chart.Node{ID: n.String(), Kind: chart.KindRun, Label: "run " + atrium.Truncate(n.Run, 12)}
+		return chart.Node{ID: n.String(), Kind: chart.KindRun, Label: "run " + atrium.Truncate(n.Run, 12), Href: RunPath(slug, n.Run)}
 	}
 	return chart.Node{ID: n.String(), Kind: chart.NodeKind(n.Kind), Label: n.Name + " v" + strconv.Itoa(n.Version),
 		Href: VersionPath(slug, n.Kind, n.Name, n.Version)}

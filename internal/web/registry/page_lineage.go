@@ -36,7 +36,7 @@ type nodeLink struct {
 
 func linkOf(slug string, n domain.Node) nodeLink {
 	if n.IsRun() {
-		return nodeLink{Label: "run " + n.Run}
+		return nodeLink{Label: "run " + n.Run, Href: RunPath(slug, n.Run)}
 	}
 	return nodeLink{Label: string(n.Kind) + " " + n.Name + " v" + strconv.Itoa(n.Version), Href: VersionPath(slug, n.Kind, n.Name, n.Version)}
 }
