@@ -45,6 +45,10 @@ type DB struct {
 	linger time.Duration
 	queued int // capacity of the writer's queue
 	writer *groupWriter
+	// reads keeps the read pool's statements prepared (SQLite only).
+	reads *readStmts
+	// versions caches registry versions' immutable content.
+	versions versionCache
 }
 
 // writeMode is how db.update commits.
@@ -116,6 +120,9 @@ func OpenNoMigrate(url string, opts ...Option) (*DB, error) {
 }
 
 func (db *DB) startWriter() {
+	if db.dialect.name == "sqlite" {
+		db.reads = newReadStmts(db.read, db.dialect)
+	}
 	if db.writes == groupCommit {
 		db.writer = newGroupWriter(db, db.linger, db.queued)
 	}
@@ -195,6 +202,7 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		db.writer.close()
 	}
+	db.reads.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -300,10 +308,16 @@ type reader struct {
 func (db *DB) reader(ctx context.Context) reader { return reader{db, ctx} }
 
 func (r reader) query(q string, args ...any) (*sql.Rows, error) {
+	if st := r.db.reads.get(q); st != nil {
+		return st.QueryContext(r.ctx, args...)
+	}
 	return r.db.read.QueryContext(r.ctx, r.db.dialect.rebind(q), args...)
 }
 
 func (r reader) queryRow(q string, args ...any) *sql.Row {
+	if st := r.db.reads.get(q); st != nil {
+		return st.QueryRowContext(r.ctx, args...)
+	}
 	return r.db.read.QueryRowContext(r.ctx, r.db.dialect.rebind(q), args...)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -62,5 +63,50 @@ func benchCreateVersion(b *testing.B, url string, clients int, opts []Option) {
 	}
 	if n != b.N || hi != b.N {
 		b.Fatalf("%d versions numbered up to %d, want 1…%d", n, hi, b.N)
+	}
+}
+
+// BenchmarkReadVersions measures the registry's reads through the real
+// store, as a team member (so every read runs the use-case access check a
+// person's would): getting one version of a model with 200 versions, and
+// listing a page of 100 of them. Results: docs/benchmarks.md.
+func BenchmarkReadVersions(b *testing.B) {
+	for _, d := range benchDialects {
+		b.Run(d.name, func(b *testing.B) {
+			db := openBench(b, d.url(b))
+			ctx := benchMember(b, db)
+			if _, err := db.CreateUseCase(ctx, usecase.UseCase{Slug: "bench-uc", Name: "Bench", TeamSlug: "bench"}); err != nil {
+				b.Fatal(err)
+			}
+			a, err := db.CreateAsset(ctx, "bench-uc", registry.Asset{Kind: registry.Model, Name: "m"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			const versions = 200
+			for i := range versions {
+				sum := sha256.Sum256([]byte(fmt.Sprint(i)))
+				if _, err := db.CreateVersion(ctx, "bench-uc", a.Ref(), registry.Version{URI: fmt.Sprintf("s3://models/m/%d", i),
+					Digest: hex.EncodeToString(sum[:]), Model: &registry.ModelInfo{Framework: "xgboost", Parameters: map[string]string{"depth": "6"}}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, clients := range benchClients {
+				b.Run(fmt.Sprintf("get/clients=%d", clients), func(b *testing.B) {
+					runClients(b, db, clients, "gets/s", func(_, i int) error {
+						_, err := db.GetVersion(ctx, "bench-uc", a.Ref(), 1+i%versions)
+						return err
+					})
+				})
+				b.Run(fmt.Sprintf("list100/clients=%d", clients), func(b *testing.B) {
+					runClients(b, db, clients, "pages/s", func(_, i int) error {
+						p, err := db.ListVersions(ctx, "bench-uc", a.Ref(), atrium.PageRequest{Size: 100, Offset: (i % 2) * 100})
+						if err == nil && len(p.Items) != 100 {
+							err = fmt.Errorf("page of %d versions", len(p.Items))
+						}
+						return err
+					})
+				})
+			}
+		})
 	}
 }

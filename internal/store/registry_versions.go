@@ -127,7 +127,7 @@ func (db *DB) GetVersion(ctx context.Context, slug string, ref registry.Ref, n i
 	if err != nil {
 		return registry.Version{}, db.classify(err)
 	}
-	v, err := versionOf(r, a, n)
+	v, err := db.cachedVersion(r, a, n)
 	return v, db.classify(err)
 }
 
@@ -144,8 +144,7 @@ func (db *DB) ListVersions(ctx context.Context, slug string, ref registry.Ref, p
 	}
 	p = pageOf(p)
 	out.Total = a.Versions
-	items, err := collect(r, scanVersion, `SELECT `+versionCols+` FROM registry_versions v WHERE v.asset_id = $1
-		ORDER BY v.number DESC LIMIT $2 OFFSET $3`, a.ID, p.Size, p.Offset)
+	items, err := db.cachedVersionPage(r, a, p.Size, p.Offset)
 	if err != nil {
 		return out, db.classify(err)
 	}
