@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
 // apiCase is how the authorisation matrix exercises one API route: the path
@@ -131,13 +132,63 @@ var apiMatrix = map[string]apiCase{
 	"PATCH /api/v1/usecases/{slug}/decisions/{number}": {params: map[string]string{"{number}": "DECISION"}, body: func(*fixture) any {
 		return map[string]any{"status": "rejected"}
 	}},
+	"GET /api/v1/usecases/{slug}/assets": {query: "kind=model"},
+	"POST /api/v1/usecases/{slug}/assets": {body: func(*fixture) any {
+		return map[string]any{"kind": "model", "name": "probe"}
+	}},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}":          {params: modelParams},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/versions": {params: modelParams},
+	"POST /api/v1/usecases/{slug}/assets/{kind}/{name}/versions": {params: modelParams, body: func(*fixture) any {
+		return map[string]any{"uri": "s3://models/scorer/3/model.onnx", "digest": testDigest}
+	}},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}": {params: with(modelParams, "{n}", "1")},
+	"POST /api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/status": {params: with(modelParams, "{n}", "1"), body: func(*fixture) any {
+		return map[string]any{"status": "deprecated", "reason": "superseded"}
+	}},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases":         {params: modelParams},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}": {params: with(modelParams, "{alias}", "champion"), query: "at=2100-01-01T00:00:00Z"},
+	"PUT /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}": {params: with(modelParams, "{alias}", "champion"), body: func(*fixture) any {
+		return map[string]any{"version": 2, "reason": "better recall"}
+	}},
+	"DELETE /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}":      {params: with(modelParams, "{alias}", "champion"), query: "reason=retired"},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}/history": {params: with(modelParams, "{alias}", "champion")},
+	"POST /api/v1/usecases/{slug}/assets/prompt/{name}/render": {params: map[string]string{"{name}": "explainer"}, body: func(*fixture) any {
+		return map[string]any{"alias": "", "variables": map[string]string{"applicant": "Ada"}}
+	}},
+	"GET /api/v1/usecases/{slug}/lineage": {},
+	"POST /api/v1/usecases/{slug}/lineage": {body: func(*fixture) any {
+		return map[string]any{"from": map[string]any{"kind": "model", "name": "scorer", "version": 2},
+			"to": map[string]any{"kind": "dataset", "name": "loans", "version": 1}, "relation": "trained_on"}
+	}},
+	"GET /api/v1/usecases/{slug}/lineage.svg":                                   {},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/lineage":     {params: with(modelParams, "{n}", "1"), query: "depth=2"},
+	"GET /api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/evaluations": {params: with(modelParams, "{n}", "1")},
+	"POST /api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/evaluations": {params: with(modelParams, "{n}", "1"), body: func(*fixture) any {
+		return map[string]any{"dataset": map[string]any{"name": "loans", "version": 1}, "metric": "AUC", "value": 0.8}
+	}},
+	"GET /api/v1/usecases/{slug}/evaluations/objectives": {},
+	"PUT /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity": {params: loansV1, body: func(*fixture) any {
+		return map[string]any{"columns": map[string]string{"income": "none"}, "legal_basis": "contract"}
+	}},
+	"GET /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity":         {params: loansV1},
+	"GET /api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity/history": {params: loansV1},
 	"POST /api/v1/usecases/{slug}/artifacts": {query: "name=card.md&content_type=text/markdown", contentType: "text/markdown",
 		raw: func(*fixture) []byte { return []byte("# Model card\n") }},
-	"GET /api/v1/usecases/{slug}/artifacts":              {},
-	"GET /api/v1/usecases/{slug}/artifacts/{id}":         {params: map[string]string{"{id}": "ARTIFACT"}},
-	"GET /api/v1/usecases/{slug}/artifacts/{id}/content": {params: map[string]string{"{id}": "ARTIFACT"}},
-	"DELETE /api/v1/usecases/{slug}/artifacts/{id}":      {params: map[string]string{"{id}": "ARTIFACT"}},
+	"GET /api/v1/usecases/{slug}/artifacts":               {},
+	"GET /api/v1/usecases/{slug}/artifacts/{id}":          {params: map[string]string{"{id}": "ARTIFACT"}},
+	"GET /api/v1/usecases/{slug}/artifacts/{id}/content":  {params: map[string]string{"{id}": "ARTIFACT"}},
+	"DELETE /api/v1/usecases/{slug}/artifacts/{id}":       {params: map[string]string{"{id}": "ARTIFACT"}},
+	"GET /api/v1/usecases/{slug}/experiments":             {},
+	"GET /api/v1/usecases/{slug}/runs":                    {},
+	"GET /api/v1/usecases/{slug}/runs/{id}":               {params: map[string]string{"{id}": "RUN"}},
+	"GET /api/v1/usecases/{slug}/runs/{id}/metrics/{key}": {params: map[string]string{"{id}": "RUN", "{key}": "loss"}},
 }
+
+// loansV1 names version 1 of alpha's dataset.
+var loansV1 = map[string]string{"{name}": "loans", "{n}": "1"}
+
+// modelParams names alpha's model.
+var modelParams = map[string]string{"{kind}": "model", "{name}": "scorer"}
 
 // path fills a route pattern's parameters for the fixture.
 func (c apiCase) path(f *fixture, pattern, slug string) string {
@@ -156,6 +207,8 @@ func (c apiCase) path(f *fixture, pattern, slug string) string {
 			v = itoa(f.objective)
 		case "STAKEHOLDER":
 			v = itoa(f.stakeholder)
+		case "RUN":
+			v = f.run
 		case "DECISION":
 			v = itoa(int64(f.decision))
 		case "ARTIFACT":
@@ -193,6 +246,8 @@ func (c apiCase) bodyFor(f *fixture) []byte {
 
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newFixture(t)
+	f.seedAssets()
+	f.run = f.seedFixtureRuns()
 	seen := map[string]bool{}
 	for _, rt := range f.srv.routes() {
 		if !strings.HasPrefix(rt.pattern, "/api/v1/") {
@@ -205,7 +260,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Errorf("route %s is not in the authorisation matrix; add it to apiMatrix", key)
 			continue
 		}
-		write := rt.method != http.MethodGet
+		// Reads are GETs and the POSTs a viewer may make, which store
+		// nothing (rendering a prompt).
+		write := rt.method != http.MethodGet && rt.role != usecase.Viewer
 		t.Run(key, func(t *testing.T) {
 			path := c.path(f, rt.pattern, "alpha")
 			body := c.bodyFor(f)
@@ -254,7 +311,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				// A viewer can read what they were granted.
 				if !write {
-					if rec := f.do("viewer", rt.method, path, "", nil); rec.Code != http.StatusOK {
+					if rec := f.do("viewer", rt.method, path, c.mediaType(), body); rec.Code != http.StatusOK {
 						t.Fatalf("viewer reading = %d, want 200 (body %s)", rec.Code, rec.Body)
 					}
 				}

@@ -41,7 +41,8 @@ type fixture struct {
 	canvas      canvas.Canvas // alpha's canvas
 	objective   int64
 	stakeholder int64
-	decision    int // number of alpha's decision
+	decision    int    // number of alpha's decision
+	run         string // id of alpha's run, once seeded
 
 	// access counts the store's use-case access checks.
 	access atomic.Int64

@@ -90,6 +90,7 @@ func hostileTargets(f *fixture) []hostileTarget {
 		{"POST", "/api/v1/tokens", map[string]any{"name": "probe", "expires_in": "30d"}, nil},
 		{"PATCH", "/api/v1/me", map[string]any{"name": "Admin", "current_password": "", "password": "a long enough password"}, nil},
 	}
+	targets = append(targets, registryHostileTargets(f)...)
 	return append(targets, canvasHostileTargets(f)...)
 }
 

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -299,8 +298,8 @@ func newDocBuilder() *docBuilder {
 		Security: []map[string][]string{{"bearer": {}}, {"cookie": {}}}, Paths: map[string]*pathItem{},
 		Components: components{SecuritySchemes: securitySchemes, Parameters: map[string]*parameter{},
 			Responses: problemResponses(), Schemas: map[string]*jsonschema.Schema{}}}
-	b.req = &jsonschema.Reflector{Anonymous: true, RequiredFromJSONSchemaTags: true, Namer: b.name, Mapper: mapEnum}
-	b.resp = &jsonschema.Reflector{Anonymous: true, AllowAdditionalProperties: true, Namer: b.name, Mapper: mapEnum}
+	b.req = &jsonschema.Reflector{Anonymous: true, RequiredFromJSONSchemaTags: true, Namer: b.requestName, Mapper: mapType}
+	b.resp = &jsonschema.Reflector{Anonymous: true, AllowAdditionalProperties: true, Namer: b.name, Mapper: mapType}
 	return b
 }
 
@@ -437,19 +436,21 @@ func (b *docBuilder) content(v any, request bool) map[string]*mediaType {
 // segment before it (see pathParams).
 func (b *docBuilder) pathParameters(pattern string) []*parameter {
 	var out []*parameter
-	for _, m := range pathParamRE.FindAllStringSubmatch(pattern, -1) {
-		p, ok := pathParams[m[1]]
+	segs := strings.Split(pattern, "/")
+	for i := 1; i < len(segs); i++ {
+		if !strings.HasPrefix(segs[i], "{") {
+			continue
+		}
+		key := segs[i-1] + "/" + segs[i]
+		p, ok := pathParams[key]
 		if !ok {
-			b.fail("%s: no entry in pathParams for %s", pattern, m[1])
+			b.fail("%s: no entry in pathParams for %s", pattern, key)
 			continue
 		}
 		out = append(out, b.parameter(p))
 	}
 	return out
 }
-
-// pathParamRE finds a path parameter with the segment before it.
-var pathParamRE = regexp.MustCompile(`([a-z]+/\{[a-z]+\})`)
 
 // parameter is the document's form of p: a reference to its component
 // when it has one.

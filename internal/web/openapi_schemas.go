@@ -179,6 +179,15 @@ var enums = map[reflect.Type]enum{
 	reflect.TypeFor[canvas.Comparator](): {"Comparator", "How a measured value is compared with the target.", anys(canvas.Comparators)},
 }
 
+// mapType is the reflectors' Mapper: enumerations, then the registry's
+// special cases (openapi_registry.go).
+func mapType(t reflect.Type) *jsonschema.Schema {
+	if s := mapEnum(t); s != nil {
+		return s
+	}
+	return mapRegistry(t)
+}
+
 // mapEnum refers the reflector to the component of an enumeration.
 func mapEnum(t reflect.Type) *jsonschema.Schema {
 	if e, ok := enums[t]; ok {

@@ -11,11 +11,13 @@ import (
 	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/people"
+	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
+	webregistry "github.com/atrium-mlops/atrium/internal/web/registry"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"github.com/atrium-mlops/atrium/internal/web/search"
 	"github.com/atrium-mlops/atrium/internal/web/usecases"
@@ -525,6 +527,225 @@ func (s *Server) routes() []route {
 			respDesc: "The decision.",
 			errs:     errs{409: "The record changed since `version` was read."}}},
 
+		// API: the asset registry.
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets", access: user, role: usecase.Viewer, h: s.registry.APIListAssets, op: &apiOp{
+			id: "listAssets", tag: "registry", summary: "List a use case's assets",
+			desc: "Lists the datasets, models and prompts registered in the use case, by kind and then name, each " +
+				"with the number of versions it has.",
+			query: []*param{qListAssetKind}, paged: true, resp: atrium.Page[registry.Asset]{},
+			respDesc: "One page of assets.",
+			errs:     errs{400: "`kind` is not a kind of asset, or a paging parameter is not valid."}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/assets", access: user, role: usecase.Editor, h: s.registry.APICreateAsset, op: &apiOp{
+			id: "createAsset", tag: "registry", summary: "Register an asset",
+			desc: "Registers a dataset, model or prompt in the use case (editor role). It has no versions yet; add " +
+				"them with createVersion.",
+			body: webregistry.AssetInput{}, status: 201, resp: registry.Asset{},
+			respDesc: "The new asset.",
+			headers:  headers{"Location": "API path of the new asset."},
+			errs: errs{
+				400: "The kind, name, description or a tag is not valid.",
+				409: "The use case already has an asset of this kind and name.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}", access: user, role: usecase.Viewer, h: s.registry.APIGetAsset, op: &apiOp{
+			id: "getAsset", tag: "registry", summary: "Get an asset",
+			desc:     "Returns one asset with the number of versions it has.",
+			resp:     registry.Asset{},
+			respDesc: "The asset.",
+			errs:     errs{404: errAsset}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions", access: user, role: usecase.Viewer, h: s.registry.APIListVersions, op: &apiOp{
+			id: "listVersions", tag: "registry", summary: "List an asset's versions",
+			desc:  "Lists the versions of an asset, newest first.",
+			paged: true, resp: atrium.Page[registry.Version]{},
+			respDesc: "One page of versions.",
+			errs:     errs{404: errAsset}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions", access: user, role: usecase.Editor, h: s.registry.APICreateVersion, op: &apiOp{
+			id: "createVersion", tag: "registry", summary: "Register a version",
+			desc: "Adds the next version of an asset (editor role): numbers start at 1 and have no gaps, also when " +
+				"many clients register at once. A version never changes afterwards; only its status does. The URI " +
+				"must use an allowed scheme (`s3`, `gs`, `az`, `https`, `hf`, `models`, `runs`, …) and is stored in " +
+				"canonical form; local paths, `file:`, `..` segments, encoded separators and control characters are " +
+				"refused. Atrium never fetches it. The fields of the asset's kind go in `dataset`, `model` or " +
+				"`prompt`; a prompt version needs its template, and the dataset versions a model names must exist " +
+				"in the use case.",
+			body: webregistry.VersionInput{}, status: 201, resp: registry.Version{},
+			respDesc: "The new version, with its number.",
+			headers:  headers{"Location": "API path of the new version."},
+			errs: errs{
+				400: "A field is not valid: the URI, the digest (64 hex digits of SHA-256), the size, a tag, the " +
+					"kind's fields; `detail` says which and why.",
+				404: errAsset,
+				413: "The body is larger than 1 MiB, or `metadata` is larger than 64 KiB.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}", access: user, role: usecase.Viewer, h: s.registry.APIGetVersion, op: &apiOp{
+			id: "getVersion", tag: "registry", summary: "Get a version",
+			desc:     "Returns one version of an asset with the fields of its kind.",
+			resp:     registry.Version{},
+			respDesc: "The version.",
+			errs:     errs{404: errVersion}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/status", access: user, role: usecase.Editor, h: s.registry.APISetStatus, op: &apiOp{
+			id: "setVersionStatus", tag: "registry", summary: "Change a version's status",
+			desc: "Marks a version `ready`, `deprecated` or `archived` (editor role), with a reason; audited. It is " +
+				"the only change a version ever sees. An archived version cannot be given an alias.",
+			body: webregistry.StatusInput{}, resp: registry.Version{},
+			respDesc: "The version with its new status.",
+			errs: errs{
+				404: errVersion,
+				409: "The version already has this status.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/aliases", access: user, role: usecase.Viewer, h: s.registry.APIListAliases, op: &apiOp{
+			id: "listAliases", tag: "registry", summary: "List an asset's aliases",
+			desc:     "Lists the aliases of an asset as they are now, by name. Not paged.",
+			resp:     respond.List[registry.Alias]{},
+			respDesc: "The aliases.",
+			errs:     errs{404: errAsset}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}", access: user, role: usecase.Viewer, h: s.registry.APIGetAlias, op: &apiOp{
+			id: "getAlias", tag: "registry", summary: "Get an alias, now or at a time",
+			desc: "Returns the version an alias points at, with who moved it there, when and why. With `at`, the " +
+				"alias as it stood at that moment: \"which version was `production` on 3 March at 14:00\".",
+			query: []*param{qAliasAt}, resp: registry.Alias{},
+			respDesc: "The alias.",
+			errs: errs{
+				400: "The alias name is not valid, or `at` is not an RFC 3339 time.",
+				404: "No such asset or alias, or the alias did not point at a version at `at`.",
+			}}},
+		{method: "PUT", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}", access: user, role: usecase.Editor, h: s.registry.APIPutAlias, op: &apiOp{
+			id: "setAlias", tag: "registry", summary: "Set or move an alias",
+			desc: "Points an alias at a version (editor role), creating the alias or moving it, with a reason. Every " +
+				"move is kept in the alias's history and audited. Pointing an alias where it already points " +
+				"changes nothing. Alias names are 1 to 64 lower-case letters, digits or inner hyphens, and not a " +
+				"number.",
+			body: webregistry.AliasInput{}, resp: registry.Alias{},
+			respDesc: "The alias as it is now.",
+			errs: errs{
+				400: "The alias name, version number or reason is not valid.",
+				404: "No such asset, or it has no version with this number.",
+				409: "The version is archived.",
+			}}},
+		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}", access: user, role: usecase.Editor, h: s.registry.APIDeleteAlias, op: &apiOp{
+			id: "deleteAlias", tag: "registry", summary: "Remove an alias",
+			desc:     "Removes an alias (editor role), with a reason; its history keeps the removal.",
+			query:    []*param{qAliasReason},
+			status:   204,
+			respDesc: "The alias is gone.",
+			errs: errs{
+				400: "The alias name is not valid or `reason` is missing.",
+				404: "No such asset or alias.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/aliases/{alias}/history", access: user, role: usecase.Viewer, h: s.registry.APIAliasHistory, op: &apiOp{
+			id: "listAliasHistory", tag: "registry", summary: "List an alias's history",
+			desc: "Lists every move of an alias, oldest first: `from` is 0 when the alias was created, `to` 0 when it " +
+				"was removed.",
+			paged: true, resp: atrium.Page[registry.AliasMove]{},
+			respDesc: "One page of moves.",
+			errs: errs{
+				400: "The alias name or a paging parameter is not valid.",
+				404: "No such asset, or it never had this alias.",
+			}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/assets/prompt/{name}/render", access: user, role: usecase.Viewer, h: s.registry.APIRenderPrompt, op: &apiOp{
+			id: "renderPrompt", tag: "registry", summary: "Render a prompt",
+			desc: "Fills in a prompt version's `{{ variable }}`s (viewer role; nothing is stored). Name the " +
+				"version by `version` or by `alias`, or neither for the newest. Every variable of the template must " +
+				"be given and no other; values are inserted as they are, once, so a {{ name }} inside a value stays as it is. " +
+				"The result is at most 1 MiB.",
+			body: webregistry.RenderInput{}, resp: webregistry.Rendered{},
+			respDesc: "The rendered text and the version it came from.",
+			errs: errs{
+				400: "Both `version` and `alias` are given, a variable is missing or unknown, or a value is not valid.",
+				404: "No such prompt, version or alias.",
+				413: "The body is larger than 1 MiB, or the rendered prompt would be.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/lineage", access: user, role: usecase.Viewer, h: s.registry.APILineage, op: &apiOp{
+			id: "getLineage", tag: "registry", summary: "Get a use case's lineage graph",
+			desc: "Returns every version of the use case's registry and every run an edge names (`nodes`), and the " +
+				"lineage edges between them (`edges`): each says that `from` depends on `to` by `relation`. " +
+				"`truncated` is set past 5,000 edges or 2,000 versions.",
+			resp:     registry.Graph{},
+			respDesc: "The graph."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/lineage", access: user, role: usecase.Editor, h: s.registry.APIAddEdge, op: &apiOp{
+			id: "addLineageEdge", tag: "registry", summary: "Record a lineage edge",
+			desc: "Records that one version depends on another version or on a run (editor role): `trained_on` " +
+				"(model → dataset), `evaluated_on` (model or prompt → dataset), `derived_from` (dataset → dataset), " +
+				"`fine_tuned_from` (model → model), `produced_by` (model → run). Both ends must be of the use case. " +
+				"Model versions get their `trained_on`, `evaluated_on` and `produced_by` edges from their own fields " +
+				"when they are registered.",
+			body: webregistry.EdgeInput{}, status: 201, resp: registry.Edge{},
+			respDesc: "The edge.",
+			errs: errs{
+				400: "An unknown relation, kinds the relation does not join, an edge from a version to itself or one " +
+					"that would close a cycle, or too many edges from one version.",
+				404: "No such use case, or a version or run the edge names is not the use case's: the answers are identical.",
+				409: "The edge exists already.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/lineage.svg", access: user, role: usecase.Viewer, h: s.registry.APILineageSVG, op: &apiOp{
+			id: "drawLineage", tag: "registry", summary: "Draw a use case's lineage graph",
+			desc: "The lineage graph as an SVG image, upstream on the left: the same drawing as the lineage page. At " +
+				"most 500 nodes and 2,000 edges are drawn.",
+			resp:     content{"image/svg+xml": text{}},
+			respDesc: "The drawing."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/lineage", access: user, role: usecase.Viewer, h: s.registry.APIVersionLineage, op: &apiOp{
+			id: "getVersionLineage", tag: "registry", summary: "Get the lineage around a version",
+			desc: "Returns the edges within `depth` hops of a version in both directions: what it depends on " +
+				"(upstream) and what depends on it (downstream).",
+			query: []*param{qLineageDepth}, resp: registry.Graph{},
+			respDesc: "The neighbourhood of the version.",
+			errs: errs{
+				400: "`depth` is not a number from 1 to 10.",
+				404: errVersion,
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/evaluations", access: user, role: usecase.Viewer, h: s.registry.APIListEvaluations, op: &apiOp{
+			id: "listEvaluations", tag: "registry", summary: "List a version's evaluations",
+			desc:     "Lists the metric results recorded for a model or prompt version, oldest first. Not paged.",
+			resp:     respond.List[registry.Evaluation]{},
+			respDesc: "The evaluations.",
+			errs: errs{
+				400: "The asset is a dataset; only models and prompts are evaluated.",
+				404: errVersion,
+			}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/assets/{kind}/{name}/versions/{n}/evaluations", access: user, role: usecase.Editor, h: s.registry.APIAddEvaluation, op: &apiOp{
+			id: "addEvaluation", tag: "registry", summary: "Record an evaluation",
+			desc: "Records one metric result of a model or prompt version on a dataset version of the use case " +
+				"(editor role), and the `evaluated_on` edge if it is missing. Evaluations never change; a better " +
+				"measurement is a new one.",
+			body: webregistry.EvaluationInput{}, status: 201, resp: registry.Evaluation{},
+			respDesc: "The evaluation.",
+			errs: errs{
+				400: "The asset is a dataset, the dataset version is not the use case's, or a value is not valid.",
+				404: errVersion,
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/evaluations/objectives", access: user, role: usecase.Viewer, h: s.registry.APIObjectives, op: &apiOp{
+			id: "listObjectiveStatus", tag: "registry", summary: "Compare versions with the objectives",
+			desc: "Compares every model and prompt version with every objective of the use case's canvases measured " +
+				"at `evaluation`: per version and objective `met`, `not met` or `not measured`, with the value " +
+				"compared, the evaluation it came from and the reason in words.",
+			resp:     respond.List[registry.VersionObjectives]{},
+			respDesc: "Every version against every evaluation objective."}},
+		{method: "PUT", pattern: "/api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity", access: user, role: usecase.Editor, h: s.registry.APIPutSensitivity, op: &apiOp{
+			id: "setSensitivity", tag: "registry", summary: "Confirm a dataset version's sensitivity",
+			desc: "Replaces what people confirm about a dataset version's personal data (editor role): each " +
+				"column's classification, the legal basis, consent notes and retention. Every change is a new " +
+				"revision, kept with who made it and when; sending what is stored changes nothing.",
+			body: registry.Sensitivity{}, resp: registry.SensitivityRecord{},
+			respDesc: "The stored record, with the profile's suggestions for columns still unclassified.",
+			errs: errs{
+				400: "A classification is unknown, a column is not in the version's schema, or a text is too long.",
+				404: errVersion,
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity", access: user, role: usecase.Viewer, h: s.registry.APIGetSensitivity, op: &apiOp{
+			id: "getSensitivity", tag: "registry", summary: "Get a dataset version's sensitivity",
+			desc: "Returns the current sensitivity record (revision 0 when none was ever set), or with `at` the " +
+				"revision in force at that time.",
+			query: []*param{qSensitivityAt}, resp: registry.SensitivityRecord{},
+			respDesc: "The record.",
+			errs: errs{
+				400: "`at` is not an RFC 3339 time.",
+				404: "No such use case, dataset or version, or no record existed at `at`.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/assets/dataset/{name}/versions/{n}/sensitivity/history", access: user, role: usecase.Viewer, h: s.registry.APISensitivityHistory, op: &apiOp{
+			id: "listSensitivityHistory", tag: "registry", summary: "List a dataset version's sensitivity revisions",
+			desc:     "Returns every revision of the sensitivity record, newest first. Not paged.",
+			resp:     respond.List[registry.SensitivityRecord]{},
+			respDesc: "The revisions.",
+			errs:     errs{404: errVersion}}},
 		// API: artifacts.
 		{method: "POST", pattern: "/api/v1/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.APIUpload, op: &apiOp{
 			id: "uploadArtifact", tag: "artifacts", summary: "Upload an artifact",
@@ -577,6 +798,33 @@ func (s *Server) routes() []route {
 			errs: errs{
 				409: "The use case is archived.",
 				503: "The server has no artifact store, or the store is not answering.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/experiments", access: user, role: usecase.Viewer, h: s.registry.APIListExperiments, op: &apiOp{
+			id: "listExperiments", tag: "registry", summary: "List a use case's experiments",
+			desc: "Lists the experiment-tracking experiments of the use case, which MLflow's client creates and " +
+				"logs runs into (see docs/mlflow.md).",
+			paged: true, resp: atrium.Page[registry.Experiment]{},
+			respDesc: "One page of experiments."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/runs", access: user, role: usecase.Viewer, h: s.registry.APIListRuns, op: &apiOp{
+			id: "listRuns", tag: "registry", summary: "List a use case's runs",
+			desc: "Lists runs, newest first, of one experiment or of all, each with its params, tags and the latest " +
+				"value of every metric.",
+			query: []*param{qRunExperiment}, paged: true, resp: atrium.Page[webregistry.RunView]{},
+			respDesc: "One page of runs."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/runs/{id}", access: user, role: usecase.Viewer, h: s.registry.APIGetRun, op: &apiOp{
+			id: "getRun", tag: "registry", summary: "Get a run",
+			desc:     "Returns one run with its params, tags and the latest value of every metric.",
+			resp:     webregistry.RunView{},
+			respDesc: "The run.",
+			errs:     errs{404: "No such use case or run, or the caller cannot see the use case: the answers are identical."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/runs/{id}/metrics/{key}", access: user, role: usecase.Viewer, h: s.registry.APIMetricHistory, op: &apiOp{
+			id: "getMetricHistory", tag: "registry", summary: "Get a metric's history",
+			desc:  "Returns every value logged for one metric of a run, by step and then time, paged.",
+			paged: true, resp: atrium.Page[webregistry.MetricValue]{},
+			respDesc: "One page of values.",
+			errs: errs{
+				400: "The metric key is not valid, or a paging parameter is not.",
+				404: "No such use case or run, or the caller cannot see the use case: the answers are identical.",
 			}}},
 
 		// Pages.
@@ -639,6 +887,18 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/usecases/{slug}/decisions/{number}", access: user, role: usecase.Viewer, h: s.canvases.PageDecision},
 		{method: "GET", pattern: "/usecases/{slug}/decisions/{number}/edit", access: user, role: usecase.Editor, h: s.canvases.PageEditDecision},
 		{method: "POST", pattern: "/usecases/{slug}/decisions/{number}/edit", access: user, role: usecase.Editor, h: s.canvases.PageEditDecisionPost},
+		{method: "GET", pattern: "/usecases/{slug}/registry", access: user, role: usecase.Viewer, h: s.registry.PageRegistry},
+		{method: "POST", pattern: "/usecases/{slug}/registry", access: user, role: usecase.Editor, h: s.registry.PageCreateAssetPost},
+		{method: "GET", pattern: "/usecases/{slug}/registry/{kind}/{name}", access: user, role: usecase.Viewer, h: s.registry.PageAsset},
+		{method: "POST", pattern: "/usecases/{slug}/registry/{kind}/{name}/aliases", access: user, role: usecase.Editor, h: s.registry.PageAliasPost},
+		{method: "POST", pattern: "/usecases/{slug}/registry/{kind}/{name}/aliases/{alias}/delete", access: user, role: usecase.Editor, h: s.registry.PageAliasDeletePost},
+		{method: "POST", pattern: "/usecases/{slug}/registry/{kind}/{name}/status", access: user, role: usecase.Editor, h: s.registry.PageStatusPost},
+		{method: "GET", pattern: "/usecases/{slug}/registry/{kind}/{name}/{n}", access: user, role: usecase.Viewer, h: s.registry.PageVersion},
+		{method: "POST", pattern: "/usecases/{slug}/registry/prompt/{name}/{n}/render", access: user, role: usecase.Viewer, h: s.registry.PageRenderPost},
+		{method: "GET", pattern: "/usecases/{slug}/lineage", access: user, role: usecase.Viewer, h: s.registry.PageLineage},
+		{method: "GET", pattern: "/usecases/{slug}/runs", access: user, role: usecase.Viewer, h: s.registry.PageRuns},
+		{method: "GET", pattern: "/usecases/{slug}/runs/{id}", access: user, role: usecase.Viewer, h: s.registry.PageRun},
+		{method: "POST", pattern: "/usecases/{slug}/registry/dataset/{name}/{n}/sensitivity", access: user, role: usecase.Editor, h: s.registry.PageSensitivityPost},
 		{method: "GET", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Viewer, h: s.artifacts.PageArtifacts},
 		{method: "POST", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactsPost},
 		{method: "POST", pattern: "/usecases/{slug}/artifacts/{id}/delete", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactDeletePost},

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Canvases", testCanvases}, {"CanvasIterations", testCanvasIterations}, {"Objectives", testObjectives}, {"Stakeholders", testStakeholders}, {"Decisions", testDecisions}, {"Search", testSearch}, {"CanvasAudit", testCanvasAudit}, {"CanvasLimits", testCanvasLimits},
 		{"UseCaseView", testUseCaseView},
 		{"Registry", testRegistry},
+		{"RegistryView", testRegistryView},
 		{"Lineage", testLineage}, {"Evaluations", testEvaluations}, {"Sensitivity", testSensitivity},
 		{"Artifacts", testArtifacts}, {"Tracking", testTracking},
 	}
