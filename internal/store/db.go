@@ -49,6 +49,8 @@ type DB struct {
 	reads *readStmts
 	// versions caches registry versions' immutable content.
 	versions versionCache
+	// tokens caches what API tokens resolve to (authcache.go).
+	tokens tokenCache
 }
 
 // writeMode is how db.update commits.

@@ -101,6 +101,9 @@ func (db *DB) RevokeToken(ctx context.Context, id string) (identity.Token, error
 		}
 		return tx.appendAudit("token.revoke", "token", t.ID, t)
 	})
+	if err == nil {
+		db.tokens.changed()
+	}
 	return t, err
 }
 
@@ -108,7 +111,12 @@ func (db *DB) RevokeToken(ctx context.Context, id string) (identity.Token, error
 // was last used at most once a minute, so reads do not become writes.
 func (db *DB) TokenActor(ctx context.Context, secret string) (atrium.Actor, error) {
 	bad := atrium.Errorf(atrium.Unauthenticated, "the API token is not valid, has expired or was revoked")
-	t, err := scanToken(db.reader(ctx).queryRow(`SELECT `+tokenCols+` FROM api_tokens WHERE secret_hash = $1`, identity.Digest(secret)))
+	digest := identity.Digest(secret)
+	if a, ok := db.tokens.get(digest, db.now()); ok {
+		return a, nil
+	}
+	gen := db.tokens.generation()
+	t, err := scanToken(db.reader(ctx).queryRow(`SELECT `+tokenCols+` FROM api_tokens WHERE secret_hash = $1`, digest))
 	if errors.Is(err, sql.ErrNoRows) {
 		return atrium.Actor{}, bad
 	}
@@ -125,5 +133,8 @@ func (db *DB) TokenActor(ctx context.Context, secret string) (atrium.Actor, erro
 	}
 	a, err := db.actorFor(ctx, t.UserID, t.ID)
 	a.UseCaseID = t.UseCaseID
+	if err == nil {
+		db.tokens.put(digest, a, gen, now, t.ExpiresAt)
+	}
 	return a, err
 }

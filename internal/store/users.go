@@ -133,6 +133,7 @@ type UserPatch struct {
 // UpdateUser applies a patch. Disabling a user or changing their password
 // ends their browser sessions.
 func (db *DB) UpdateUser(ctx context.Context, id string, p UserPatch) (identity.User, error) {
+	defer db.tokens.changed() // after the commit: tokens of the account resolve afresh
 	var u identity.User
 	var hash sql.NullString
 	if p.Password != nil {
@@ -330,6 +331,7 @@ type ProfilePatch struct {
 // transaction, which then refuses the change if the stored hash moved in
 // between, so a concurrent change is never silently overwritten.
 func (db *DB) UpdateProfile(ctx context.Context, p ProfilePatch) (identity.User, error) {
+	defer db.tokens.changed() // after the commit: the name tokens carry changes
 	a := actorOf(ctx)
 	if p.CurrentPassword != "" {
 		// Checked even when unused, so nonsense is refused, not ignored.
