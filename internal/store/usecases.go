@@ -52,16 +52,13 @@ func roleOn(q querier, a atrium.Actor, u usecase.UseCase) (usecase.Role, error) 
 	if a.Admin || a.IsSystem() || u.OwnerID == a.UserID {
 		return usecase.Owner, nil
 	}
+	// Team membership makes an editor; grants to the user or a team of
+	// theirs may give more. One statement answers both.
+	granted, err := collect(q, scanOne[usecase.Role], `SELECT CAST($1 AS TEXT) FROM team_members WHERE team_id = $2 AND user_id = $3
+		UNION ALL
+		SELECT role FROM usecase_grants WHERE usecase_id = $4 AND (user_id = $3
+		OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $3))`, string(usecase.Editor), u.TeamID, a.UserID, u.ID)
 	role := usecase.NoRole
-	var n int
-	if err := q.queryRow(`SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND user_id = $2`, u.TeamID, a.UserID).Scan(&n); err != nil {
-		return role, err
-	}
-	if n > 0 {
-		role = usecase.Editor
-	}
-	granted, err := collect(q, scanOne[usecase.Role], `SELECT role FROM usecase_grants WHERE usecase_id = $1 AND (user_id = $2
-		OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $2))`, u.ID, a.UserID)
 	for _, r := range granted {
 		role = role.Max(r)
 	}
