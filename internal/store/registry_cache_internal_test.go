@@ -5,9 +5,7 @@ import (
 	"testing"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/identity"
 	"github.com/atrium-mlops/atrium/internal/registry"
-	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
 // TestVersionCacheNeverStale reads versions through the cache while their
@@ -16,17 +14,7 @@ import (
 // the database holds.
 func TestVersionCacheNeverStale(t *testing.T) {
 	openBoth(t, func(t *testing.T, db *DB) {
-		admin, err := db.CreateUser(atrium.WithActor(t.Context(), atrium.System), identity.User{Email: "admin@example.org", Name: "Admin", Admin: true}, "")
-		if err != nil {
-			t.Fatalf("CreateUser: %v", err)
-		}
-		ctx := atrium.WithActor(t.Context(), atrium.Actor{UserID: admin.ID, Email: admin.Email, Name: admin.Name, Admin: true})
-		if _, err := db.CreateTeam(ctx, identity.Team{Slug: "alpha", Name: "Alpha"}); err != nil {
-			t.Fatalf("CreateTeam: %v", err)
-		}
-		if _, err := db.CreateUseCase(ctx, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"}); err != nil {
-			t.Fatalf("CreateUseCase: %v", err)
-		}
+		ctx := adminInChurn(t, db)
 		ref := registry.Ref{Kind: registry.Model, Name: "m"}
 		create := func(uri string) {
 			t.Helper()

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -15,17 +16,7 @@ import (
 // status may still change.
 func TestVersionsImmutableInTheDatabase(t *testing.T) {
 	openBoth(t, func(t *testing.T, db *DB) {
-		admin, err := db.CreateUser(atrium.WithActor(t.Context(), atrium.System), identity.User{Email: "admin@example.org", Name: "Admin", Admin: true}, "")
-		if err != nil {
-			t.Fatalf("CreateUser: %v", err)
-		}
-		ctx := atrium.WithActor(t.Context(), atrium.Actor{UserID: admin.ID, Email: admin.Email, Name: admin.Name, Admin: true})
-		if _, err := db.CreateTeam(ctx, identity.Team{Slug: "alpha", Name: "Alpha"}); err != nil {
-			t.Fatalf("CreateTeam: %v", err)
-		}
-		if _, err := db.CreateUseCase(ctx, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"}); err != nil {
-			t.Fatalf("CreateUseCase: %v", err)
-		}
+		ctx := adminInChurn(t, db)
 		a, err := db.CreateAsset(ctx, "churn", registry.Asset{Kind: registry.Model, Name: "m"})
 		if err != nil {
 			t.Fatalf("CreateAsset: %v", err)
@@ -54,17 +45,7 @@ func TestVersionsImmutableInTheDatabase(t *testing.T) {
 // whoever writes to the database.
 func TestEvaluationsImmutableInTheDatabase(t *testing.T) {
 	openBoth(t, func(t *testing.T, db *DB) {
-		admin, err := db.CreateUser(atrium.WithActor(t.Context(), atrium.System), identity.User{Email: "admin@example.org", Name: "Admin", Admin: true}, "")
-		if err != nil {
-			t.Fatalf("CreateUser: %v", err)
-		}
-		ctx := atrium.WithActor(t.Context(), atrium.Actor{UserID: admin.ID, Email: admin.Email, Name: admin.Name, Admin: true})
-		if _, err := db.CreateTeam(ctx, identity.Team{Slug: "alpha", Name: "Alpha"}); err != nil {
-			t.Fatalf("CreateTeam: %v", err)
-		}
-		if _, err := db.CreateUseCase(ctx, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"}); err != nil {
-			t.Fatalf("CreateUseCase: %v", err)
-		}
+		ctx := adminInChurn(t, db)
 		m, err := db.CreateAsset(ctx, "churn", registry.Asset{Kind: registry.Model, Name: "m"})
 		if err != nil {
 			t.Fatalf("CreateAsset: %v", err)
@@ -98,4 +79,22 @@ func TestEvaluationsImmutableInTheDatabase(t *testing.T) {
 			t.Errorf("Evaluations = %+v, %v, want the original", list, err)
 		}
 	})
+}
+
+// adminInChurn creates an administrator, team alpha and its use case churn,
+// and returns a context acting as the administrator.
+func adminInChurn(t *testing.T, db *DB) context.Context {
+	t.Helper()
+	admin, err := db.CreateUser(atrium.WithActor(t.Context(), atrium.System), identity.User{Email: "admin@example.org", Name: "Admin", Admin: true}, "")
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	ctx := atrium.WithActor(t.Context(), atrium.Actor{UserID: admin.ID, Email: admin.Email, Name: admin.Name, Admin: true})
+	if _, err := db.CreateTeam(ctx, identity.Team{Slug: "alpha", Name: "Alpha"}); err != nil {
+		t.Fatalf("CreateTeam: %v", err)
+	}
+	if _, err := db.CreateUseCase(ctx, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"}); err != nil {
+		t.Fatalf("CreateUseCase: %v", err)
+	}
+	return ctx
 }
