@@ -191,7 +191,7 @@ func demoTrainingRun(ctx context.Context, db *store.DB, slug, experiment string,
 	}
 	now := time.Now().UnixMilli()
 	var metrics []registry.Metric
-	m := fitLogisticLogged(training, features, iterations, rate, 20, func(step int, loss float64) {
+	m := fitLogistic(training, features, iterations, rate, 20, func(step int, loss float64) {
 		metrics = append(metrics, registry.Metric{Key: "training_log_loss", Value: loss, Step: int64(step), Timestamp: now})
 	})
 	scores, labels := make([]float64, len(reference)), make([]bool, len(reference))
@@ -473,16 +473,10 @@ func loanFeature(r loanRow, f string) float64 {
 }
 
 // fitLogistic fits a logistic regression to rows by batch gradient descent
-// (see fitLogisticLogged).
-// on the log loss.
-func fitLogistic(rows []loanRow, features []string, iterations int, rate float64) logisticModel {
-	return fitLogisticLogged(rows, features, iterations, rate, 0, nil)
-}
-
-// fitLogisticLogged is fitLogistic that also reports, every `every`
-// iterations (and after the last), the training log loss the weights of
-// that moment give — the loss curve the demo's runs log.
-func fitLogisticLogged(rows []loanRow, features []string, iterations int, rate float64, every int, logLoss func(step int, loss float64)) logisticModel {
+// on the log loss. When logLoss is set, it is told the training log loss
+// before every `every`-th step (steps 0, every, 2·every, …): the loss curve
+// the demo's runs log.
+func fitLogistic(rows []loanRow, features []string, iterations int, rate float64, every int, logLoss func(step int, loss float64)) logisticModel {
 	k, n := len(features), float64(len(rows))
 	m := logisticModel{Features: features, Means: make([]float64, k), Scales: make([]float64, k), Weights: make([]float64, k)}
 	x := make([][]float64, len(rows))

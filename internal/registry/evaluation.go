@@ -17,16 +17,19 @@ import (
 // on one slice of it ("segment=young"). Evaluations are written once and
 // never change; a version has as many as were recorded.
 type Evaluation struct {
-	ID        string     `json:"id"`
-	Version   Node       `json:"version"` // the model or prompt version evaluated
-	Dataset   VersionRef `json:"dataset"`
-	Metric    string     `json:"metric"`
-	Value     float64    `json:"value"`
-	Slice     string     `json:"slice"`   // "" for the whole dataset; "segment=young,region=north"
-	Samples   int64      `json:"samples"` // how many examples the value is over; 0 when not recorded
-	Note      string     `json:"note"`
-	CreatedBy string     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
+	ID      string     `json:"id"`
+	Version Node       `json:"version"` // the model or prompt version evaluated
+	Dataset VersionRef `json:"dataset"`
+	Metric  string     `json:"metric"`
+	Value   float64    `json:"value"`
+	Slice   string     `json:"slice"`   // "" for the whole dataset; "segment=young,region=north"
+	Samples int64      `json:"samples"` // how many examples the value is over; 0 when not recorded
+	Note    string     `json:"note"`
+	// Run is set when the value is the latest of a metric the version's
+	// training run logged (produced_by), rather than a recorded evaluation.
+	Run       string    `json:"run,omitempty"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Limits on evaluations.

@@ -20,6 +20,8 @@ package store
 //	    the rule of registry.CheckObjectives.
 
 import (
+	"time"
+
 	"context"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
@@ -166,5 +168,52 @@ func objectiveStatus(q querier, u usecase.UseCase) ([]registry.VersionObjectives
 		}
 		evals = append(evals, list...)
 	}
-	return registry.CheckObjectives(versions, objs, evals), nil
+	runs, err := runEvidence(q, u, asked)
+	if err != nil {
+		return nil, err
+	}
+	return registry.CheckObjectives(versions, objs, append(evals, runs...)), nil
 }
+
+// runEvidence turns what the training runs of u's versions logged into
+// evaluations the objectives can use: for each version produced_by a run,
+// the run's latest value of each metric an objective on the whole dataset
+// asks for (names matched as registry.MetricKey matches them). A value
+// recorded as an evaluation later than the run logged its metric takes
+// precedence, as any later evaluation does. NaN values are not evidence.
+func runEvidence(q querier, u usecase.UseCase, asked map[[2]string]bool) ([]registry.Evaluation, error) {
+	if len(asked) == 0 {
+		return nil, nil
+	}
+	type row struct {
+		node      registry.Node
+		run, key  string
+		value     float64
+		nan       bool
+		timestamp int64
+	}
+	rows, err := collect(q, func(sc scanner) (row, error) {
+		var r row
+		err := sc.Scan(&r.node.Kind, &r.node.Name, &r.node.Version, &r.run, &r.key, &r.value, &r.nan, &r.timestamp)
+		return r, err
+	}, `SELECT a.kind, a.name, e.from_version, e.to_run, m.key, m.value, m.is_nan, m.timestamp
+		FROM registry_lineage_edges e JOIN registry_assets a ON a.id = e.from_asset
+		JOIN tracking_latest_metrics m ON m.run_id = e.to_run
+		WHERE e.usecase_id = $1 AND e.relation = $2
+		ORDER BY a.kind, a.name, e.from_version, m.key LIMIT $3`, u.ID, string(registry.ProducedBy), maxRunEvidence)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.Evaluation
+	for _, r := range rows {
+		if r.nan || !asked[[2]string{registry.MetricKey(r.key), ""}] {
+			continue
+		}
+		out = append(out, registry.Evaluation{ID: "run/" + r.run + "/" + r.key, Version: r.node, Metric: r.key, Value: r.value,
+			Note: "the latest value its training run logged", Run: r.run, CreatedAt: time.UnixMilli(r.timestamp).UTC()})
+	}
+	return out, nil
+}
+
+// maxRunEvidence bounds the run metrics one objective status reads.
+const maxRunEvidence = 10_000

@@ -324,6 +324,44 @@ func testLineage(t *testing.T, open Opener) {
 }
 
 func testEvaluations(t *testing.T, open Opener) {
+	t.Run("RunMetricsAreEvidence", func(t *testing.T) {
+		w := newLineageWorld(t, open)
+		ctx := t.Context()
+		ec, vc := as(ctx, w.editor), as(ctx, w.viewer)
+		c := mustCanvas(t, ec, w.db, "churn", template(t, humanCentric))
+		if _, err := w.db.CreateObjective(ec, "churn", c.ID, canvas.Objective{SectionID: "objective-setting", Metric: "AUC",
+			Comparator: ">=", Target: 0.78, MeasuredAt: canvas.AtEvaluation}); err != nil {
+			t.Fatalf("CreateObjective: %v", err)
+		}
+		// Version 1 came from a run that logged its AUC (in MLflow's own
+		// case); version 2 from a run that logged only a loss.
+		for i, metrics := range [][]registry.Metric{
+			{{Key: "auc", Value: 0.71, Step: 0, Timestamp: 1}, {Key: "auc", Value: 0.81, Step: 1, Timestamp: 2}},
+			{{Key: "loss", Value: 0.3, Timestamp: 1}},
+		} {
+			run := mustLineageRun(t, w, "churn")
+			if err := w.db.LogBatch(ec, "churn", run, registry.Batch{Metrics: metrics}); err != nil {
+				t.Fatalf("LogBatch: %v", err)
+			}
+			mustVersion(t, w.world, w.model, registry.Version{URI: fmt.Sprintf("s3://m/%d", i+1), Digest: digestA, Model: &registry.ModelInfo{RunID: run}})
+		}
+		status, err := w.db.ObjectiveStatus(vc, "churn")
+		if err != nil {
+			t.Fatalf("ObjectiveStatus: %v", err)
+		}
+		got := map[string]string{}
+		for _, vo := range status {
+			for _, c := range vo.Checks {
+				got[vo.Version.String()] = c.State
+				if c.State == registry.Met && (c.Evaluation == nil || c.Evaluation.Run == "" || *c.Value != 0.81) {
+					t.Errorf("%s met from %+v, want the run's latest AUC, 0.81", vo.Version, c.Evaluation)
+				}
+			}
+		}
+		if got["model/scorer/1"] != registry.Met || got["model/scorer/2"] != registry.NotMeasured {
+			t.Errorf("objective status = %v, want version 1 met from its run and version 2 not measured", got)
+		}
+	})
 	t.Run("RecordAndCompare", func(t *testing.T) {
 		w := newLineageWorld(t, open)
 		ctx := t.Context()
