@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/profile"
 	"github.com/atrium-mlops/atrium/internal/registry"
 )
@@ -32,14 +33,22 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// runDatasetProfile profiles a local dataset file and prints the result.
-func runDatasetProfile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// runDatasetProfile profiles a local dataset file and prints the result;
+// with --register SLUG/ASSET it also registers it as the next version of
+// that dataset, on a server or on the database, like "dataset register".
+func runDatasetProfile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("atrium dataset profile", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "", "csv, jsonl or parquet (default: from the file name)")
-	asJSON := fs.Bool("json", false, "print the profile and schema as JSON")
+	register := fs.String("register", "", "USECASE/DATASET: register the profile as the next version of that dataset (needs --uri)")
+	role := fs.String("role", "", "with --register: what the version is for: training, validation, test or reference")
+	source := fs.String("source", "", "with --register: where the data came from")
+	owner := fs.String("owner", "", "with --register: who answers for the data")
+	client := addClientFlags(fs, getenv, stderr) // --json, and where to register
+	var content contentFlags
+	content.bind(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: atrium dataset profile FILE [--format csv|jsonl|parquet] [--json]")
+		fmt.Fprintln(stderr, "Usage: atrium dataset profile FILE [--format csv|jsonl|parquet] [--json] [--register USECASE/DATASET --uri URI [--role R] [--server URL]]")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterleaved(fs, args)
@@ -50,6 +59,27 @@ func runDatasetProfile(ctx context.Context, args []string, stdout, stderr io.Wri
 		fs.Usage()
 		return fmt.Errorf("name one dataset file")
 	}
+	var slug, name string
+	if *register != "" {
+		var ok bool
+		if slug, name, ok = strings.Cut(*register, "/"); !ok || slug == "" || name == "" {
+			return fmt.Errorf("--register must be USECASE/DATASET, such as churn/customers (got %q)", atrium.Truncate(*register, 60))
+		}
+		if content.file != "" || content.digest != "" || content.size != 0 {
+			return fmt.Errorf("with --register the digest and size are those of %s; leave out --file, --digest and --size", pos[0])
+		}
+		if client.usecase != "" && client.usecase != slug {
+			return fmt.Errorf("--register names use case %q but --usecase says %q", atrium.Truncate(slug, 60), atrium.Truncate(client.usecase, 60))
+		}
+		if content.uri == "" {
+			return fmt.Errorf("--register needs --uri: where the data is kept (the registry stores its address and digest, not the file)")
+		}
+		client.usecase = slug
+		if err := client.check(); err != nil {
+			return err
+		}
+		content.file = pos[0]
+	}
 	var progress io.Writer
 	if isTerminal(stderr) {
 		progress = stderr
@@ -58,7 +88,24 @@ func runDatasetProfile(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if *register != "" {
+		v, err := content.version() // hashes the file that was profiled
+		if err != nil {
+			return err
+		}
+		v.Dataset = &registry.DatasetInfo{Role: registry.DatasetRole(*role), Schema: schema, Profile: &p, Source: *source, Owner: *owner}
+		c, err := client.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		out, err := registerDataset(ctx, c, slug, name, v)
+		if err != nil {
+			return err
+		}
+		return printRegistered(stdout, client, registry.Dataset, name, out)
+	}
+	if client.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {

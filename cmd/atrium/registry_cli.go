@@ -31,12 +31,10 @@ type registryCommand func(ctx context.Context, args []string, getenv func(string
 // registryGroups lists the subcommands of each registry group; "dataset
 // profile" joins "dataset register" here.
 var registryGroups = map[string]map[string]registryCommand{
-	"dataset": {"register": runDatasetRegister, "profile": func(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
-		return runDatasetProfile(ctx, args, stdout, stderr)
-	}},
-	"model":  {"register": runModelRegister},
-	"prompt": {"push": runPromptPush, "get": runPromptGet},
-	"alias":  {"set": runAliasSet, "history": runAliasHistory},
+	"dataset": {"register": runDatasetRegister, "profile": runDatasetProfile},
+	"model":   {"register": runModelRegister},
+	"prompt":  {"push": runPromptPush, "get": runPromptGet},
+	"alias":   {"set": runAliasSet, "history": runAliasHistory},
 }
 
 // runRegistry dispatches "atrium <group> <sub> …".

@@ -137,6 +137,27 @@ func TestRegistryCommands(t *testing.T) {
 				t.Fatalf("dataset version from a profile with schema = %+v", ds2.Dataset)
 			}
 
+			// A local file profiled and registered in one step: the version
+			// carries the profile, the schema and the file's own digest.
+			data := writeFile(t, dir, "holdout.csv", "id,age,email\n1,34,a@example.org\n2,51,b@example.org\n3,,c@example.org\n")
+			var profiled registry.Version
+			cliJSON(t, &profiled, append([]string{"dataset", "profile", data, "--register", via[1] + "/holdout", "--uri", "s3://lake/holdout.csv", "--role", "test"}, via...)...)
+			if profiled.Number != 1 || profiled.Digest != sha("id,age,email\n1,34,a@example.org\n2,51,b@example.org\n3,,c@example.org\n") || profiled.Dataset == nil ||
+				profiled.Dataset.Role != registry.Test || profiled.Dataset.Profile == nil || profiled.Dataset.Profile.Rows != 3 || len(profiled.Dataset.Schema) != 3 {
+				t.Fatalf("profiled and registered version = %+v %+v", prof, profiled.Dataset)
+			}
+			for _, bad := range [][]string{
+				{"--register", "holdout", "--uri", "s3://lake/x.csv"},                                 // no use case
+				{"--register", via[1] + "/holdout"},                                                   // no --uri
+				{"--register", via[1] + "/holdout", "--uri", "file:///etc/passwd"},                    // a local path
+				{"--register", via[1] + "/holdout", "--uri", "s3://lake/x.csv", "--digest", sha("x")}, // a digest of something else
+				{"--register", "other/holdout", "--uri", "s3://lake/x.csv"},                           // --usecase says otherwise
+			} {
+				if _, err := cli(t, append(append([]string{"dataset", "profile", data}, bad...), via...)...); err == nil {
+					t.Errorf("dataset profile %v was accepted", bad)
+				}
+			}
+
 			// A model, twice; the second names the dataset it was trained on.
 			weights := writeFile(t, dir, "model.bin", "weights v1")
 			out := mustCLI(t, with("model", "register", "churn-gbm", "--uri", "s3://models/churn/1", "--file", weights,
