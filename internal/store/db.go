@@ -171,7 +171,12 @@ func open(url string, create bool) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	// Keep every read connection open: database/sql keeps only 2 idle by
+	// default, and each reopened SQLite connection runs its pragmas, reads
+	// the schema and prepares its statements again (11% of a registry
+	// read's CPU at 16 clients before this).
 	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
 	db.write, db.read, db.dialect = w, r, sqlite
 	if err := w.Ping(); err != nil {
 		db.Close()
