@@ -16,10 +16,7 @@ func (h *Handlers) CreateExperiment(w http.ResponseWriter, r *http.Request) {
 		ArtifactLocation string     `json:"artifact_location"`
 		Tags             []KeyValue `json:"tags"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("name", req.Name)
 	}
@@ -44,10 +41,7 @@ func (h *Handlers) GetExperiment(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		ExperimentID string `json:"experiment_id"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("experiment_id", req.ExperimentID)
 	}
@@ -68,10 +62,7 @@ func (h *Handlers) GetExperimentByName(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"experiment_name"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("experiment_name", req.Name)
 	}
@@ -111,10 +102,7 @@ func (h *Handlers) SearchExperiments(w http.ResponseWriter, r *http.Request) {
 		OrderBy    []string `json:"order_by"`
 		ViewType   string   `json:"view_type"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var f store.ExperimentFilter
 	if err == nil {
 		f.Stage, err = viewStage(req.ViewType)
@@ -179,10 +167,7 @@ func escapeLike(s string) string {
 // changeExperiment serves update, delete, restore and the tag calls.
 func (h *Handlers) changeExperiment(w http.ResponseWriter, r *http.Request, change func(req experimentReq) (store.ExperimentChange, error)) {
 	var req experimentReq
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("experiment_id", req.ExperimentID)
 	}

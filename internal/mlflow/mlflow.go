@@ -249,6 +249,16 @@ func (f Float) MarshalJSON() ([]byte, error) {
 	return []byte(strconv.FormatFloat(v, 'g', -1, 64)), nil
 }
 
+// scopeAndDecode finds the caller's use case, then decodes the request
+// into req: the preamble of every MLflow handler with a body.
+func (h *Handlers) scopeAndDecode(r *http.Request, req any) (string, error) {
+	slug, err := h.scope(r)
+	if err != nil {
+		return "", err
+	}
+	return slug, decode(r, req)
+}
+
 // scope returns the use case a request acts in: the one its token is bound
 // to. Without one, MLflow's flat names cannot be placed, and the request is
 // refused with a message that says how to get such a token.

@@ -20,10 +20,7 @@ func (h *Handlers) CreateLoggedModel(w http.ResponseWriter, r *http.Request) {
 		Params       []KeyValue `json:"params"`
 		Tags         []KeyValue `json:"tags"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("experiment_id", req.ExperimentID)
 	}
@@ -123,10 +120,7 @@ func (h *Handlers) SearchLoggedModels(w http.ResponseWriter, r *http.Request) {
 		MaxResults    Int64    `json:"max_results"`
 		PageToken     string   `json:"page_token"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var p atrium.PageRequest
 	if err == nil {
 		p, err = page(req.MaxResults, req.PageToken, 50, registry.MaxSearchResults)
@@ -178,10 +172,7 @@ func (h *Handlers) LogOutputs(w http.ResponseWriter, r *http.Request) {
 			Step    Int64  `json:"step"`
 		} `json:"models"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("run_id", req.RunID)
 	}

@@ -91,10 +91,7 @@ type modelReq struct {
 // readModelReq decodes a registered-model call that needs a name.
 func (h *Handlers) readModelReq(r *http.Request) (string, modelReq, error) {
 	var req modelReq
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("name", req.Name)
 	}
@@ -240,10 +237,7 @@ type searchReq struct {
 // last_updated_timestamp, ASC or DESC, paging.
 func (h *Handlers) SearchRegisteredModels(w http.ResponseWriter, r *http.Request) {
 	var req searchReq
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var p atrium.PageRequest
 	if err == nil {
 		p, err = page(req.MaxResults, req.PageToken, 100, registry.MaxSearchResults)

@@ -31,10 +31,7 @@ func (h *Handlers) CreateRun(w http.ResponseWriter, r *http.Request) {
 		StartTime    Int64      `json:"start_time"`
 		Tags         []KeyValue `json:"tags"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -57,10 +54,7 @@ func (h *Handlers) CreateRun(w http.ResponseWriter, r *http.Request) {
 // GetRun is runs/get.
 func (h *Handlers) GetRun(w http.ResponseWriter, r *http.Request) {
 	var req runReq
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var id string
 	if err == nil {
 		id, err = req.id()
@@ -85,10 +79,7 @@ func (h *Handlers) UpdateRun(w http.ResponseWriter, r *http.Request) {
 		EndTime Int64  `json:"end_time"`
 		RunName string `json:"run_name"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var id string
 	if err == nil {
 		id, err = req.id()
@@ -112,10 +103,7 @@ func (h *Handlers) UpdateRun(w http.ResponseWriter, r *http.Request) {
 // lifecycle serves runs/delete and runs/restore.
 func (h *Handlers) lifecycle(w http.ResponseWriter, r *http.Request, stage string) {
 	var req runReq
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var id string
 	if err == nil {
 		id, err = req.id()
@@ -151,10 +139,7 @@ func (h *Handlers) SearchRuns(w http.ResponseWriter, r *http.Request) {
 		OrderBy       []string `json:"order_by"`
 		PageToken     string   `json:"page_token"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var s store.RunSearch
 	if err == nil {
 		s.Stage, err = viewStage(req.RunViewType)
@@ -286,23 +271,21 @@ func (h *Handlers) LogMetric(w http.ResponseWriter, r *http.Request) {
 
 // LogParam is runs/log-parameter.
 func (h *Handlers) LogParam(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		runReq
-		KeyValue
-	}
-	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := required("key", req.Key); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.logBatch(w, r, req.runReq, registry.Batch{Params: []registry.Param{{Key: req.Key, Value: req.Value}}})
+	h.logKeyValue(w, r, func(kv KeyValue) registry.Batch {
+		return registry.Batch{Params: []registry.Param{{Key: kv.Key, Value: kv.Value}}}
+	})
 }
 
 // SetTag is runs/set-tag.
 func (h *Handlers) SetTag(w http.ResponseWriter, r *http.Request) {
+	h.logKeyValue(w, r, func(kv KeyValue) registry.Batch {
+		return registry.Batch{Tags: []registry.Tag{{Key: kv.Key, Value: kv.Value}}}
+	})
+}
+
+// logKeyValue decodes a run's one key and value (log-parameter, set-tag)
+// and logs the batch made of it.
+func (h *Handlers) logKeyValue(w http.ResponseWriter, r *http.Request, batch func(KeyValue) registry.Batch) {
 	var req struct {
 		runReq
 		KeyValue
@@ -315,7 +298,7 @@ func (h *Handlers) SetTag(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.logBatch(w, r, req.runReq, registry.Batch{Tags: []registry.Tag{{Key: req.Key, Value: req.Value}}})
+	h.logBatch(w, r, req.runReq, batch(req.KeyValue))
 }
 
 // DeleteTag is runs/delete-tag.
@@ -324,10 +307,7 @@ func (h *Handlers) DeleteTag(w http.ResponseWriter, r *http.Request) {
 		runReq
 		Key string `json:"key"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var id string
 	if err == nil {
 		id, err = req.id()
@@ -349,10 +329,7 @@ func (h *Handlers) LogInputs(w http.ResponseWriter, r *http.Request) {
 		runReq
 		Datasets []DatasetInput `json:"datasets"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var id string
 	if err == nil {
 		id, err = req.id()
@@ -387,10 +364,7 @@ func (h *Handlers) MetricHistory(w http.ResponseWriter, r *http.Request) {
 		PageToken  string `json:"page_token"`
 		MaxResults Int64  `json:"max_results"`
 	}
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	var id string
 	if err == nil {
 		id, err = req.id()

@@ -47,10 +47,7 @@ func trimQuotes(b []byte) []byte {
 // readVersionReq decodes a call about one version: name and version.
 func (h *Handlers) readVersionReq(r *http.Request) (string, versionReq, int, error) {
 	var req versionReq
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("name", req.Name)
 	}
@@ -69,10 +66,7 @@ func (h *Handlers) readVersionReq(r *http.Request) (string, versionReq, int, err
 // SHA-256 of the model's files.
 func (h *Handlers) CreateModelVersion(w http.ResponseWriter, r *http.Request) {
 	var req versionReq
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	if err == nil {
 		err = required("name", req.Name)
 	}
@@ -205,10 +199,7 @@ func (h *Handlers) DeleteModelVersion(w http.ResponseWriter, r *http.Request) {
 // creation_timestamp or last_updated_timestamp, paging.
 func (h *Handlers) SearchModelVersions(w http.ResponseWriter, r *http.Request) {
 	var req searchReq
-	slug, err := h.scope(r)
-	if err == nil {
-		err = decode(r, &req)
-	}
+	slug, err := h.scopeAndDecode(r, &req)
 	page, perr := page(req.MaxResults, req.PageToken, registry.MaxSearchResults, 200_000)
 	if err == nil {
 		err = perr
