@@ -64,11 +64,5 @@ func (c *tokenCache) put(digest string, a atrium.Actor, gen uint64, now time.Tim
 	if c.m == nil {
 		c.m = map[string]tokenEntry{}
 	}
-	if len(c.m) >= maxCachedTokens {
-		for k := range c.m {
-			delete(c.m, k)
-			break
-		}
-	}
-	c.m[digest] = tokenEntry{actor: a, gen: gen, until: until}
+	putBounded(c.m, maxCachedTokens, digest, tokenEntry{actor: a, gen: gen, until: until})
 }

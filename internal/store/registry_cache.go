@@ -47,13 +47,19 @@ func (c *versionCache) put(v registry.Version) {
 	if c.m == nil {
 		c.m = map[string]registry.Version{}
 	}
-	if len(c.m) >= maxCachedVersions {
-		for k := range c.m {
-			delete(c.m, k)
+	putBounded(c.m, maxCachedVersions, versionKey(v.AssetID, v.Number), v)
+}
+
+// putBounded stores v under k in m, first evicting an arbitrary entry when
+// m already holds max: a full cache costs one map deletion, no bookkeeping.
+func putBounded[K comparable, V any](m map[K]V, max int, k K, v V) {
+	if _, ok := m[k]; !ok && len(m) >= max {
+		for old := range m {
+			delete(m, old)
 			break
 		}
 	}
-	c.m[versionKey(v.AssetID, v.Number)] = v
+	m[k] = v
 }
 
 // versionStatus is what a read takes from the database when the content is

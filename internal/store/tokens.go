@@ -110,11 +110,11 @@ func (db *DB) RevokeToken(ctx context.Context, id string) (identity.Token, error
 // TokenActor resolves a bearer token to its actor. It records when the token
 // was last used at most once a minute, so reads do not become writes.
 func (db *DB) TokenActor(ctx context.Context, secret string) (atrium.Actor, error) {
-	bad := atrium.Errorf(atrium.Unauthenticated, "the API token is not valid, has expired or was revoked")
-	digest := identity.Digest(secret)
-	if a, ok := db.tokens.get(digest, db.now()); ok {
+	digest, now := identity.Digest(secret), db.now()
+	if a, ok := db.tokens.get(digest, now); ok {
 		return a, nil
 	}
+	bad := atrium.Errorf(atrium.Unauthenticated, "the API token is not valid, has expired or was revoked")
 	gen := db.tokens.generation()
 	t, err := scanToken(db.reader(ctx).queryRow(`SELECT `+tokenCols+` FROM api_tokens WHERE secret_hash = $1`, digest))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -123,7 +123,6 @@ func (db *DB) TokenActor(ctx context.Context, secret string) (atrium.Actor, erro
 	if err != nil {
 		return atrium.Actor{}, db.classify(err)
 	}
-	now := db.now()
 	if !t.Active(now) {
 		return atrium.Actor{}, bad
 	}
