@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"strings"
 
@@ -62,6 +63,11 @@ func (d dialect) isUnavailable(err error) bool {
 	// A connection that died under an open transaction: the transaction's
 	// next statement hears of it only as a bad or finished connection.
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	// A server that goes away while rows are still arriving: the read ends
+	// early, before the message that would have closed it.
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var ne net.Error
