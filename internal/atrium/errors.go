@@ -101,3 +101,10 @@ func RetryAfter(err error) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// Busy returns an Unavailable error for a server that is momentarily full
+// (a queue at its bound): the caller may try again after wait, which the web
+// layer sends as Retry-After.
+func Busy(wait time.Duration, format string, args ...any) error {
+	return &Error{Kind: Unavailable, Msg: fmt.Sprintf(format, args...), Err: retryAfter(wait)}
+}

@@ -125,7 +125,7 @@ func (w *groupWriter) do(ctx context.Context, fn func(*Tx) error) error {
 	case w.queue <- r:
 	default:
 		w.mu.RUnlock()
-		return atrium.Errorf(atrium.Unavailable, "too many writes are waiting for the database; try again shortly")
+		return atrium.Busy(time.Second, "too many writes are waiting for the database; try again shortly")
 	}
 	w.mu.RUnlock()
 	var res writeResult
