@@ -147,10 +147,10 @@ type ItemResult struct {
 // IngestKey is a credential that lets a client report events for one use
 // case, and nothing else. Only a hash of its secret is stored.
 type IngestKey struct {
-	ID        string     `json:"id"`
-	UseCaseID string     `json:"-"`
-	Name      string     `json:"name"`
-	Prefix    string     `json:"prefix"` // the secret's first characters, to tell keys apart
+	ID        string `json:"id"`
+	UseCaseID string `json:"-"`
+	Name      string `json:"name"`
+	Prefix    string `json:"prefix"` // the secret's first characters, to tell keys apart
 	// Model is the model an event that names none is about ("name" or
 	// "name@alias"); optional.
 	Model     string     `json:"model,omitempty"`
@@ -197,7 +197,7 @@ type Policy struct {
 	MaskText bool `json:"mask_text"`
 	// RetentionDays is how long raw payloads (features, explanations) are
 	// kept; 0 keeps them. Aggregates are kept either way.
-	RetentionDays int `json:"retention_days"`
+	RetentionDays int       `json:"retention_days"`
 	Version       int64     `json:"version"`
 	UpdatedAt     time.Time `json:"updated_at"`
 	UpdatedBy     string    `json:"updated_by,omitempty"`
