@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -66,6 +65,7 @@ func (db *DB) WriteTelemetry(ctx context.Context, batches []TelemetryBatch) ([][
 	if err := w.resolveRefs(ctx); err != nil {
 		return nil, err
 	}
+	w.preparePredictions()
 	err := db.update(ctx, w.run)
 	if err != nil {
 		var pg *pgconn.PgError
@@ -96,8 +96,14 @@ type telemetryWrite struct {
 	results [][]telemetry.ItemResult
 	refs    map[refKey]refResult
 
+	preds   []*predRow
+	preAggs map[string]telemetry.Aggregates // of every prediction in preds, by use case
+
 	tx   *Tx
 	aggs map[string]telemetry.Aggregates // by use case
+	// cutoffs are the retention cutoffs of the use cases that have one: a
+	// prediction made before is stored without its payload.
+	cutoffs map[string]time.Time
 	// counts by use case, for the audit entries.
 	counts map[string]*telemetryCounts
 }
@@ -211,16 +217,22 @@ func (w *telemetryWrite) checkUseCases() (map[string]bool, error) {
 	}
 	live := map[string]bool{}
 	archived := map[string]bool{}
+	w.cutoffs = map[string]time.Time{}
 	err := chunkUp(len(ids), 64, func(lo, hi, size int) error {
 		return each(w.tx, func(sc scanner) error {
 			var id string
 			var a bool
-			if err := sc.Scan(&id, &a); err != nil {
+			var days int
+			if err := sc.Scan(&id, &a, &days); err != nil {
 				return err
 			}
 			live[id], archived[id] = !a, a
+			if days > 0 {
+				w.cutoffs[id] = w.tx.now.Add(-time.Duration(days) * 24 * time.Hour)
+			}
 			return nil
-		}, inQuery(`SELECT id, archived FROM usecases WHERE id IN `, 0, size), padArgs(nil, ids[lo:hi], size)...)
+		}, inQuery(`SELECT u.id, u.archived, COALESCE(p.retention_days, 0) FROM usecases u LEFT JOIN telemetry_policies p ON p.usecase_id = u.id
+			WHERE u.id IN `, 0, size), padArgs(nil, ids[lo:hi], size)...)
 	})
 	if err != nil {
 		return nil, err
@@ -277,8 +289,8 @@ type predRow struct {
 	res *telemetry.ItemResult
 	ref telemetry.Reference
 	// stored is the prediction as stored: time in UTC at microseconds.
-	stored                telemetry.Prediction
-	features, explanation any // JSON text or nil
+	stored                          telemetry.Prediction
+	segments, features, explanation any // JSON text, or nil for no payload
 }
 
 // predKey is a prediction's, outcome's or feedback item's identity.
@@ -287,20 +299,21 @@ type predKey struct{ uc, id string }
 var (
 	predictionInsertSQLite = newBulk(`INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
 	out_label, out_score, out_value, latency, error, source, key_id, features, explanation) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING`)
 	predictionInsertPostgres = newBulk(`INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
 	out_label, out_score, out_value, latency, error, source, key_id) VALUES `,
 		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
 	payloadInsert = newBulk(`INSERT INTO prediction_payloads (usecase_id, ts, id, features, explanation) VALUES `, "(?, ?, ?, ?, ?)", ``)
 )
 
-func (w *telemetryWrite) writePredictions(live map[string]bool) error {
-	var rows []*predRow
+// preparePredictions does what the predictions need before the write, so
+// that the writer does not: it answers for ids given twice and for model
+// versions of other use cases, encodes the payloads, and counts every
+// prediction in the aggregates, expecting all of them to be new (the
+// writer counts again, from those stored, when some were not).
+func (w *telemetryWrite) preparePredictions() {
 	seen := map[predKey]bool{}
 	for i, b := range w.batches {
-		if !live[b.UseCaseID] {
-			continue
-		}
 		for j := range b.Predictions {
 			p, res := &b.Predictions[j], &w.results[i][j]
 			if p.ID == "" {
@@ -320,68 +333,103 @@ func (w *telemetryWrite) writePredictions(live map[string]bool) error {
 			seen[k] = true
 			r := &predRow{uc: b.UseCaseID, p: p, res: res, ref: ref.ref, stored: *p}
 			r.stored.Time = p.Time.UTC().Truncate(time.Microsecond)
+			r.segments = "{}"
+			if len(p.Segments) > 0 {
+				r.segments = stringsJSON(p.Segments)
+			}
 			var err error
-			if r.features, err = jsonOrNil(len(p.Features) > 0, p.Features); err != nil {
-				refuse(res, atrium.Invalid, "the prediction's features cannot be stored: %v", err)
-				continue
+			if len(p.Features) > 0 {
+				if r.features, err = flatJSON(p.Features); err != nil {
+					refuse(res, atrium.Invalid, "the prediction's features cannot be stored: %v", err)
+					continue
+				}
 			}
-			if r.explanation, err = jsonOrNil(len(p.Explanation) > 0, p.Explanation); err != nil {
-				refuse(res, atrium.Invalid, "the prediction's explanation cannot be stored: %v", err)
-				continue
+			if len(p.Explanation) > 0 {
+				if r.explanation, err = floatsJSON(p.Explanation); err != nil {
+					refuse(res, atrium.Invalid, "the prediction's explanation cannot be stored: %v", err)
+					continue
+				}
 			}
+			w.preds = append(w.preds, r)
+		}
+	}
+	// Sorted by key, so that two replicas writing the same ids take their
+	// locks in the same order.
+	slices.SortFunc(w.preds, func(a, b *predRow) int { return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.p.ID, b.p.ID)) })
+	w.preAggs = map[string]telemetry.Aggregates{}
+	for _, r := range w.preds {
+		as := w.preAggs[r.uc]
+		if as == nil {
+			as = telemetry.Aggregates{}
+			w.preAggs[r.uc] = as
+		}
+		as.AddPrediction(&r.stored, r.ref)
+	}
+}
+
+func (w *telemetryWrite) writePredictions(live map[string]bool) error {
+	rows := make([]*predRow, 0, len(w.preds))
+	for _, r := range w.preds {
+		if live[r.uc] {
 			rows = append(rows, r)
 		}
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	// Sorted by key, so that two replicas writing the same ids take their
-	// locks in the same order.
-	slices.SortFunc(rows, func(a, b *predRow) int { return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.p.ID, b.p.ID)) })
-	pg := w.db.dialect.name == "postgres"
-	stmt := predictionInsertSQLite
-	if pg {
-		stmt = predictionInsertPostgres
-	}
-	inserted := make(map[predKey]bool, len(rows))
-	args := make([]any, 0, stmt.cols()*maxTelemetryChunk)
-	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
-		args = args[:0]
-		for _, r := range rows[lo:hi] {
-			p := &r.stored
-			args = append(args, r.uc, p.ID, p.ModelAssetID, p.ModelVersion, p.Alias, formatTime(p.Time), p.Subject, segmentsJSON(p.Segments),
-				optString(p.Output.Label), optFloat(p.Output.Score), optFloat(p.Output.Value), optFloat(p.LatencyMS), p.Error, p.Source, w.keyOf(r.uc))
-			if !pg {
-				args = append(args, r.features, r.explanation)
-			}
+	swept := map[string]bool{}
+	for _, r := range rows {
+		if c, ok := w.cutoffs[r.uc]; ok && r.stored.Time.Before(c) && (r.features != nil || r.explanation != nil) {
+			r.features, r.explanation = nil, nil
+			swept[r.uc] = true
 		}
-		return each(w.tx, func(sc scanner) error {
-			var k predKey
-			if err := sc.Scan(&k.uc, &k.id); err != nil {
-				return err
-			}
-			inserted[k] = true
-			return nil
-		}, stmt.text(hi-lo), args...)
-	})
+	}
+	for uc := range swept {
+		if err := w.tx.markSwept(uc, w.cutoffs[uc]); err != nil {
+			return err
+		}
+	}
+	pg := w.db.dialect.name == "postgres"
+	var inserted map[predKey]bool
+	var err error
+	if pg {
+		inserted, err = w.insertPredictionsReturning(rows)
+	} else {
+		inserted, err = w.insertNewPredictions(rows)
+	}
 	if err != nil {
 		return err
 	}
 	var payloads []*predRow
+	fresh := map[string]bool{} // use cases all of whose predictions are new
 	for _, r := range rows {
+		if _, ok := fresh[r.uc]; !ok {
+			fresh[r.uc] = true
+		}
 		if !inserted[predKey{r.uc, r.p.ID}] {
 			r.res.Status = telemetry.Duplicate
+			fresh[r.uc] = false
 			continue
 		}
 		r.res.Status = telemetry.Accepted
-		w.aggsOf(r.uc).AddPrediction(&r.stored, r.ref)
 		if r.features != nil || r.explanation != nil {
 			payloads = append(payloads, r)
+		}
+	}
+	for uc, all := range fresh {
+		if all {
+			w.aggs[uc] = w.preAggs[uc]
+		}
+	}
+	for _, r := range rows {
+		if !fresh[r.uc] && r.res.Status == telemetry.Accepted {
+			w.aggsOf(r.uc).AddPrediction(&r.stored, r.ref)
 		}
 	}
 	if !pg || len(payloads) == 0 {
 		return nil
 	}
+	args := make([]any, 0, payloadInsert.cols()*maxTelemetryChunk)
 	return chunkDown(len(payloads), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range payloads[lo:hi] {
@@ -390,6 +438,113 @@ func (w *telemetryWrite) writePredictions(live map[string]bool) error {
 		_, err := w.tx.exec(payloadInsert.text(hi-lo), args...)
 		return err
 	})
+}
+
+func (w *telemetryWrite) predictionArgs(args []any, r *predRow, payload bool) []any {
+	p := &r.stored
+	args = append(args, r.uc, p.ID, p.ModelAssetID, p.ModelVersion, p.Alias, formatTime(p.Time), p.Subject, r.segments,
+		optString(p.Output.Label), optFloat(p.Output.Score), optFloat(p.Output.Value), optFloat(p.LatencyMS), p.Error, p.Source, w.keyOf(r.uc))
+	if payload {
+		args = append(args, r.features, r.explanation)
+	}
+	return args
+}
+
+// insertPredictionsReturning inserts rows on PostgreSQL and returns those
+// that were new: a replica writing the same ids at once waits for the other
+// to commit, and RETURNING then leaves them out.
+func (w *telemetryWrite) insertPredictionsReturning(rows []*predRow) (map[predKey]bool, error) {
+	inserted := make(map[predKey]bool, len(rows))
+	args := make([]any, 0, predictionInsertPostgres.cols()*maxTelemetryChunk)
+	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
+		args = args[:0]
+		for _, r := range rows[lo:hi] {
+			args = w.predictionArgs(args, r, false)
+		}
+		return each(w.tx, func(sc scanner) error {
+			var k predKey
+			if err := sc.Scan(&k.uc, &k.id); err != nil {
+				return err
+			}
+			inserted[k] = true
+			return nil
+		}, predictionInsertPostgres.text(hi-lo), args...)
+	})
+	return inserted, err
+}
+
+// insertNewPredictions inserts rows on SQLite, whose one writer lets it look
+// for the ids stored already first and insert the others: RETURNING cost
+// SQLite as much as the inserts themselves.
+func (w *telemetryWrite) insertNewPredictions(rows []*predRow) (map[predKey]bool, error) {
+	stored := map[predKey]bool{}
+	for lo := 0; lo < len(rows); {
+		hi := lo
+		for hi < len(rows) && rows[hi].uc == rows[lo].uc {
+			hi++
+		}
+		ids := make([]string, 0, hi-lo)
+		for _, r := range rows[lo:hi] {
+			ids = append(ids, r.p.ID)
+		}
+		have, err := w.tx.storedIDs(`SELECT id FROM predictions WHERE usecase_id = $1 AND id IN `, rows[lo].uc, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id := range have {
+			stored[predKey{rows[lo].uc, id}] = true
+		}
+		lo = hi
+	}
+	fresh := rows
+	if len(stored) > 0 {
+		fresh = make([]*predRow, 0, len(rows))
+		for _, r := range rows {
+			if !stored[predKey{r.uc, r.p.ID}] {
+				fresh = append(fresh, r)
+			}
+		}
+	}
+	inserted := make(map[predKey]bool, len(fresh))
+	args := make([]any, 0, predictionInsertSQLite.cols()*maxTelemetryChunk)
+	err := chunkDown(len(fresh), maxTelemetryChunk, func(lo, hi int) error {
+		args = args[:0]
+		for _, r := range fresh[lo:hi] {
+			args = w.predictionArgs(args, r, true)
+			inserted[predKey{r.uc, r.p.ID}] = true
+		}
+		return execAll(w.tx, predictionInsertSQLite.text(hi-lo), hi-lo, args)
+	})
+	return inserted, err
+}
+
+// execAll runs an insert of n rows that must all be new.
+func execAll(tx *Tx, q string, n int, args []any) error {
+	res, err := tx.exec(q, args...)
+	if err != nil {
+		return err
+	}
+	if got, err := res.RowsAffected(); err != nil || got != int64(n) {
+		return fmt.Errorf("telemetry: inserted %d of %d rows checked to be new (%v)", got, n, err)
+	}
+	return nil
+}
+
+// storedIDs returns which of ids the query (head, then an IN list; $1 is
+// the use case) finds.
+func (tx *Tx) storedIDs(head, uc string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := chunkUp(len(ids), 512, func(lo, hi, size int) error {
+		return each(tx, func(sc scanner) error {
+			var id string
+			if err := sc.Scan(&id); err != nil {
+				return err
+			}
+			out[id] = true
+			return nil
+		}, inQuery(head, 1, size), padArgs([]any{uc}, ids[lo:hi], size)...)
+	})
+	return out, err
 }
 
 // keyOf is the ingestion key of the batches of use case uc. Batches of one
@@ -411,28 +566,6 @@ func (w *telemetryWrite) aggsOf(uc string) telemetry.Aggregates {
 		w.aggs[uc] = as
 	}
 	return as
-}
-
-func jsonOrNil(set bool, v any) (any, error) {
-	if !set {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
-func segmentsJSON(m map[string]string) string {
-	if len(m) == 0 {
-		return "{}"
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "{}" // a map of strings always encodes
-	}
-	return string(b)
 }
 
 func optString(s *string) any {
