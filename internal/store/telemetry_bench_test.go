@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -66,26 +68,51 @@ func BenchmarkWriteTelemetry(b *testing.B) {
 				}
 				return []TelemetryBatch{{UseCaseID: u.ID, KeyID: "bench-key", Predictions: ps}}
 			}
-			batches := make([][]TelemetryBatch, b.N)
-			for i := range batches {
-				batches[i] = batch(i)
+			seq := 0
+			for _, clients := range []int{1, 4} {
+				b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+					batches := make([][]TelemetryBatch, b.N)
+					for i := range batches {
+						batches[i] = batch(seq) // ids new to every run
+						seq++
+					}
+					var next atomic.Int64
+					errs := make([]error, clients)
+					var wg sync.WaitGroup
+					cpu0 := processCPU()
+					b.ResetTimer()
+					for c := range clients {
+						wg.Go(func() {
+							for {
+								i := int(next.Add(1) - 1)
+								if i >= b.N {
+									return
+								}
+								res, err := db.WriteTelemetry(ctx, batches[i])
+								if err == nil && res[0][size-1].Status != telemetry.Accepted {
+									err = fmt.Errorf("result %+v", res[0][size-1])
+								}
+								if err != nil {
+									errs[c] = err
+									return
+								}
+							}
+						})
+					}
+					wg.Wait()
+					b.StopTimer()
+					for _, err := range errs {
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "events/s")
+					// CPU time of the whole process per event: what the
+					// events cost on a machine others share, where wall
+					// time varies.
+					b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N*size), "cpu-µs/event")
+				})
 			}
-			cpu0 := processCPU()
-			b.ResetTimer()
-			for i := range b.N {
-				res, err := db.WriteTelemetry(ctx, batches[i])
-				if err != nil {
-					b.Fatal(err)
-				}
-				if res[0][size-1].Status != telemetry.Accepted {
-					b.Fatalf("result %+v", res[0][size-1])
-				}
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "events/s")
-			// CPU time of the whole process per event: what the events
-			// cost on a machine others share, where wall time varies.
-			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N*size), "cpu-µs/event")
 		})
 	}
 }

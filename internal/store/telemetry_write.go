@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -333,38 +334,78 @@ func (w *telemetryWrite) preparePredictions() {
 			seen[k] = true
 			r := &predRow{uc: b.UseCaseID, p: p, res: res, ref: ref.ref, stored: *p}
 			r.stored.Time = p.Time.UTC().Truncate(time.Microsecond)
-			r.segments = "{}"
-			if len(p.Segments) > 0 {
-				r.segments = stringsJSON(p.Segments)
-			}
-			var err error
-			if len(p.Features) > 0 {
-				if r.features, err = flatJSON(p.Features); err != nil {
-					refuse(res, atrium.Invalid, "the prediction's features cannot be stored: %v", err)
-					continue
-				}
-			}
-			if len(p.Explanation) > 0 {
-				if r.explanation, err = floatsJSON(p.Explanation); err != nil {
-					refuse(res, atrium.Invalid, "the prediction's explanation cannot be stored: %v", err)
-					continue
-				}
-			}
 			w.preds = append(w.preds, r)
 		}
 	}
+	// Encoding and counting are most of a prediction's cost; the parts go
+	// to the cores at once (the aggregates merge in any order).
+	parts := 1
+	if len(w.preds) >= 2*minPreparePart {
+		parts = min(runtime.GOMAXPROCS(0), len(w.preds)/minPreparePart)
+	}
+	partAggs := make([]map[string]telemetry.Aggregates, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := i*len(w.preds)/parts, (i+1)*len(w.preds)/parts
+		wg.Go(func() { partAggs[i] = prepareRows(w.preds[lo:hi]) })
+	}
+	wg.Wait()
+	w.preAggs = partAggs[0]
+	for _, more := range partAggs[1:] {
+		for uc, as := range more {
+			if w.preAggs[uc] == nil {
+				w.preAggs[uc] = as
+			} else {
+				w.preAggs[uc].Merge(as)
+			}
+		}
+	}
+	kept := w.preds[:0]
+	for _, r := range w.preds {
+		if r.res.Status != telemetry.Refused {
+			kept = append(kept, r)
+		}
+	}
+	w.preds = kept
 	// Sorted by key, so that two replicas writing the same ids take their
 	// locks in the same order.
 	slices.SortFunc(w.preds, func(a, b *predRow) int { return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.p.ID, b.p.ID)) })
-	w.preAggs = map[string]telemetry.Aggregates{}
-	for _, r := range w.preds {
-		as := w.preAggs[r.uc]
+}
+
+// minPreparePart is the fewest predictions worth a goroutine of their own.
+const minPreparePart = 256
+
+// prepareRows encodes the payloads of rows and counts them in aggregates by
+// use case; a row whose payload cannot be encoded is refused instead.
+func prepareRows(rows []*predRow) map[string]telemetry.Aggregates {
+	out := map[string]telemetry.Aggregates{}
+	for _, r := range rows {
+		p := r.p
+		r.segments = "{}"
+		if len(p.Segments) > 0 {
+			r.segments = stringsJSON(p.Segments)
+		}
+		var err error
+		if len(p.Features) > 0 {
+			if r.features, err = flatJSON(p.Features); err != nil {
+				refuse(r.res, atrium.Invalid, "the prediction's features cannot be stored: %v", err)
+				continue
+			}
+		}
+		if len(p.Explanation) > 0 {
+			if r.explanation, err = floatsJSON(p.Explanation); err != nil {
+				refuse(r.res, atrium.Invalid, "the prediction's explanation cannot be stored: %v", err)
+				continue
+			}
+		}
+		as := out[r.uc]
 		if as == nil {
 			as = telemetry.Aggregates{}
-			w.preAggs[r.uc] = as
+			out[r.uc] = as
 		}
 		as.AddPrediction(&r.stored, r.ref)
 	}
+	return out
 }
 
 func (w *telemetryWrite) writePredictions(live map[string]bool) error {
