@@ -154,10 +154,24 @@ func refuse(r *telemetry.ItemResult, kind atrium.Kind, format string, args ...an
 	r.Status, r.Code, r.Error = telemetry.Refused, string(kind), fmt.Sprintf(format, args...)
 }
 
+// telemetryLockID names the PostgreSQL advisory lock that telemetry writes
+// hold until they commit. Replicas writing events take it in turn: two
+// writes holding some of the same ids or aggregate rows, each waiting for
+// the other, would otherwise deadlock as soon as a writer's transaction holds
+// more than one request (the rows of each are sorted, not those of all).
+// Every write updates the current hour's aggregate rows anyway, so they
+// could not have run side by side for long.
+const telemetryLockID = 0x74656c_6577 // "telew"
+
 func (w *telemetryWrite) run(tx *Tx) error {
 	w.tx = tx
 	w.aggs = map[string]telemetry.Aggregates{}
 	w.counts = map[string]*telemetryCounts{}
+	if tx.db.dialect.name == "postgres" {
+		if _, err := tx.exec(`SELECT pg_advisory_xact_lock($1)`, int64(telemetryLockID)); err != nil {
+			return err
+		}
+	}
 	live, err := w.checkUseCases()
 	if err != nil {
 		return err
