@@ -665,8 +665,13 @@ type outRow struct {
 	followers []*outRow
 }
 
-var outcomeInsert = newBulk(`INSERT INTO outcomes (usecase_id, prediction_id, label, value, ts, key_id) VALUES `,
-	"(?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, prediction_id`)
+var (
+	outcomeInsert = newBulk(`INSERT INTO outcomes (usecase_id, prediction_id, label, value, ts, key_id) VALUES `,
+		"(?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, prediction_id`)
+	// SQLite's one writer has checked which are stored (see
+	// insertNewPredictions).
+	outcomeInsertSQLite = newBulk(outcomeInsert.head, "(?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING`)
+)
 
 func sameOutcome(a, b *telemetry.Outcome) bool {
 	eq := func(x, y *string) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
@@ -757,6 +762,12 @@ func (w *telemetryWrite) writeOutcomes(live map[string]bool) error {
 			o := &r.stored
 			args = append(args, r.uc, o.PredictionID, optString(o.Label), optFloat(o.Value), formatTime(o.Time), w.keyOf(r.uc))
 		}
+		if w.db.dialect.name != "postgres" {
+			for _, r := range rows[lo:hi] {
+				inserted[predKey{r.uc, r.o.PredictionID}] = true
+			}
+			return execAll(w.tx, outcomeInsertSQLite.text(hi-lo), hi-lo, args)
+		}
 		return each(w.tx, func(sc scanner) error {
 			var k predKey
 			if err := sc.Scan(&k.uc, &k.id); err != nil {
@@ -836,9 +847,12 @@ type fbRow struct {
 	followers []*telemetry.ItemResult
 }
 
-var feedbackInsert = newBulk(`INSERT INTO feedback (usecase_id, id, prediction_id, model_version, kind, value, text, contact, ts,
+var (
+	feedbackInsert = newBulk(`INSERT INTO feedback (usecase_id, id, prediction_id, model_version, kind, value, text, contact, ts,
 	author_id, link_id, key_id, status, assignee_id, note, receipt_hash, updated_at) VALUES `,
-	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
+	feedbackInsertSQLite = newBulk(feedbackInsert.head, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING`)
+)
 
 func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 	first := map[predKey]*fbRow{}
@@ -894,6 +908,36 @@ func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 	}
 	slices.SortFunc(rows, func(a, b *fbRow) int { return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.f.ID, b.f.ID)) })
 	inserted := map[predKey]bool{}
+	pg := w.db.dialect.name == "postgres"
+	if !pg && len(rows) > 0 {
+		// SQLite: the ids stored already are duplicates, the rest go in.
+		byUC := map[string][]string{}
+		for _, r := range rows {
+			byUC[r.uc] = append(byUC[r.uc], r.f.ID)
+		}
+		stored := map[predKey]bool{}
+		for uc, ids := range byUC {
+			have, err := w.tx.storedIDs(`SELECT id FROM feedback WHERE usecase_id = $1 AND id IN `, uc, ids)
+			if err != nil {
+				return err
+			}
+			for id := range have {
+				stored[predKey{uc, id}] = true
+			}
+		}
+		fresh := rows[:0:0]
+		for _, r := range rows {
+			if !stored[predKey{r.uc, r.f.ID}] {
+				fresh = append(fresh, r)
+			}
+		}
+		for _, r := range rows {
+			if stored[predKey{r.uc, r.f.ID}] {
+				r.res.Status = telemetry.Duplicate
+			}
+		}
+		rows = fresh
+	}
 	now := formatTime(w.tx.now)
 	args := make([]any, 0, feedbackInsert.cols()*maxTelemetryChunk)
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
@@ -910,6 +954,12 @@ func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 			}
 			args = append(args, r.uc, f.ID, f.PredictionID, f.ModelVersion, string(f.Kind), f.Value, f.Text, f.Contact, formatTime(f.Time),
 				f.AuthorID, f.LinkID, key, string(telemetry.New), "", "", receipt, now)
+		}
+		if !pg {
+			for _, r := range rows[lo:hi] {
+				inserted[predKey{r.uc, r.f.ID}] = true
+			}
+			return execAll(w.tx, feedbackInsertSQLite.text(hi-lo), hi-lo, args)
 		}
 		return each(w.tx, func(sc scanner) error {
 			var k predKey
