@@ -139,7 +139,7 @@ func (db *DB) clearPayloads(ctx context.Context, r retention) (int64, error) {
 				}
 				return nil
 			}, `SELECT rowid, ts, features IS NOT NULL OR explanation IS NOT NULL FROM predictions
-				WHERE usecase_id = $1 AND ts < $2 AND (ts > $3 OR (ts = $3 AND rowid > $4)) ORDER BY ts, rowid LIMIT $5`,
+				WHERE usecase_id = $1 AND ts >= $3 AND ts < $2 AND (ts > $3 OR rowid > $4) ORDER BY ts, rowid LIMIT $5`,
 				r.useCaseID, formatTime(r.cutoff), at, after, sweepChunk)
 			if err != nil {
 				return err
