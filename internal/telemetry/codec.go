@@ -406,7 +406,7 @@ func (d *decoder) sketch(s *Sketch) {
 			return
 		}
 		off, k := binary.Varint(d.buf)
-		if k <= 0 || off < math.MinInt32 || off+int64(n)-1 > math.MaxInt32 {
+		if k <= 0 || off < int64(minSketchIndex) || off+int64(n)-1 > int64(maxSketchIndex) {
 			d.fail()
 			return
 		}

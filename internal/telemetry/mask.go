@@ -33,7 +33,8 @@ const (
 //     amounts ("1 000 000"), order numbers and dates stay as they are.
 //
 // Every match must stand alone: not glued to a letter or digit on either
-// side.
+// side; a phone number also does not continue a run of digits
+// after a single separator (the tail of an account number is not a phone).
 func MaskText(s string) (string, bool) {
 	if s == "" {
 		return s, false
@@ -186,6 +187,11 @@ func luhn(digits []byte) bool {
 // shapes).
 func phoneAt(s string, i int) int {
 	if i >= len(s) || !(s[i] == '+' || s[i] == '(' || isDigit(s[i])) {
+		return -1
+	}
+	// A run that continues a longer one ("DE88 3704 0044 …") is not a
+	// phone number of its own.
+	if i >= 2 && (s[i-1] == ' ' || s[i-1] == '-' || s[i-1] == '.') && isDigit(s[i-2]) {
 		return -1
 	}
 	plus := s[i] == '+'

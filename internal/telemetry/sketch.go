@@ -47,6 +47,13 @@ type Buckets struct {
 	Counts []int64 `json:"counts,omitempty"`
 }
 
+// The bucket indices finite non-zero float64 magnitudes map to; decoding
+// refuses buckets outside them.
+var (
+	minSketchIndex = sketchIndex(math.SmallestNonzeroFloat64)
+	maxSketchIndex = sketchIndex(math.MaxFloat64)
+)
+
 func sketchIndex(x float64) int32 { return int32(math.Ceil(math.Log(x) / sketchLogGamma)) }
 
 // sketchValue is the value a bucket stands for: the point whose relative
@@ -140,8 +147,17 @@ func (b *Buckets) add(i int32, n int64) {
 		return
 	}
 	if hi := b.hi(); i > hi {
-		b.Counts = append(b.Counts, make([]int64, i-hi)...)
-		b.collapse()
+		if floor := i - MaxSketchBuckets + 1; floor > b.Offset {
+			// The range moves up: fold what falls below the new floor
+			// into it, without allocating the gap.
+			kept := make([]int64, MaxSketchBuckets)
+			for j, c := range b.Counts {
+				kept[max(0, int(b.Offset-floor)+j)] += c
+			}
+			b.Offset, b.Counts = floor, kept
+		} else {
+			b.Counts = append(b.Counts, make([]int64, i-hi)...)
+		}
 	}
 	if floor := b.hi() - MaxSketchBuckets + 1; i < floor {
 		i = floor
@@ -152,24 +168,6 @@ func (b *Buckets) add(i int32, n int64) {
 		b.Offset, b.Counts = i, grown
 	}
 	b.Counts[i-b.Offset] += n
-}
-
-// collapse folds the lowest buckets into the lowest kept one once the range
-// is wider than MaxSketchBuckets.
-func (b *Buckets) collapse() {
-	extra := len(b.Counts) - MaxSketchBuckets
-	if extra <= 0 {
-		return
-	}
-	var folded int64
-	for _, c := range b.Counts[:extra+1] {
-		folded += c
-	}
-	kept := make([]int64, MaxSketchBuckets)
-	copy(kept, b.Counts[extra:])
-	kept[0] = folded
-	b.Offset += int32(extra)
-	b.Counts = kept
 }
 
 func (b *Buckets) merge(o *Buckets) {
