@@ -345,7 +345,7 @@ func (d *decoder) lines(b []byte) error {
 		} else {
 			b = nil
 		}
-		d.r = reader{b: line, scratch: d.r.scratch}
+		d.r.b, d.r.i = line, 0
 		if d.r.peek() == 0 {
 			continue
 		}

@@ -65,7 +65,8 @@ func (r *reader) optString() (string, error) {
 	if r.null() {
 		return "", nil
 	}
-	return r.str()
+	n, err := r.internStr()
+	return n.s, err
 }
 
 // text reads a string, or a number or boolean as written (labels, ids and
@@ -73,7 +74,8 @@ func (r *reader) optString() (string, error) {
 func (r *reader) text() (string, error) {
 	switch c := r.peek(); {
 	case c == '"':
-		return r.str()
+		n, err := r.internStr()
+		return n.s, err
 	case c == 't' || c == 'f' || c == 'n':
 		start := r.i
 		v, ok := r.literal()
@@ -132,23 +134,20 @@ func (r *reader) features() (map[string]any, error) {
 	if r.null() {
 		return nil, nil
 	}
-	m := make(map[string]any, 8)
+	pairs := r.pairs[:0]
 	err := r.object(2, func(key []byte) error {
-		if len(m) >= telemetry.MaxFeatures {
+		if len(pairs) >= telemetry.MaxFeatures {
 			return fmt.Errorf("more than %d entries", telemetry.MaxFeatures)
 		}
-		k := string(key)
-		if _, dup := m[k]; dup {
-			return fieldErr(k, errors.New("appears twice"))
-		}
+		k := r.intern(key).s
 		var v any
 		switch c := r.peek(); c {
 		case '"':
-			s, err := r.str()
+			s, err := r.internStr()
 			if err != nil {
 				return fieldErr(k, err)
 			}
-			v = s
+			v = s.any
 		case 't', 'f', 'n':
 			b, ok := r.literal()
 			if !ok {
@@ -164,12 +163,24 @@ func (r *reader) features() (map[string]any, error) {
 			if err != nil {
 				return fieldErr(k, err)
 			}
-			v = f
+			v = boxFloat(f)
 		}
-		m[k] = v
+		pairs = append(pairs, pair{k, v})
 		return nil
 	})
-	return m, err
+	r.pairs = pairs
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]any, len(pairs))
+	for _, p := range pairs {
+		if _, dup := m[p.k]; dup {
+			return nil, fieldErr(p.k, errors.New("appears twice"))
+		}
+		m[p.k] = p.v
+	}
+	clear(pairs)
+	return m, nil
 }
 
 // segments reads an object of short text values.
@@ -182,7 +193,7 @@ func (r *reader) segments() (map[string]string, error) {
 		if len(m) >= telemetry.MaxSegments {
 			return fmt.Errorf("more than %d entries", telemetry.MaxSegments)
 		}
-		k := string(key)
+		k := r.intern(key).s
 		if _, dup := m[k]; dup {
 			return fieldErr(k, errors.New("appears twice"))
 		}
@@ -206,7 +217,7 @@ func (r *reader) explanation() (map[string]float64, error) {
 		if len(m) >= telemetry.MaxFeatures {
 			return fmt.Errorf("more than %d entries", telemetry.MaxFeatures)
 		}
-		k := string(key)
+		k := r.intern(key).s
 		if _, dup := m[k]; dup {
 			return fieldErr(k, errors.New("appears twice"))
 		}

@@ -29,6 +29,76 @@ type reader struct {
 	i int
 	// scratch holds a string with escapes while it is decoded.
 	scratch []byte
+	// names keeps the short strings read so far (feature names, segment
+	// values, model names), each with its boxed form: the events of one
+	// batch repeat them, and sharing one copy saves two allocations each.
+	names map[string]name
+	// pairs collects an object's members before its map is made at its
+	// final size.
+	pairs []pair
+}
+
+type name struct {
+	s   string
+	any any
+}
+
+type pair struct {
+	k string
+	v any
+}
+
+// Bounds of the shared names: a body of unique strings must not make the
+// table large, and a long string is rarely repeated.
+const (
+	maxNames   = 4096
+	maxNameLen = 64
+)
+
+// intern returns b as a string, shared with earlier equal strings.
+func (r *reader) intern(b []byte) name {
+	if len(b) > maxNameLen {
+		s := string(b)
+		return name{s, s}
+	}
+	if n, ok := r.names[string(b)]; ok {
+		return n
+	}
+	s := string(b)
+	n := name{s, s}
+	if r.names == nil {
+		r.names = make(map[string]name, 64)
+	}
+	if len(r.names) < maxNames {
+		r.names[s] = n
+	}
+	return n
+}
+
+// internStr reads a string and shares it (see intern).
+func (r *reader) internStr() (name, error) {
+	b, err := r.rawString()
+	if err != nil {
+		return name{}, err
+	}
+	return r.intern(b), nil
+}
+
+// smallInts holds the boxed float64 values of 0 … 1023, so that the whole
+// numbers features usually are (ages, counts, flags) need no allocation.
+var smallInts = func() (t [1024]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return t
+}()
+
+// boxFloat returns f as an any.
+func boxFloat(f float64) any {
+	if f >= 0 && f < float64(len(smallInts)) && f == float64(int(f)) && !(f == 0 && 1/f < 0) {
+		return smallInts[int(f)]
+	}
+	return f
 }
 
 // isSpace reports JSON whitespace.
