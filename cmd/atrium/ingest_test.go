@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/store/pgtest"
 	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
 
@@ -194,5 +198,55 @@ func TestIngestConfig(t *testing.T) {
 		if _, err := parseServe(t, nil, args...); err == nil {
 			t.Errorf("%v accepted", args)
 		}
+	}
+}
+
+// TestIngestionOnPostgres runs the server on PostgreSQL (with its payload
+// partitions maintained at start), reports events with a key made from the
+// shell, stops the server and finds every acknowledged event stored.
+func TestIngestionOnPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	data := t.TempDir()
+	srv := startServer(t, data, "--db", url)
+	token := strings.TrimSpace(mustCLI(t, "token", "create", "--db", url, "--data", data, "--user", adminEmail, "--name", "pg"))
+	if code := call(t, "POST", srv.URL+"/api/v1/usecases", token, map[string]string{"name": "Churn", "team": "default"}, nil); code != 201 {
+		t.Fatalf("create use case = %d", code)
+	}
+	via := []string{"--usecase", "churn", "--server", srv.URL, "--token", token}
+	mustCLI(t, append([]string{"model", "register", "churn", "--uri", "s3://models/churn/1", "--digest", sha("pg churn")}, via...)...)
+	var k struct {
+		Secret string `json:"secret"`
+	}
+	cliJSON(t, &k, "ingest-key", "create", "--name", "pg client", "--model", "churn", "--usecase", "churn", "--db", url, "--data", data, "--as", adminEmail)
+	var batch strings.Builder
+	for i := range 200 {
+		batch.WriteString(`{"id": "pg-` + strconv.Itoa(i) + `", "features": {"tenure": ` + strconv.Itoa(i) + `}, "output": {"score": 0.25}}` + "\n")
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/ingest/predictions/batch", strings.NewReader(batch.String()))
+	req.Header.Set("Authorization", "Bearer "+k.Secret)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"accepted":200`) {
+		t.Fatalf("batch = %d %s", resp.StatusCode, body)
+	}
+	srv.Stop(t)
+	ctx := atrium.WithActor(context.Background(), atrium.System)
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.GetUserByEmail(ctx, adminEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.ListPredictions(atrium.WithActor(ctx, atrium.Actor{UserID: u.ID, Admin: true}), "churn", store.PredictionFilter{}, atrium.PageRequest{Size: 500})
+	if err != nil || len(page.Items) != 200 {
+		t.Fatalf("stored predictions = %d, %v; want 200", len(page.Items), err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
 // The telemetry routes' rows of the authorisation matrix. The ingestion
@@ -125,4 +127,32 @@ func newRequest(method, path, body string) *http.Request {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return req
+}
+
+// TestIngestionKeysAreRateLimitedPerKey: a key past its burst is answered
+// 429 with Retry-After; another key of the same use case is not slowed.
+func TestIngestionKeysAreRateLimitedPerKey(t *testing.T) {
+	f := newFixture(t)
+	f.seedTelemetry()
+	srv := f.serverWith(Options{Version: "test", Ingester: testIngester(t, f.db), Limits: &throttle.Limits{Ingest: throttle.Rate{PerSecond: 0.001, Burst: 2}}})
+	send := func(key string) *httptest.ResponseRecorder {
+		req := newRequest("POST", "/api/v1/ingest/predictions", `{"model": "scorer", "output": {"score": 0.5}}`)
+		req.Header.Set("Authorization", "Bearer "+f.tel.keys[key])
+		return serve(srv, req)
+	}
+	for i := range 2 {
+		if rec := send("alpha"); rec.Code != http.StatusCreated {
+			t.Fatalf("request %d = %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	rec := send("alpha")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("past the burst = %d, Retry-After %q; want 429 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if p := problem(t, rec); !strings.Contains(p.Detail, "ingestion key") {
+		t.Fatalf("detail %q", p.Detail)
+	}
+	if rec := send("spare"); rec.Code != http.StatusCreated {
+		t.Fatalf("another key = %d, want 201", rec.Code)
+	}
 }
