@@ -156,3 +156,17 @@ func TestIngestionKeysAreRateLimitedPerKey(t *testing.T) {
 		t.Fatalf("another key = %d, want 201", rec.Code)
 	}
 }
+
+// TestIngestionMetrics: the ingester's counts are on /metrics.
+func TestIngestionMetrics(t *testing.T) {
+	f := newFixture(t)
+	f.seedTelemetry() // one prediction accepted
+	f.ingest("alpha", "/api/v1/ingest/predictions/batch", "application/json", []byte(`[{"id": "`+matrixPrediction+`", "model": "scorer", "output": {"score": 0.5}}, {"model": "nope", "output": {"score": 0.5}}]`))
+	rec := f.do("viewer", "GET", "/metrics", "", nil)
+	for _, want := range []string{"atrium_ingest_pending_events 0", `atrium_ingest_events_total{status="accepted"} 1`,
+		`atrium_ingest_events_total{status="duplicate"} 1`, `atrium_ingest_events_total{status="refused"} 1`, `atrium_rate_limited_total{credential="ingest"} 0`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Fatalf("/metrics lacks %q:\n%s", want, rec.Body)
+		}
+	}
+}
