@@ -63,6 +63,7 @@ func TestAccessibility(t *testing.T) {
 		{"decision", "/usecases/credit-risk/decisions/1"},
 		{"stakeholders", "/usecases/credit-risk/stakeholders"},
 		{"files", "/usecases/credit-risk/artifacts"},
+		{"telemetry", "/usecases/credit-risk/telemetry"},
 		{"iteration", poster + "/iterations/1"},
 		{"print", poster + "/print"},
 		{"account", "/account"},

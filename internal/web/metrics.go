@@ -123,6 +123,15 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	family(w, "atrium_markdown_renders_total", "counter", "Markdown texts rendered (at save, and once at start for older rows).", "", markdown.Renders())
 	family(w, "atrium_rate_limited_total", "counter", "Requests refused by the rate limit, by kind of credential.",
 		`{credential="session"}`, s.limiter.Refused(throttle.Session), `{credential="token"}`, s.limiter.Refused(throttle.PersonalToken),
-		`{credential="automation"}`, s.limiter.Refused(throttle.Automation))
+		`{credential="automation"}`, s.limiter.Refused(throttle.Automation), `{credential="ingest"}`, s.limiter.Refused(throttle.IngestKey))
+	if in := s.opts.Ingester; in != nil {
+		st := in.Stats()
+		family(w, "atrium_ingest_pending_events", "gauge", "Events queued or being written.", "", st.Pending)
+		family(w, "atrium_ingest_commits_total", "counter", "Database commits of ingested events.", "", st.Commits)
+		family(w, "atrium_ingest_failed_commits_total", "counter", "Commits of ingested events that failed as a whole.", "", st.Failed)
+		family(w, "atrium_ingest_events_total", "counter", "Ingested events, by what became of them.",
+			`{status="accepted"}`, st.Accepted, `{status="duplicate"}`, st.Duplicates, `{status="refused"}`, st.Refused)
+		family(w, "atrium_ingest_busy_total", "counter", "Ingestion requests answered 503 because the queue was full.", "", st.Busy)
+	}
 	family(w, "atrium_process_uptime_seconds", "gauge", "Seconds since the server started.", "", int64(time.Since(s.metrics.started).Seconds()))
 }
