@@ -65,7 +65,7 @@ var feedbackSchemaDocs = map[reflect.Type]schemaDoc{
 			"url":        {desc: "The public address: only in the answer that creates the link."},
 		}},
 	reflect.TypeFor[respond.List[telemetry.FeedbackLink]](): {desc: "Every feedback link of a use case."},
-	reflect.TypeFor[feedback.LinkInput](): {desc: "A new feedback link.",
+	reflect.TypeFor[feedback.NewLink](): {desc: "A new feedback link.",
 		props: map[string]prop{
 			"name":            {desc: "Where the link will be used.", required: true, minLen: 1, maxLen: 100},
 			"origins":         {desc: "Sites allowed to embed the widget, `https://host[:port]` each.", maxItems: 20},

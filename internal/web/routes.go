@@ -920,7 +920,7 @@ func (s *Server) routes() []route {
 				"The answer's `url` is the only time the address is shown in full; Atrium keeps only a hash of its " +
 				"secret. `origins` are the sites allowed to embed the feedback widget in an iframe " +
 				"(`https://portal.example.com`); without any, the widget cannot be framed. See docs/feedback.md.",
-			body: feedback.LinkInput{}, status: 201, resp: telemetry.FeedbackLink{},
+			body: feedback.NewLink{}, status: 201, resp: telemetry.FeedbackLink{},
 			respDesc: "The new link, with its address in `url`.",
 			headers:  headers{"Location": "Path of the new link."},
 			errs: errs{

@@ -11,8 +11,8 @@ import (
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
 
-// LinkInput creates a feedback link.
-type LinkInput struct {
+// NewLink creates a feedback link.
+type NewLink struct {
 	// Name says where the link is used, for the team.
 	Name string `json:"name"`
 	// Origins may embed the widget (https://app.example.com); none: the
@@ -50,7 +50,7 @@ func (h *Handlers) APIListLinks(w http.ResponseWriter, r *http.Request) {
 // APICreateLink serves POST /api/v1/usecases/{slug}/feedback-links. The
 // answer carries the link's address, the only time it is shown.
 func (h *Handlers) APICreateLink(w http.ResponseWriter, r *http.Request) {
-	in, err := respond.Decode[LinkInput](w, r)
+	in, err := respond.Decode[NewLink](w, r)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
