@@ -80,4 +80,3 @@ func (f *fixture) feedbackItem() string {
 	}
 	return fb.ID
 }
-
