@@ -49,6 +49,22 @@ type publicForm struct {
 	Value, Text, Contact string
 }
 
+// problemData is the page of a public request that could not be done, in
+// words for someone who has no account: no talk of roles or logging in.
+type problemData struct {
+	render.Frame
+	Heading, Detail string
+}
+
+// problemHeadings say what went wrong, by status.
+var problemHeadings = map[int]string{
+	http.StatusBadRequest:            "That could not be read",
+	http.StatusForbidden:             "This form has expired",
+	http.StatusRequestEntityTooLarge: "That is too long",
+	http.StatusTooManyRequests:       "Please wait a moment",
+	http.StatusServiceUnavailable:    "Feedback cannot be sent right now",
+}
+
 // closedData is the page of a link that does not work (any more).
 type closedData struct {
 	render.Frame
@@ -223,16 +239,21 @@ func (h *Handlers) failPublic(w http.ResponseWriter, r *http.Request, scope *sto
 		h.Render(w, r, http.StatusNotFound, "feedback_closed", d)
 		return
 	}
-	if !embed || scope == nil {
+	p := respond.ProblemFor(err)
+	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
 		h.Fail(w, r, err)
 		return
 	}
-	p := respond.ProblemFor(err)
 	if wait, ok := atrium.RetryAfter(err); ok {
 		w.Header().Set("Retry-After", retrySeconds(wait))
 	}
-	if p.Status >= 500 {
-		h.Fail(w, r, err)
+	if !embed || scope == nil {
+		d := problemData{Frame: h.Frame(r, problemHeadings[p.Status], ""), Heading: problemHeadings[p.Status], Detail: atrium.MessageOf(err)}
+		if d.Heading == "" {
+			d.Heading, d.Title = "That did not work", "That did not work"
+		}
+		d.Notice = ""
+		h.Render(w, r, p.Status, "feedback_problem", d)
 		return
 	}
 	d := h.publicData(r, *scope, true)
