@@ -11,7 +11,7 @@ import (
 )
 
 // The feedback routes' rows of the authorisation matrix. Ids that exist
-// only once seeded are filled by matrixParams.
+// only once seeded are filled through paramValues.
 func init() {
 	for k, c := range map[string]apiCase{
 		"GET /api/v1/usecases/{slug}/feedback-links": {},
@@ -27,13 +27,9 @@ func init() {
 	} {
 		apiMatrix[k] = c
 	}
-	matrixParams["FEEDBACK_LINK"] = func(f *fixture) string { id, _ := f.feedbackLink(); return id }
-	matrixParams["FEEDBACK"] = func(f *fixture) string { return f.feedbackItem() }
+	paramValues["FEEDBACK_LINK"] = func(f *fixture) string { id, _ := f.feedbackLink(); return id }
+	paramValues["FEEDBACK"] = func(f *fixture) string { return f.feedbackItem() }
 }
-
-// matrixParams fill the authorisation matrix's path parameters that name
-// records seeded on demand.
-var matrixParams = map[string]func(f *fixture) string{}
 
 // feedbackSecrets remembers each fixture's first link's secret.
 var feedbackSecrets sync.Map
@@ -52,10 +48,6 @@ func (f *fixture) feedbackLink() (string, string) {
 	}
 	feedbackSecrets.Store(f, [2]string{l.ID, secret})
 	return l.ID, secret
-}
-
-func (f *fixture) ownerCtx() context.Context {
-	return atrium.WithActor(context.Background(), atrium.Actor{UserID: f.users["owner"].ID, Name: "owner"})
 }
 
 // feedbackItem returns the id of a comment on alpha, storing one the first

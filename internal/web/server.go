@@ -13,6 +13,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
+	ingestion "github.com/atrium-mlops/atrium/internal/ingest"
 	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
@@ -25,6 +26,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"github.com/atrium-mlops/atrium/internal/web/search"
+	webtelemetry "github.com/atrium-mlops/atrium/internal/web/telemetry"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
 	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
@@ -67,6 +69,9 @@ type Options struct {
 	// FeedbackLimits bound what one client address and one link may send
 	// through the public feedback pages; zero: feedback.DefaultLimits.
 	FeedbackLimits feedback.Limits
+	// Ingester takes the events of the ingestion routes to the store; nil
+	// answers them 503. The caller closes it, before the store.
+	Ingester *ingestion.Ingester
 }
 
 // Server is Atrium's HTTP surface.
@@ -96,6 +101,8 @@ type Server struct {
 	account  *account.Handlers
 	search   *search.Handlers
 	registry *webregistry.Handlers
+	// telemetry serves ingestion and a use case's telemetry.
+	telemetry *webtelemetry.Handlers
 
 	// artifacts serves the files uploaded to use cases.
 	artifacts *artifacts.Handlers
@@ -113,7 +120,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages(), artifacts.Pages(), feedback.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages(), webtelemetry.Pages(), artifacts.Pages(), feedback.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -130,10 +137,15 @@ func New(opts Options) (*Server, error) {
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	s.registry = &webregistry.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
+	s.telemetry = &webtelemetry.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Ingester: opts.Ingester}
 	s.artifacts = &artifacts.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Blobs: opts.Artifacts, MaxBytes: opts.ArtifactMaxBytes}
 	s.mlflow = &mlflow.Handlers{DB: opts.DB, Log: opts.Log, ArtifactRoot: opts.MLflowArtifactRoot}
+	var submitter feedback.Submitter
+	if opts.Ingester != nil {
+		submitter = opts.Ingester
+	}
 	s.feedback = feedback.New(feedback.Options{Responder: s.resp, Views: views, DB: opts.DB, Evidence: s.evidence,
-		Key: feedbackKey(opts.FeedbackKey), Limits: opts.FeedbackLimits})
+		Ingester: submitter, Key: feedbackKey(opts.FeedbackKey), Limits: opts.FeedbackLimits})
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiters(throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst}))
 	}
