@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from .errors import InvalidError, TooLargeError
 
-# The server's placeholder syntax: {{ name }} (registry.variableRE).
+# The server's variable syntax: {{ name }} (registry.variableRE).
 VARIABLE_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 # The largest rendered prompt the server returns (registry.MaxRendered).
@@ -17,14 +17,14 @@ MAX_RENDERED = 1 << 20
 
 
 def variables(template: str) -> List[str]:
-    """The placeholders of a template, sorted, each once."""
+    """The variables of a template, sorted, each once."""
     return sorted(set(VARIABLE_RE.findall(template)))
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
-    """Fill a template's placeholders. Every variable must be given and no
+    """Fill a template's {{ name }} variables. Every variable must be given and no
     other, and values must be strings; they go in as they are, once (a value
-    that looks like a placeholder is not filled again). The rules and the
+    that looks like {{ x }} is not filled again). The rules and the
     messages are the server's, so a prompt renders the same here and there.
 
     Raises:
@@ -65,9 +65,9 @@ class Prompt:
         usecase, name: where it is registered.
         version: its number.
         alias: the alias it was read through, if any.
-        template: the text with ``{{ name }}`` placeholders.
+        template: the text with ``{{ name }}`` variables.
         form: "text" or "chat".
-        variables: the placeholders, sorted.
+        variables: the variable names, sorted.
         model_config: the model configuration registered with it (any JSON),
             or None.
     """

@@ -73,7 +73,7 @@ class EventTests(unittest.TestCase):
 
 
 class RenderTests(unittest.TestCase):
-    def test_render_fills_each_placeholder_once(self) -> None:
+    def test_render_fills_each_variable_once(self) -> None:
         p = ac.Prompt("uc", "greet", 1, "Hello {{ name }}, about {{topic}}: {{ name }}")
         self.assertEqual(p.variables, [])  # as given; from_version derives them
         self.assertEqual(ac.variables(p.template), ["name", "topic"])
