@@ -51,6 +51,9 @@ type DB struct {
 	versions versionCache
 	// tokens caches what API tokens resolve to (authcache.go).
 	tokens tokenCache
+	// telemetry caches what ingestion asks on every request
+	// (telemetry_cache.go).
+	telemetry telemetryCaches
 }
 
 // writeMode is how db.update commits.

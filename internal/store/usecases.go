@@ -17,14 +17,14 @@ const visibleTo = `(u.owner_id = $1
 	OR u.id IN (SELECT g.usecase_id FROM usecase_grants g WHERE g.user_id = $1
 		OR g.team_id IN (SELECT team_id FROM team_members WHERE user_id = $1)))`
 
-const useCaseCols = `u.id, u.slug, u.name, u.summary, u.team_id, t.slug, t.name, u.owner_id, o.name, u.stage, u.archived, u.version, u.created_at, u.updated_at`
+const useCaseCols = `u.id, u.slug, u.name, u.summary, u.team_id, t.slug, t.name, u.owner_id, o.name, u.stage, u.archived, u.version, u.created_at, u.updated_at, u.high_risk`
 
 const useCaseFrom = ` FROM usecases u JOIN teams t ON t.id = u.team_id JOIN users o ON o.id = u.owner_id`
 
 func scanUseCase(sc scanner, extra ...any) (usecase.UseCase, error) {
 	var u usecase.UseCase
 	dest := append([]any{&u.ID, &u.Slug, &u.Name, &u.Summary, &u.TeamID, &u.TeamSlug, &u.TeamName, &u.OwnerID, &u.OwnerName,
-		&u.Stage, &u.Archived, &u.Version, ts{&u.CreatedAt}, ts{&u.UpdatedAt}}, extra...)
+		&u.Stage, &u.Archived, &u.Version, ts{&u.CreatedAt}, ts{&u.UpdatedAt}, &u.HighRisk}, extra...)
 	err := sc.Scan(dest...)
 	return u, err
 }
@@ -280,13 +280,18 @@ func (db *DB) SetArchived(ctx context.Context, slug string, archived bool) (usec
 	if !archived {
 		action = "usecase.restore"
 	}
-	return db.mutateUseCase(ctx, slug, usecase.Owner, 0, action, func(_ *Tx, u *usecase.UseCase) error {
+	u, err := db.mutateUseCase(ctx, slug, usecase.Owner, 0, action, func(_ *Tx, u *usecase.UseCase) error {
 		if u.Archived == archived {
 			return atrium.Errorf(atrium.Conflict, "use case %q is already %s", slug, map[bool]string{true: "archived", false: "active"}[archived])
 		}
 		u.Archived = archived
 		return nil
 	})
+	// Ingestion keys and feedback links of an archived use case stop
+	// working at once.
+	db.telemetry.keys.changed()
+	db.telemetry.links.changed()
+	return u, err
 }
 
 // Transition moves a use case to another stage (editor role), after the

@@ -55,17 +55,20 @@ func (s Stage) Label() string {
 
 // UseCase is one ML use case.
 type UseCase struct {
-	ID        string    `json:"id"`
-	Slug      string    `json:"slug"`
-	Name      string    `json:"name"`
-	Summary   string    `json:"summary"`
-	TeamID    string    `json:"team_id"`
-	TeamSlug  string    `json:"team"`
-	TeamName  string    `json:"team_name"`
-	OwnerID   string    `json:"owner_id"`
-	OwnerName string    `json:"owner_name"`
-	Stage     Stage     `json:"stage"`
-	Archived  bool      `json:"archived"`
+	ID        string `json:"id"`
+	Slug      string `json:"slug"`
+	Name      string `json:"name"`
+	Summary   string `json:"summary"`
+	TeamID    string `json:"team_id"`
+	TeamSlug  string `json:"team"`
+	TeamName  string `json:"team_name"`
+	OwnerID   string `json:"owner_id"`
+	OwnerName string `json:"owner_name"`
+	Stage     Stage  `json:"stage"`
+	Archived  bool   `json:"archived"`
+	// HighRisk marks a high-risk AI system (EU AI Act): its telemetry
+	// payloads must be kept at least telemetry.HighRiskRetentionDays.
+	HighRisk  bool      `json:"high_risk"`
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

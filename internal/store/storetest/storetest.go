@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"RegistryView", testRegistryView},
 		{"Lineage", testLineage}, {"Evaluations", testEvaluations}, {"Sensitivity", testSensitivity},
 		{"Artifacts", testArtifacts}, {"Tracking", testTracking},
+		{"Telemetry", testTelemetry},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
