@@ -16,6 +16,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/atrium-mlops/atrium/internal/ingest"
+	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
 
 func testGen(client int) *eventGen {
@@ -282,5 +285,34 @@ func TestIngestCheckFailsOnRefusals(t *testing.T) {
 		"-batch", "1", "-clients", "1", "-duration", "50ms"}, func(string) string { return "" }, &out, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), `not_found: model "m" not found`) {
 		t.Errorf("err = %v, want the first refusal quoted", err)
+	}
+}
+
+// TestGeneratedEventsPassTheServersChecks reads the tool's bodies with the
+// server's own decoder and validation: a load run whose events the server
+// refuses would measure the refusal path, not ingestion.
+func TestGeneratedEventsPassTheServersChecks(t *testing.T) {
+	g := testGen(3)
+	now := time.Now()
+	for _, tc := range []struct {
+		name           string
+		n              int
+		single, ndjson bool
+	}{{"array", 3000, false, false}, {"ndjson", 500, false, true}, {"single", 1, true, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, ct := g.body(tc.n, tc.single, tc.ndjson)
+			req, err := ingest.Decode(ingest.Predictions, bytes.NewReader(g.compress(body)), ct, "gzip", tc.single, now)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if len(req.Refused) != 0 || len(req.Predictions) != tc.n {
+				t.Fatalf("decoded %d, refused %v; want %d read", len(req.Predictions), req.Refused, tc.n)
+			}
+			for i := range req.Predictions {
+				if err := telemetry.ValidatePrediction(&req.Predictions[i], now); err != nil {
+					t.Fatalf("event %d: %v", i, err)
+				}
+			}
+		})
 	}
 }
