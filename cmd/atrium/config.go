@@ -39,6 +39,12 @@ type Config struct {
 	LogFormat          string
 	LogLevel           string
 	MLflowArtifactRoot string
+	// Ingestion (config_ingest.go).
+	PseudonymKey     string
+	IngestMaxPending int
+	IngestMaxCommit  int
+	IngestLinger     time.Duration
+	RetentionEvery   time.Duration
 }
 
 // flags binds the storage flags every command shares, and the server flags
@@ -87,6 +93,7 @@ func (c *Config) flags(fs *flag.FlagSet, getenv func(string) string, server bool
 	fs.StringVar(&c.Artifacts, "artifacts", env("ARTIFACTS", ""), "blob store of uploaded artifacts: a folder, or an s3://, gs:// or azblob:// bucket URL (drivers need the s3, gcs or azure build tag); default <data>/artifacts [ATRIUM_ARTIFACTS]")
 	fs.Int64Var(&c.ArtifactMaxBytes, "artifact-max-bytes", int64(num("ARTIFACT_MAX_BYTES", float64(artifact.DefaultMaxBytes))), "largest artifact upload in bytes [ATRIUM_ARTIFACT_MAX_BYTES]")
 	fs.StringVar(&c.Templates, "templates", env("TEMPLATES", ""), "folder of extra canvas templates (*.yaml) offered beside the built-in ones [ATRIUM_TEMPLATES]")
+	c.ingestFlags(fs, env, num, dur)
 	fs.StringVar(&c.MLflowArtifactRoot, "mlflow-artifact-root", env("MLFLOW_ARTIFACT_ROOT", ""), "where MLflow runs of experiments created without an artifact location keep their files, e.g. s3://bucket/mlflow; Atrium never reads or writes there (default: the mlflow-artifacts: proxy, which stores nothing) [ATRIUM_MLFLOW_ARTIFACT_ROOT]")
 }
 
@@ -125,6 +132,9 @@ func (c *Config) validate() error {
 	}
 	if c.Artifacts == "" {
 		c.Artifacts = filepath.Join(c.Data, "artifacts")
+	}
+	if err := c.validateIngest(); err != nil {
+		return err
 	}
 	if c.Addr != "" {
 		if err := artifact.CheckMaxBytes(c.ArtifactMaxBytes); err != nil {

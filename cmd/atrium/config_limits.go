@@ -28,6 +28,7 @@ var credentialNames = map[throttle.Credential]string{
 	throttle.Session:       "browser sessions, per user",
 	throttle.PersonalToken: "personal API tokens, per token",
 	throttle.Automation:    "automation tokens (bound to one use case), per token",
+	throttle.IngestKey:     "ingestion keys (atri_…), per key; --rate-limit and --rate-burst leave it alone",
 }
 
 // rateFlags binds --rate-limit-KIND for every kind of credential, and notes
@@ -64,7 +65,9 @@ func (r *rateConfig) noteGiven(fs *flag.FlagSet) {
 // resolveLimits works out the rate limit of each kind of credential: its
 // own --rate-limit-KIND when given; otherwise its default, with the rate
 // replaced by --rate-limit and the burst by --rate-burst when those are
-// given (so "--rate-limit 0" still turns every limit off).
+// given (so "--rate-limit 0" still turns every limit off). Ingestion keys
+// are the exception: a model in production reports at a scale a person's
+// limit would choke, so only --rate-limit-ingest changes theirs.
 func (c *Config) resolveLimits() error {
 	r := &c.rate
 	if r.envErr != nil {
@@ -79,10 +82,10 @@ func (c *Config) resolveLimits() error {
 	r.Limits = throttle.Limits{}
 	for _, k := range throttle.Credentials {
 		rate := throttle.DefaultLimits.Of(k)
-		if r.rateGiven {
+		if r.rateGiven && k != throttle.IngestKey {
 			rate.PerSecond = c.RateLimit
 		}
-		if r.burstGiven && c.RateBurst > 0 {
+		if r.burstGiven && c.RateBurst > 0 && k != throttle.IngestKey {
 			rate.Burst = c.RateBurst
 		}
 		if v := r.kinds[k]; v != nil && *v != "" {

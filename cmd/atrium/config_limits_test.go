@@ -24,16 +24,18 @@ func TestRateLimitConfig(t *testing.T) {
 		want throttle.Limits
 	}{
 		{"defaults", nil, nil, d},
-		{"one kind by flag", nil, []string{"--rate-limit-token", "10:20"}, throttle.Limits{Session: d.Session, Token: r(10, 20), Automation: d.Automation}},
-		{"one kind off", nil, []string{"--rate-limit-automation", "off"}, throttle.Limits{Session: d.Session, Token: d.Token}},
-		{"one kind by environment", map[string]string{"ATRIUM_RATE_LIMIT_SESSION": "5:50"}, nil, throttle.Limits{Session: r(5, 50), Token: d.Token, Automation: d.Automation}},
-		{"flag over environment", map[string]string{"ATRIUM_RATE_LIMIT_SESSION": "5:50"}, []string{"--rate-limit-session", "6:60"}, throttle.Limits{Session: r(6, 60), Token: d.Token, Automation: d.Automation}},
+		{"one kind by flag", nil, []string{"--rate-limit-token", "10:20"}, throttle.Limits{Session: d.Session, Token: r(10, 20), Automation: d.Automation, Ingest: d.Ingest}},
+		{"one kind off", nil, []string{"--rate-limit-automation", "off"}, throttle.Limits{Session: d.Session, Token: d.Token, Ingest: d.Ingest}},
+		{"one kind by environment", map[string]string{"ATRIUM_RATE_LIMIT_SESSION": "5:50"}, nil, throttle.Limits{Session: r(5, 50), Token: d.Token, Automation: d.Automation, Ingest: d.Ingest}},
+		{"flag over environment", map[string]string{"ATRIUM_RATE_LIMIT_SESSION": "5:50"}, []string{"--rate-limit-session", "6:60"}, throttle.Limits{Session: r(6, 60), Token: d.Token, Automation: d.Automation, Ingest: d.Ingest}},
 		// --rate-limit and --rate-burst keep working, for every kind not given its own.
-		{"--rate-limit 0 turns every limit off", nil, []string{"--rate-limit", "0"}, throttle.Limits{}},
-		{"ATRIUM_RATE_LIMIT=0 too", map[string]string{"ATRIUM_RATE_LIMIT": "0"}, nil, throttle.Limits{}},
-		{"--rate-limit sets every rate", nil, []string{"--rate-limit", "7"}, throttle.Limits{Session: r(7, d.Session.Burst), Token: r(7, d.Token.Burst), Automation: r(7, d.Automation.Burst)}},
-		{"--rate-burst sets every burst", nil, []string{"--rate-burst", "30"}, throttle.Limits{Session: r(d.Session.PerSecond, 30), Token: r(d.Token.PerSecond, 30), Automation: r(d.Automation.PerSecond, 30)}},
-		{"a kind's own flag wins", nil, []string{"--rate-limit", "0", "--rate-limit-automation", "100:2000"}, throttle.Limits{Automation: r(100, 2000)}},
+		{"--rate-limit 0 turns every limit but ingestion's off", nil, []string{"--rate-limit", "0"}, throttle.Limits{Ingest: d.Ingest}},
+		{"ATRIUM_RATE_LIMIT=0 too", map[string]string{"ATRIUM_RATE_LIMIT": "0"}, nil, throttle.Limits{Ingest: d.Ingest}},
+		{"--rate-limit sets every rate", nil, []string{"--rate-limit", "7"}, throttle.Limits{Session: r(7, d.Session.Burst), Token: r(7, d.Token.Burst), Automation: r(7, d.Automation.Burst), Ingest: d.Ingest}},
+		{"--rate-burst sets every burst", nil, []string{"--rate-burst", "30"}, throttle.Limits{Session: r(d.Session.PerSecond, 30), Token: r(d.Token.PerSecond, 30), Automation: r(d.Automation.PerSecond, 30), Ingest: d.Ingest}},
+		{"ingestion keys by their own flag only", nil, []string{"--rate-limit", "3", "--rate-limit-ingest", "500:1000"}, throttle.Limits{Session: r(3, d.Session.Burst), Token: r(3, d.Token.Burst), Automation: r(3, d.Automation.Burst), Ingest: r(500, 1000)}},
+		{"ingestion keys off", map[string]string{"ATRIUM_RATE_LIMIT_INGEST": "off"}, nil, throttle.Limits{Session: d.Session, Token: d.Token, Automation: d.Automation}},
+		{"a kind's own flag wins", nil, []string{"--rate-limit", "0", "--rate-limit-automation", "100:2000"}, throttle.Limits{Automation: r(100, 2000), Ingest: d.Ingest}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := parseServe(t, tc.env, tc.args...)

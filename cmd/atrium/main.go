@@ -39,6 +39,9 @@ Usage:
   atrium prompt get        print a prompt's template, or render it:  NAME --usecase S [--alias A] [--var k=v]
   atrium alias set         point an alias at a version:  KIND NAME ALIAS VERSION --usecase S --reason R
   atrium alias history     an alias's moves, or where it pointed --at a time:  KIND NAME ALIAS --usecase S
+  atrium ingest-key create  a key for a client to report events with:  --usecase S --name N [--model M[@ALIAS]]
+  atrium ingest-key list    a use case's ingestion keys:  --usecase S
+  atrium ingest-key revoke  refuse a key from now on:  ID --usecase S
   atrium audit verify   check the audit trail and its signed checkpoints
   atrium backup         snapshot a running SQLite database:  --out FILE
   atrium restore        put a snapshot back (server stopped):  --from FILE
@@ -46,7 +49,7 @@ Usage:
   atrium version        print the version
 
 Every command but dataset profile takes --data and --db; run "atrium <command> -h" for its flags.
-The registry commands (dataset, model, prompt, alias) work on the database as
+The registry and ingest-key commands work on the database as
 the user --as names, or on a server with --server URL and --token (ATRIUM_TOKEN).
 `
 
@@ -85,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runAuditVerify(ctx, rest, getenv, stdout, stderr)
 		}
 		return fmt.Errorf("unknown command; did you mean \"atrium audit verify\"?")
-	case "dataset", "model", "prompt", "alias":
+	case "dataset", "model", "prompt", "alias", "ingest-key":
 		return runRegistry(ctx, cmd, args, getenv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args, getenv, stdout, stderr)

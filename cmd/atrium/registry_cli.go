@@ -35,6 +35,8 @@ var registryGroups = map[string]map[string]registryCommand{
 	"model":   {"register": runModelRegister},
 	"prompt":  {"push": runPromptPush, "get": runPromptGet},
 	"alias":   {"set": runAliasSet, "history": runAliasHistory},
+	// ingest_key_cli.go
+	"ingest-key": ingestKeyCommands,
 }
 
 // runRegistry dispatches "atrium <group> <sub> …".

@@ -17,7 +17,9 @@ import (
 	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/ingest"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/telemetry"
 	"github.com/atrium-mlops/atrium/internal/web"
 )
 
@@ -70,6 +72,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	pkey, err := loadOrCreatePseudonymKey(c.PseudonymKey)
+	if err != nil {
+		return err
+	}
+	pseudonyms, err := telemetry.NewPseudonymiser(pkey)
+	if err != nil {
+		return fmt.Errorf("pseudonymisation key %s: %w", c.PseudonymKey, err)
+	}
+	// The ingester is closed after the server has stopped taking requests
+	// and before the store (defers run last first), so every event it
+	// acknowledged is committed.
+	in := ingest.New(ingest.Options{DB: db, Pseudonymiser: pseudonyms, MaxPending: c.IngestMaxPending,
+		MaxCommit: c.IngestMaxCommit, Linger: c.IngestLinger, Log: log})
+	defer in.Close()
+	retCtx, stopRetention := context.WithCancel(ctx)
+	var retention sync.WaitGroup
+	retention.Go(func() { runRetention(retCtx, db, c.RetentionEvery, time.Now, log) })
+	defer retention.Wait()
+	defer stopRetention()
 	ctx = atrium.WithActor(ctx, atrium.System)
 	if demo {
 		if err := seedDemo(ctx, db, c, templates, stdout); err != nil {
@@ -90,7 +111,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, MLflowArtifactRoot: c.MLflowArtifactRoot, SessionTTL: c.SessionTTL, Version: version,
-		Artifacts: bucket, ArtifactMaxBytes: c.ArtifactMaxBytes,
+		Artifacts: bucket, ArtifactMaxBytes: c.ArtifactMaxBytes, Ingester: in,
 	})
 	if err != nil {
 		return err

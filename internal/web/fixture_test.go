@@ -46,6 +46,9 @@ type fixture struct {
 
 	// access counts the store's use-case access checks.
 	access atomic.Int64
+
+	// tel holds the ingestion keys and events seedTelemetry made.
+	tel *telemetryFixture
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -226,7 +229,7 @@ func testDB(t testing.TB, opts ...store.Option) *store.DB {
 // testServer builds a Server over db with the options tests share.
 func testServer(t testing.TB, db *store.DB) *Server {
 	t.Helper()
-	srv, err := New(Options{DB: db, Version: "test", Artifacts: testBlobs(t), ArtifactMaxBytes: testArtifactMax})
+	srv, err := New(Options{DB: db, Version: "test", Artifacts: testBlobs(t), ArtifactMaxBytes: testArtifactMax, Ingester: testIngester(t, db)})
 	if err != nil {
 		t.Fatal(err)
 	}

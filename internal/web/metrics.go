@@ -123,6 +123,6 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	family(w, "atrium_markdown_renders_total", "counter", "Markdown texts rendered (at save, and once at start for older rows).", "", markdown.Renders())
 	family(w, "atrium_rate_limited_total", "counter", "Requests refused by the rate limit, by kind of credential.",
 		`{credential="session"}`, s.limiter.Refused(throttle.Session), `{credential="token"}`, s.limiter.Refused(throttle.PersonalToken),
-		`{credential="automation"}`, s.limiter.Refused(throttle.Automation))
+		`{credential="automation"}`, s.limiter.Refused(throttle.Automation), `{credential="ingest"}`, s.limiter.Refused(throttle.IngestKey))
 	family(w, "atrium_process_uptime_seconds", "gauge", "Seconds since the server started.", "", int64(time.Since(s.metrics.started).Seconds()))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/usecase"
+	webtelemetry "github.com/atrium-mlops/atrium/internal/web/telemetry"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
 )
 
@@ -27,7 +28,23 @@ var (
 	errBadHost     = atrium.Errorf(atrium.Invalid, "this server does not answer for that host name")
 	errLogin       = atrium.Errorf(atrium.Unauthenticated, "log in or send an API token (Authorization: Bearer …)")
 	errAdmin       = atrium.Errorf(atrium.Forbidden, "only administrators can do this")
+	// errKeyElsewhere answers an ingestion key sent to a route that is not
+	// for reporting events.
+	errKeyElsewhere = atrium.Errorf(atrium.Unauthenticated, "an ingestion key (atri_…) only reports events, to "+
+		"POST /api/v1/ingest/… and /v1/traces; this route needs an API token (atr_…) or a browser session")
 )
+
+// ingestKeyPrefix starts every ingestion key's secret; API tokens start
+// with identity.TokenPrefix, which it does not share.
+const ingestKeyPrefix = "atri_"
+
+// bearerIngestKey is the ingestion key a request's Authorization header
+// carries, if it carries one.
+func bearerIngestKey(r *http.Request) (string, bool) {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	secret = strings.TrimSpace(secret)
+	return secret, ok && strings.HasPrefix(secret, ingestKeyPrefix)
+}
 
 // recoverer turns a panic into a 500 so one bad request cannot kill the server.
 func (s *Server) recoverer(next http.Handler) http.Handler {
@@ -136,6 +153,14 @@ const sessionCookie = "atrium_session"
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if _, ok := bearerIngestKey(r); ok {
+			// An ingestion key is not a person's credential: it never
+			// becomes an actor, and no session cookie is read beside it.
+			// The ingestion routes' guard resolves it; every other route
+			// refuses it.
+			next.ServeHTTP(w, r)
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
 			basicUser := ""
@@ -190,9 +215,23 @@ func (s *Server) guard(rt route) http.Handler {
 		if p, ok := r.Context().Value(patternKey{}).(*string); ok {
 			*p = rt.pattern
 		}
+		if rt.access == ingest {
+			ctx, err := s.ingestScope(w, r)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			rt.h(w, r.WithContext(ctx))
+			return
+		}
 		if rt.access != public {
 			a, ok := atrium.ActorFrom(r.Context())
 			if !ok {
+				if _, key := bearerIngestKey(r); key {
+					s.fail(w, r, errKeyElsewhere)
+					return
+				}
 				if !respond.IsAPI(r) && !mlflow.IsPath(r) && r.Method == http.MethodGet {
 					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return
@@ -239,4 +278,34 @@ func (s *Server) requireRole(r *http.Request, min usecase.Role) error {
 		what = "this page"
 	}
 	return u.Role.Require(min, what)
+}
+
+// errNeedKey answers a request to an ingestion route without an ingestion
+// key, or with a person's credential instead.
+var errNeedKey = atrium.Errorf(atrium.Unauthenticated, "this route takes an ingestion key, not a user's API token or session: "+
+	"send \"Authorization: Bearer atri_…\". An owner of the use case creates one on the use case's Telemetry page, "+
+	"with POST /api/v1/usecases/{slug}/ingest-keys, or with \"atrium ingest-key create --usecase SLUG --name NAME\"")
+
+// ingestScope resolves the ingestion key of a request to an ingestion route,
+// charges the key's rate limit and returns the context with the key's scope
+// for the handler.
+func (s *Server) ingestScope(w http.ResponseWriter, r *http.Request) (context.Context, error) {
+	secret, ok := bearerIngestKey(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="atrium-ingest"`)
+		return nil, errNeedKey
+	}
+	scope, err := s.db.IngestKeyScope(r.Context(), secret)
+	if err != nil {
+		if atrium.KindOf(err) == atrium.Unauthenticated {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="atrium-ingest", error="invalid_token"`)
+		}
+		return nil, err
+	}
+	if s.limiter != nil {
+		if wait, ok := s.limiter.Allow(throttle.IngestKey, scope.KeyID); !ok {
+			return nil, atrium.Errorf(atrium.RateLimited, "too many requests with this ingestion key; retry in %d seconds", throttle.RetryAfter(w, wait))
+		}
+	}
+	return webtelemetry.WithScope(r.Context(), scope), nil
 }

@@ -183,13 +183,13 @@ type (
 		Patch      *operation   `json:"patch,omitempty"`
 	}
 	operation struct {
-		OperationID string       `json:"operationId"`
-		Summary     string       `json:"summary"`
-		Description string       `json:"description"`
-		Tags        []string     `json:"tags"`
-		Security    *[]struct{}  `json:"security,omitempty"`
-		Parameters  []*parameter `json:"parameters,omitempty"`
-		RequestBody *requestBody `json:"requestBody,omitempty"`
+		OperationID string                 `json:"operationId"`
+		Summary     string                 `json:"summary"`
+		Description string                 `json:"description"`
+		Tags        []string               `json:"tags"`
+		Security    *[]map[string][]string `json:"security,omitempty"`
+		Parameters  []*parameter           `json:"parameters,omitempty"`
+		RequestBody *requestBody           `json:"requestBody,omitempty"`
 		// Responses by status; JSON sorts the keys, which are three digits.
 		Responses map[string]*response `json:"responses"`
 		method    string
@@ -324,9 +324,7 @@ func (b *docBuilder) operation(rt route) {
 	}
 	o := &operation{OperationID: op.id, Summary: op.summary, Description: op.desc, Tags: []string{op.tag},
 		Responses: map[string]*response{}, method: rt.method, path: rt.pattern, pathItem: item}
-	if rt.access == public {
-		o.Security = &[]struct{}{}
-	}
+	o.Security = securityOf(rt)
 	for _, p := range op.query {
 		o.Parameters = append(o.Parameters, b.parameter(p))
 	}

@@ -223,6 +223,13 @@ func TestOpenAPISecurity(t *testing.T) {
 		if rt.access == public && !open {
 			t.Errorf("%s %s is public but does not declare security: []", o.method, o.path)
 		}
+		if rt.access == ingest {
+			// Only an ingestion key: not the document's tokens and sessions.
+			if b, _ := json.Marshal(sec); string(b) != `[{"ingestKey":[]}]` {
+				t.Errorf("%s %s takes an ingestion key but declares security %s", o.method, o.path, b)
+			}
+			continue
+		}
 		if rt.access != public && has {
 			t.Errorf("%s %s needs credentials but overrides the global security", o.method, o.path)
 		}

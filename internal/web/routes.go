@@ -13,6 +13,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/people"
 	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/telemetry"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
@@ -20,6 +21,7 @@ import (
 	webregistry "github.com/atrium-mlops/atrium/internal/web/registry"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"github.com/atrium-mlops/atrium/internal/web/search"
+	webtelemetry "github.com/atrium-mlops/atrium/internal/web/telemetry"
 	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
 
@@ -31,6 +33,10 @@ const (
 	public access = iota // anyone, no credentials
 	user                 // any signed-in user or token
 	admin                // administrators only
+	// ingest routes take an ingestion key (Authorization: Bearer atri_…)
+	// and nothing else: no user token, no session. The key's scope is in
+	// the request's context for the handler (webtelemetry.ScopeFrom).
+	ingest
 )
 
 // route is one entry of the route table.
@@ -746,6 +752,133 @@ func (s *Server) routes() []route {
 			resp:     respond.List[registry.SensitivityRecord]{},
 			respDesc: "The revisions.",
 			errs:     errs{404: errVersion}}},
+		// API: ingestion, with an ingestion key (web/telemetry).
+		{method: "POST", pattern: "/api/v1/ingest/predictions", access: ingest, h: s.telemetry.IngestPrediction, op: &apiOp{
+			id: "ingestPrediction", tag: "ingestion", summary: "Report one prediction",
+			desc: "Stores one prediction of a model of the key's use case, once it is committed. The privacy policy " +
+				"applies first: dropped and hashed fields, masked text, the subject kept only as a keyed hash. Send " +
+				"an `id` of your own to make retries safe: the same id again answers 200 and changes nothing. " +
+				"`model` names the model asset (the key's default model when omitted) and `version` a number or an " +
+				"alias (`champion` when set, else the newest version, when omitted). A `use_case` member, when " +
+				"sent, must be the key's use case. The body may be gzip-compressed (`Content-Encoding: gzip`).",
+			body: content{"application/json": telemetry.Prediction{}}, status: 201, resp: telemetry.ItemResult{},
+			respDesc: "The prediction was stored; `id` is its id (the one sent, or one Atrium assigned).",
+			headers:  headers{"Location": "Path of the stored prediction."},
+			errs:     ingestErrs(errs{200: "An event with this id was stored before (a retry): nothing changed; the body is the same answer with status `duplicate`."})}},
+		{method: "POST", pattern: "/api/v1/ingest/predictions/batch", access: ingest, h: s.telemetry.IngestPredictionBatch, op: &apiOp{
+			id: "ingestPredictions", tag: "ingestion", summary: "Report many predictions",
+			desc: "Stores up to 10,000 predictions in one request: a JSON array, or NDJSON (one object a line, " +
+				"`Content-Type: application/x-ndjson`), gzip-compressed or not. Each event is checked on its own: " +
+				"those that fail are refused with their reason, the others are stored. The answer comes once the " +
+				"accepted events are committed and has one item per event, by its index in the request.",
+			body: content{"application/json": []telemetry.Prediction{}, "application/x-ndjson": text{}}, resp: webtelemetry.BatchAnswer{},
+			respDesc: "What became of each event.",
+			errs:     ingestErrs(nil)}},
+		{method: "POST", pattern: "/api/v1/ingest/outcomes", access: ingest, h: s.telemetry.IngestOutcome, op: &apiOp{
+			id: "ingestOutcome", tag: "ingestion", summary: "Report one outcome",
+			desc: "Stores the actual label or value for an earlier prediction of the key's use case, by the " +
+				"prediction's id; quality figures count it at the prediction's time. One outcome per prediction: " +
+				"sending it again answers 200 and changes nothing. An unknown prediction is refused with 404.",
+			body: content{"application/json": telemetry.Outcome{}}, status: 201, resp: telemetry.ItemResult{},
+			respDesc: "The outcome was stored.",
+			errs:     ingestErrs(errs{200: "An outcome for this prediction was stored before: nothing changed.", 404: "No prediction of the key's use case has this id."})}},
+		{method: "POST", pattern: "/api/v1/ingest/outcomes/batch", access: ingest, h: s.telemetry.IngestOutcomeBatch, op: &apiOp{
+			id: "ingestOutcomes", tag: "ingestion", summary: "Report many outcomes",
+			desc: "Stores up to 10,000 outcomes in one request, as a JSON array or NDJSON, each checked on its own, " +
+				"with one answer per outcome once the accepted ones are committed.",
+			body: content{"application/json": []telemetry.Outcome{}, "application/x-ndjson": text{}}, resp: webtelemetry.BatchAnswer{},
+			respDesc: "What became of each outcome.",
+			errs:     ingestErrs(nil)}},
+		{method: "POST", pattern: "/api/v1/ingest/feedback", access: ingest, h: s.telemetry.IngestFeedback, op: &apiOp{
+			id: "ingestFeedback", tag: "ingestion", summary: "Report one piece of feedback",
+			desc: "Stores what a person said about the model or one of its predictions (`prediction_id`), as the " +
+				"client behind the key collected it: a thumbs up or down, a rating from 1 to 5, a correction, a bug " +
+				"or a comment. Free text is masked when the policy says so. It lands in the use case's feedback " +
+				"inbox with status `new`.",
+			body: content{"application/json": telemetry.Feedback{}}, status: 201, resp: telemetry.ItemResult{},
+			respDesc: "The feedback was stored.",
+			errs:     ingestErrs(errs{200: "Feedback with this id was stored before: nothing changed.", 404: "No prediction of the key's use case has the `prediction_id` given."})}},
+		{method: "POST", pattern: "/api/v1/ingest/feedback/batch", access: ingest, h: s.telemetry.IngestFeedbackBatch, op: &apiOp{
+			id: "ingestFeedbackBatch", tag: "ingestion", summary: "Report many pieces of feedback",
+			desc: "Stores up to 10,000 pieces of feedback in one request, as a JSON array or NDJSON, each checked " +
+				"on its own, with one answer per item once the accepted ones are committed.",
+			body: content{"application/json": []telemetry.Feedback{}, "application/x-ndjson": text{}}, resp: webtelemetry.BatchAnswer{},
+			respDesc: "What became of each item.",
+			errs:     ingestErrs(nil)}},
+
+		// API: telemetry of a use case (web/telemetry).
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/ingest-keys", access: user, role: usecase.Editor, h: s.telemetry.APIListKeys, op: &apiOp{
+			id: "listIngestKeys", tag: "ingestion", summary: "List a use case's ingestion keys",
+			desc: "Lists the use case's ingestion keys, revoked ones included, newest first (editor role). Secrets " +
+				"are never shown again; `prefix` tells keys apart. Not paged.",
+			resp:     respond.List[telemetry.IngestKey]{},
+			respDesc: "The keys.",
+			errs:     errs{403: "The caller's role on the use case is below editor."}}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/ingest-keys", access: user, role: usecase.Owner, h: s.telemetry.APICreateKey, op: &apiOp{
+			id: "createIngestKey", tag: "ingestion", summary: "Create an ingestion key",
+			desc: "Creates a key that lets a client report events for this use case and nothing else (owner role). " +
+				"The answer carries the secret, `atri_…`, this once: Atrium keeps only a hash of it. `model` is the " +
+				"model an event that names none is about (`name` or `name@alias`).",
+			body: webtelemetry.KeyInput{}, status: 201, resp: webtelemetry.CreatedKey{},
+			respDesc: "The new key with its secret.",
+			headers:  headers{"Location": "Path of the new key."},
+			errs:     errs{409: "The use case is archived."}}},
+		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/ingest-keys/{id}", access: user, role: usecase.Owner, h: s.telemetry.APIRevokeKey, op: &apiOp{
+			id: "revokeIngestKey", tag: "ingestion", summary: "Revoke an ingestion key",
+			desc: "Revokes the key (owner role): requests that send it are refused from now on, on this replica at " +
+				"once and on others within two seconds. Events it sent before stay.",
+			resp:     telemetry.IngestKey{},
+			respDesc: "The revoked key.",
+			errs:     errs{404: "No such use case or key, or the caller cannot see the use case: the answers are identical."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/telemetry/policy", access: user, role: usecase.Viewer, h: s.telemetry.APIGetPolicy, op: &apiOp{
+			id: "getTelemetryPolicy", tag: "ingestion", summary: "Get a use case's privacy policy",
+			desc: "Returns what is done to events before they are stored: fields dropped and hashed, free text " +
+				"masked, and how long features are kept. A use case that never set one has the default: text masked, " +
+				"features kept, version 0.",
+			resp:     telemetry.Policy{},
+			respDesc: "The policy.",
+			errs:     errs{404: errUseCase}}},
+		{method: "PUT", pattern: "/api/v1/usecases/{slug}/telemetry/policy", access: user, role: usecase.Owner, h: s.telemetry.APIPutPolicy, op: &apiOp{
+			id: "putTelemetryPolicy", tag: "ingestion", summary: "Set a use case's privacy policy",
+			desc: "Replaces the privacy policy (owner role). Send the `version` you read: if it changed since, the " +
+				"answer is 409. It applies to events accepted from then on; retention also to features stored " +
+				"before. A high-risk use case must keep features at least 180 days (or for good, with 0).",
+			body: webtelemetry.PolicyInput{}, resp: telemetry.Policy{},
+			respDesc: "The policy as saved, with its new version.",
+			errs: errs{
+				400: "The body is not valid, or the retention is below the high-risk floor; `detail` says why.",
+				409: "`version` does not match the current policy, or the use case is archived.",
+			}}},
+		{method: "PUT", pattern: "/api/v1/usecases/{slug}/risk", access: user, role: usecase.Owner, h: s.telemetry.APIPutRisk, op: &apiOp{
+			id: "putUseCaseRisk", tag: "ingestion", summary: "Mark a use case high-risk or not",
+			desc: "Sets whether the use case is a high-risk AI system (owner role). A high-risk use case must keep " +
+				"its logs, features included, at least 180 days, so marking one whose policy keeps them for less is " +
+				"refused with the reason: raise the retention first.",
+			body: webtelemetry.RiskInput{}, resp: usecase.UseCase{},
+			respDesc: "The use case with its new `high_risk`.",
+			errs: errs{
+				409: "The policy's retention is below the high-risk floor (`detail` says so), or the use case is archived.",
+			}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/predictions", access: user, role: usecase.Viewer, h: s.telemetry.APIListPredictions, op: &apiOp{
+			id: "listPredictions", tag: "ingestion", summary: "List a use case's predictions",
+			desc: "Lists the predictions reported for the use case, newest first. Features and explanations are " +
+				"included for editors and owners only, and only while the retention keeps them.",
+			query: []*param{qPredModel, qPredVersion, qPredFrom, qPredTo, qPredErrors}, paged: true, resp: atrium.Page[telemetry.Prediction]{},
+			respDesc: "One page of predictions."}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/predictions/{id}", access: user, role: usecase.Viewer, h: s.telemetry.APIGetPrediction, op: &apiOp{
+			id: "getPrediction", tag: "ingestion", summary: "Get a prediction",
+			desc:     "Returns one prediction. Features and explanations are included for editors and owners only.",
+			resp:     telemetry.Prediction{},
+			respDesc: "The prediction.",
+			errs:     errs{404: "No such use case or prediction, or the caller cannot see the use case: the answers are identical."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/telemetry/aggregates", access: user, role: usecase.Viewer, h: s.telemetry.APIAggregates, op: &apiOp{
+			id: "listTelemetryAggregates", tag: "ingestion", summary: "Get a use case's hourly aggregates",
+			desc: "Returns the hourly aggregates of the use case's events per model version and segment: counts, " +
+				"latency and score sketches, error rate, outcome and feedback tallies. They are kept after features " +
+				"are deleted. The window is the last 24 hours unless `from` and `to` say otherwise (at most 93 days). " +
+				"Not paged.",
+			query: []*param{qAggFrom, qAggTo, qPredModel, qPredVersion, qAggSegment}, resp: respond.List[webtelemetry.AggregateRow]{},
+			respDesc: "The aggregates, by hour, model, version and segment."}},
 		// API: artifacts.
 		{method: "POST", pattern: "/api/v1/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.APIUpload, op: &apiOp{
 			id: "uploadArtifact", tag: "artifacts", summary: "Upload an artifact",
@@ -899,6 +1032,15 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/usecases/{slug}/runs", access: user, role: usecase.Viewer, h: s.registry.PageRuns},
 		{method: "GET", pattern: "/usecases/{slug}/runs/{id}", access: user, role: usecase.Viewer, h: s.registry.PageRun},
 		{method: "POST", pattern: "/usecases/{slug}/registry/dataset/{name}/{n}/sensitivity", access: user, role: usecase.Editor, h: s.registry.PageSensitivityPost},
+		{method: "GET", pattern: "/usecases/{slug}/telemetry", access: user, role: usecase.Viewer, h: s.telemetry.PageTelemetry},
+		{method: "POST", pattern: "/usecases/{slug}/telemetry/keys", access: user, role: usecase.Owner, h: s.telemetry.PageKeyPost},
+		{method: "POST", pattern: "/usecases/{slug}/telemetry/keys/{id}/revoke", access: user, role: usecase.Owner, h: s.telemetry.PageKeyRevokePost},
+		{method: "POST", pattern: "/usecases/{slug}/telemetry/policy", access: user, role: usecase.Owner, h: s.telemetry.PagePolicyPost},
+		{method: "POST", pattern: "/usecases/{slug}/telemetry/risk", access: user, role: usecase.Owner, h: s.telemetry.PageRiskPost},
+		// OpenTelemetry's trace export (OTLP/HTTP), with an ingestion key. Not
+		// under /api/: the path is the one OTLP exporters append to their
+		// endpoint. Documented in docs/api.md, not in the OpenAPI document.
+		{method: "POST", pattern: "/v1/traces", access: ingest, h: s.telemetry.Traces},
 		{method: "GET", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Viewer, h: s.artifacts.PageArtifacts},
 		{method: "POST", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactsPost},
 		{method: "POST", pattern: "/usecases/{slug}/artifacts/{id}/delete", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactDeletePost},

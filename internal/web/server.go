@@ -12,6 +12,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/evidence"
+	ingestion "github.com/atrium-mlops/atrium/internal/ingest"
 	"github.com/atrium-mlops/atrium/internal/mlflow"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
@@ -23,6 +24,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"github.com/atrium-mlops/atrium/internal/web/search"
+	webtelemetry "github.com/atrium-mlops/atrium/internal/web/telemetry"
 	"github.com/atrium-mlops/atrium/internal/web/throttle"
 	"github.com/atrium-mlops/atrium/internal/web/usecases"
 )
@@ -58,6 +60,9 @@ type Options struct {
 	// artifact location keep their runs' files ("" for the
 	// mlflow-artifacts: proxy scheme, which stores nothing).
 	MLflowArtifactRoot string
+	// Ingester takes the events of the ingestion routes to the store; nil
+	// answers them 503. The caller closes it, before the store.
+	Ingester *ingestion.Ingester
 }
 
 // Server is Atrium's HTTP surface.
@@ -87,6 +92,8 @@ type Server struct {
 	account  *account.Handlers
 	search   *search.Handlers
 	registry *webregistry.Handlers
+	// telemetry serves ingestion and a use case's telemetry.
+	telemetry *webtelemetry.Handlers
 
 	// artifacts serves the files uploaded to use cases.
 	artifacts *artifacts.Handlers
@@ -102,7 +109,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages(), artifacts.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages(), webtelemetry.Pages(), artifacts.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +126,7 @@ func New(opts Options) (*Server, error) {
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	s.registry = &webregistry.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
+	s.telemetry = &webtelemetry.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Ingester: opts.Ingester}
 	s.artifacts = &artifacts.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Blobs: opts.Artifacts, MaxBytes: opts.ArtifactMaxBytes}
 	s.mlflow = &mlflow.Handlers{DB: opts.DB, Log: opts.Log, ArtifactRoot: opts.MLflowArtifactRoot}
 	if opts.RateLimit > 0 {

@@ -143,11 +143,11 @@ func (rs *Responder) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	rs.Page(w, r, p)
 }
 
-// IsAPI reports whether a request is for a machine (the JSON API or the
-// metrics scrape) and so gets problem documents and 401s, not pages and
-// redirects to the login form.
+// IsAPI reports whether a request is for a machine (the JSON API, the
+// metrics scrape, OpenTelemetry's trace export) and so gets problem
+// documents and 401s, not pages and redirects to the login form.
 func IsAPI(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/metrics"
+	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/metrics" || r.URL.Path == "/v1/traces"
 }
 
 // JSON sends v with the given status.

@@ -60,6 +60,28 @@ func TestAutomationBurstPassesAndAFloodIsLimited(t *testing.T) {
 	}
 }
 
+func TestIngestionKeysHaveTheLargestAllowance(t *testing.T) {
+	ls, c := limitersAt(t, DefaultLimits)
+	// A busy service reporting 1,500 requests a second for ten seconds is
+	// never refused.
+	if got := allowed(ls, c, IngestKey, "k1", 15_000, 10*time.Second); got != 15_000 {
+		t.Fatalf("ingestion key, 1,500/s for 10 s: %d of 15000 passed", got)
+	}
+	// One gone wild is held to its burst, and the refusal names a wait.
+	c.advance(time.Minute)
+	if got := allowed(ls, c, IngestKey, "k2", 10_000, 0); got != DefaultLimits.Ingest.Burst {
+		t.Fatalf("ingestion key, 10000 at once: %d passed, want its burst %d", got, DefaultLimits.Ingest.Burst)
+	}
+	if wait, ok := ls.Allow(IngestKey, "k2"); ok || wait <= 0 {
+		t.Fatalf("after the burst: ok=%v wait=%v, want a refusal with a wait", ok, wait)
+	}
+	for _, k := range []Credential{Session, PersonalToken, Automation} {
+		if r := DefaultLimits.Of(k); r.Burst >= DefaultLimits.Ingest.Burst || r.PerSecond >= DefaultLimits.Ingest.PerSecond {
+			t.Errorf("%s has %v, not below ingestion's %v", k, r, DefaultLimits.Ingest)
+		}
+	}
+}
+
 func TestPersonalTokensAndSessionsHaveSmallerBursts(t *testing.T) {
 	ls, c := limitersAt(t, DefaultLimits)
 	if got := allowed(ls, c, PersonalToken, "t1", 1000, 0); got != DefaultLimits.Token.Burst {
@@ -71,7 +93,7 @@ func TestPersonalTokensAndSessionsHaveSmallerBursts(t *testing.T) {
 }
 
 func TestKindsAreIndependent(t *testing.T) {
-	ls, c := limitersAt(t, Limits{Session: Rate{1, 2}, Token: Rate{1, 3}, Automation: Rate{1, 4}})
+	ls, c := limitersAt(t, Limits{Session: Rate{1, 2}, Token: Rate{1, 3}, Automation: Rate{1, 4}, Ingest: Rate{1, 5}})
 	// The same key under each kind: emptying one bucket leaves the others.
 	for _, kind := range Credentials {
 		want := ls.by[kind].burst
@@ -157,7 +179,7 @@ func TestCredentialOf(t *testing.T) {
 // BenchmarkLimitersAllow is the cost the rate limit adds to every
 // authenticated request: one bucket of a thousand, taken in turn.
 func BenchmarkLimitersAllow(b *testing.B) {
-	ls := NewLimiters(Limits{Session: Rate{1e6, 1e6}, Token: Rate{1e6, 1e6}, Automation: Rate{1e6, 1e6}})
+	ls := NewLimiters(Uniform(Rate{1e6, 1e6}))
 	keys := make([]string, 1000)
 	for i := range keys {
 		keys[i] = "token-" + strconv.Itoa(i)
@@ -165,7 +187,7 @@ func BenchmarkLimitersAllow(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		ls.Allow(Credentials[i%3], keys[i%len(keys)])
+		ls.Allow(Credentials[i%len(Credentials)], keys[i%len(keys)])
 		i++
 	}
 }

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// Defaults of the ingestion flags.
+const (
+	defaultIngestMaxPending = 100_000
+	defaultIngestMaxCommit  = 5_000
+	defaultIngestLinger     = 5 * time.Millisecond
+	defaultRetentionEvery   = time.Hour
+)
+
+// ingestFlags binds the flags of ingestion: the pseudonymisation key, the
+// ingester's queue and commits, and how often retention runs.
+func (c *Config) ingestFlags(fs *flag.FlagSet, env func(name, def string) string, num func(string, float64) float64, dur func(string, time.Duration) time.Duration) {
+	fs.StringVar(&c.PseudonymKey, "pseudonym-key", env("PSEUDONYM_KEY", ""), "key file that turns reported subjects and hashed fields into pseudonyms (32 random bytes, created when missing); back it up with the audit key; default pseudonym.key beside the audit key [ATRIUM_PSEUDONYM_KEY]")
+	fs.IntVar(&c.IngestMaxPending, "ingest-max-pending", int(num("INGEST_MAX_PENDING", defaultIngestMaxPending)), "events waiting to be committed before ingestion answers 503 with Retry-After [ATRIUM_INGEST_MAX_PENDING]")
+	fs.IntVar(&c.IngestMaxCommit, "ingest-max-commit", int(num("INGEST_MAX_COMMIT", defaultIngestMaxCommit)), "most events written in one database commit [ATRIUM_INGEST_MAX_COMMIT]")
+	fs.DurationVar(&c.IngestLinger, "ingest-linger", dur("INGEST_LINGER", defaultIngestLinger), "how long a commit waits for more events to join it [ATRIUM_INGEST_LINGER]")
+	fs.DurationVar(&c.RetentionEvery, "retention-every", dur("RETENTION_EVERY", defaultRetentionEvery), "how often payloads past their use case's retention are deleted (also once at start) [ATRIUM_RETENTION_EVERY]")
+}
+
+// validateIngest fills the pseudonymisation key's default and checks the
+// ingestion flags of a server.
+func (c *Config) validateIngest() error {
+	if c.PseudonymKey == "" {
+		c.PseudonymKey = filepath.Join(filepath.Dir(c.AuditKey), "pseudonym.key")
+	}
+	if c.Addr == "" {
+		return nil // not a server
+	}
+	if c.IngestMaxPending < 1 || c.IngestMaxPending > 10_000_000 {
+		return fmt.Errorf("--ingest-max-pending must be from 1 to 10000000 (got %d)", c.IngestMaxPending)
+	}
+	if c.IngestMaxCommit < 1 || c.IngestMaxCommit > 100_000 {
+		return fmt.Errorf("--ingest-max-commit must be from 1 to 100000 (got %d)", c.IngestMaxCommit)
+	}
+	if c.IngestMaxCommit > c.IngestMaxPending {
+		return fmt.Errorf("--ingest-max-commit (%d) cannot be more than --ingest-max-pending (%d)", c.IngestMaxCommit, c.IngestMaxPending)
+	}
+	if c.IngestLinger < 0 || c.IngestLinger > time.Second {
+		return fmt.Errorf("--ingest-linger must be from 0 to 1s (got %s)", c.IngestLinger)
+	}
+	if c.RetentionEvery < time.Minute || c.RetentionEvery > 24*time.Hour {
+		return fmt.Errorf("--retention-every must be from 1m to 24h (got %s)", c.RetentionEvery)
+	}
+	return nil
+}
