@@ -91,7 +91,7 @@ func (db *DB) feedbackOf(q querier, useCaseID, id string) (telemetry.Feedback, e
 // (viewer role).
 func (db *DB) ListFeedback(ctx context.Context, slug string, f FeedbackFilter, p atrium.PageRequest) (atrium.Page[telemetry.Feedback], error) {
 	out := atrium.Page[telemetry.Feedback]{Items: []telemetry.Feedback{}}
-	r, u, err := db.readUseCase(ctx, slug)
+	r, u, err := db.readUseCaseIn(ctx, slug)
 	if err != nil {
 		return out, err
 	}
@@ -267,7 +267,7 @@ func (db *DB) FeedbackByReceipt(ctx context.Context, receipt string) (telemetry.
 // kind and status (viewer role).
 func (db *DB) FeedbackSummary(ctx context.Context, slug string, since time.Time) (FeedbackSummary, error) {
 	s := FeedbackSummary{Since: since, ByKind: map[telemetry.FeedbackKind]int64{}, ByStatus: map[telemetry.FeedbackStatus]int64{}}
-	r, u, err := db.readUseCase(ctx, slug)
+	r, u, err := db.readUseCaseIn(ctx, slug)
 	if err != nil {
 		return s, err
 	}

@@ -110,7 +110,7 @@ func (db *DB) CreateFeedbackLink(ctx context.Context, slug, name string, origins
 // ListFeedbackLinks lists a use case's feedback links, newest first
 // (editor role).
 func (db *DB) ListFeedbackLinks(ctx context.Context, slug string) ([]telemetry.FeedbackLink, error) {
-	r, u, err := db.readUseCase(ctx, slug)
+	r, u, err := db.readUseCaseIn(ctx, slug)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		s.metrics.observe(route, r.Method, sw.status, d)
-		s.log.Info("request", "request_id", atrium.RequestIDFrom(r.Context()), "method", r.Method, "path", r.URL.Path,
+		path := r.URL.Path
+		if strings.Contains(route, "{secret}") || strings.Contains(route, "{receipt}") {
+			// The address itself is the credential (a feedback link, a
+			// receipt): the log keeps the route, not the secret.
+			path = route
+		}
+		s.log.Info("request", "request_id", atrium.RequestIDFrom(r.Context()), "method", r.Method, "path", path,
 			"route", route, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000, "remote", throttle.ClientIP(r))
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/atrium-mlops/atrium/internal/web/account"
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
+	"github.com/atrium-mlops/atrium/internal/web/feedback"
 	webregistry "github.com/atrium-mlops/atrium/internal/web/registry"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 	"github.com/atrium-mlops/atrium/internal/web/search"
@@ -1044,6 +1045,72 @@ func (s *Server) routes() []route {
 		{method: "GET", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Viewer, h: s.artifacts.PageArtifacts},
 		{method: "POST", pattern: "/usecases/{slug}/artifacts", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactsPost},
 		{method: "POST", pattern: "/usecases/{slug}/artifacts/{id}/delete", access: user, role: usecase.Editor, h: s.artifacts.PageArtifactDeletePost},
+
+		// Feedback from people (package web/feedback): the links, the inbox
+		// and its API; the public pages behind a link, which need no
+		// account; the script host applications include.
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/feedback-links", access: user, role: usecase.Editor, h: s.feedback.APIListLinks, op: &apiOp{
+			id: "listFeedbackLinks", tag: "feedback", summary: "List a use case's feedback links",
+			desc: "Lists the use case's feedback links, open and closed, oldest first (editor role). Their addresses are " +
+				"not included: they are shown once, when a link is created. Not paged.",
+			resp:     respond.List[telemetry.FeedbackLink]{},
+			respDesc: "The feedback links."}},
+		{method: "POST", pattern: "/api/v1/usecases/{slug}/feedback-links", access: user, role: usecase.Owner, h: s.feedback.APICreateLink, op: &apiOp{
+			id: "createFeedbackLink", tag: "feedback", summary: "Create a feedback link",
+			desc: "Creates a public address where people without an account give feedback on the use case (owner role). " +
+				"The answer's `url` is the only time the address is shown in full; Atrium keeps only a hash of its " +
+				"secret. `origins` are the sites allowed to embed the feedback widget in an iframe " +
+				"(`https://portal.example.com`); without any, the widget cannot be framed. See docs/feedback.md.",
+			body: feedback.NewLink{}, status: 201, resp: telemetry.FeedbackLink{},
+			respDesc: "The new link, with its address in `url`.",
+			headers:  headers{"Location": "Path of the new link."},
+			errs: errs{
+				400: "The body is not valid: no name, an origin that is not `https://host[:port]`, an expiry out of range.",
+				409: "The use case is archived.",
+			}}},
+		{method: "DELETE", pattern: "/api/v1/usecases/{slug}/feedback-links/{id}", access: user, role: usecase.Owner, h: s.feedback.APIRevokeLink, op: &apiOp{
+			id: "revokeFeedbackLink", tag: "feedback", summary: "Close a feedback link",
+			desc: "Closes the link (owner role): from now on its pages say that it does not work, and nothing can be " +
+				"sent through it. Feedback already given stays.",
+			resp:     telemetry.FeedbackLink{},
+			respDesc: "The closed link.",
+			errs:     errs{404: "No such use case or link, or the caller cannot see the use case: the answers are identical."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/feedback", access: user, role: usecase.Viewer, h: s.feedback.APIList, op: &apiOp{
+			id: "listFeedback", tag: "feedback", summary: "List a use case's feedback",
+			desc: "Lists the feedback given on the use case, newest first, filtered by kind, status, model version and " +
+				"assignee. Free text arrives already masked by the use case's privacy policy. `contact` is included " +
+				"for editors only.",
+			query: []*param{qFeedbackKind, qFeedbackStatus, qFeedbackVersion, qFeedbackAssignee}, paged: true,
+			resp:     atrium.Page[telemetry.Feedback]{},
+			respDesc: "One page of feedback.",
+			errs:     errs{400: "A filter is not valid: an unknown kind or status, a version that is not a number."}}},
+		{method: "GET", pattern: "/api/v1/usecases/{slug}/feedback/{id}", access: user, role: usecase.Viewer, h: s.feedback.APIGet, op: &apiOp{
+			id: "getFeedback", tag: "feedback", summary: "Get one piece of feedback",
+			desc:     "Returns one piece of feedback with its triage state. `contact` is included for editors only.",
+			resp:     telemetry.Feedback{},
+			respDesc: "The feedback.",
+			errs:     errs{404: "No such use case or feedback, or the caller cannot see the use case: the answers are identical."}}},
+		{method: "PATCH", pattern: "/api/v1/usecases/{slug}/feedback/{id}", access: user, role: usecase.Editor, h: s.feedback.APIUpdate, op: &apiOp{
+			id: "updateFeedback", tag: "feedback", summary: "Triage feedback",
+			desc: "Changes the fields given (editor role): the status, the assignee (a user with a role on the use " +
+				"case; `\"\"` unassigns), the note its author sees on their receipt page, and links to the use case's " +
+				"decisions. Every change is audited.",
+			body: feedback.FeedbackPatch{}, resp: telemetry.Feedback{},
+			respDesc: "The feedback, changed.",
+			errs: errs{
+				400: "The body is not valid: an unknown status, an assignee without a role, a decision of another use case.",
+				404: "No such use case or feedback, or the caller cannot see the use case: the answers are identical.",
+			}}},
+		{method: "GET", pattern: "/usecases/{slug}/feedback", access: user, role: usecase.Viewer, h: s.feedback.PageInbox},
+		{method: "POST", pattern: "/usecases/{slug}/feedback/{id}", access: user, role: usecase.Editor, h: s.feedback.PageTriagePost},
+		{method: "POST", pattern: "/usecases/{slug}/feedback-links", access: user, role: usecase.Owner, h: s.feedback.PageLinkPost},
+		{method: "POST", pattern: "/usecases/{slug}/feedback-links/{id}/revoke", access: user, role: usecase.Owner, h: s.feedback.PageLinkRevokePost},
+		{method: "GET", pattern: "/f/{secret}", access: public, h: s.feedback.PagePublic},
+		{method: "POST", pattern: "/f/{secret}", access: public, h: s.feedback.PagePublicPost},
+		{method: "GET", pattern: "/f/{secret}/embed", access: public, h: s.feedback.PageEmbed},
+		{method: "POST", pattern: "/f/{secret}/embed", access: public, h: s.feedback.PageEmbedPost},
+		{method: "GET", pattern: "/f/{receipt}/status", access: public, h: s.feedback.PageReceipt},
+		{method: "GET", pattern: "/static/feedback.js", access: public, h: s.feedback.Script},
 	}
 	return append(table, s.mlflowRoutes()...)
 }

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"time"
@@ -20,6 +21,7 @@ import (
 	webadmin "github.com/atrium-mlops/atrium/internal/web/admin"
 	"github.com/atrium-mlops/atrium/internal/web/artifacts"
 	"github.com/atrium-mlops/atrium/internal/web/canvases"
+	"github.com/atrium-mlops/atrium/internal/web/feedback"
 	webregistry "github.com/atrium-mlops/atrium/internal/web/registry"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
@@ -60,6 +62,13 @@ type Options struct {
 	// artifact location keep their runs' files ("" for the
 	// mlflow-artifacts: proxy scheme, which stores nothing).
 	MLflowArtifactRoot string
+	// FeedbackKey signs the forms of the public feedback pages; every
+	// replica needs the same one. Empty: a random key, so forms loaded
+	// before a restart must be reloaded.
+	FeedbackKey []byte
+	// FeedbackLimits bound what one client address and one link may send
+	// through the public feedback pages; zero: feedback.DefaultLimits.
+	FeedbackLimits feedback.Limits
 	// Ingester takes the events of the ingestion routes to the store; nil
 	// answers them 503. The caller closes it, before the store.
 	Ingester *ingestion.Ingester
@@ -98,6 +107,8 @@ type Server struct {
 	// artifacts serves the files uploaded to use cases.
 	artifacts *artifacts.Handlers
 	mlflow    *mlflow.Handlers
+	// feedback serves people's feedback: links, public pages, the inbox.
+	feedback *feedback.Handlers
 }
 
 // New builds a Server; templates are parsed here so that a broken one stops
@@ -109,7 +120,7 @@ func New(opts Options) (*Server, error) {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
 	}
-	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages(), webtelemetry.Pages(), artifacts.Pages())
+	views, err := render.Load(opts.Version, opts.Log, pages(), usecases.Pages(), canvases.Pages(), webadmin.Pages(), account.Pages(), search.Pages(), webregistry.Pages(), webtelemetry.Pages(), artifacts.Pages(), feedback.Pages())
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +140,12 @@ func New(opts Options) (*Server, error) {
 	s.telemetry = &webtelemetry.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Ingester: opts.Ingester}
 	s.artifacts = &artifacts.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Blobs: opts.Artifacts, MaxBytes: opts.ArtifactMaxBytes}
 	s.mlflow = &mlflow.Handlers{DB: opts.DB, Log: opts.Log, ArtifactRoot: opts.MLflowArtifactRoot}
+	var submitter feedback.Submitter
+	if opts.Ingester != nil {
+		submitter = opts.Ingester
+	}
+	s.feedback = feedback.New(feedback.Options{Responder: s.resp, Views: views, DB: opts.DB, Evidence: s.evidence,
+		Ingester: submitter, Key: feedbackKey(opts.FeedbackKey), Limits: opts.FeedbackLimits})
 	if opts.RateLimit > 0 {
 		s.limiter = throttle.NewLimiters(throttle.Uniform(throttle.Rate{PerSecond: opts.RateLimit, Burst: opts.RateBurst}))
 	}
@@ -158,6 +175,16 @@ func New(opts Options) (*Server, error) {
 	}))
 	s.handler = s.recoverer(s.requestID(s.observe(s.checkHost(cop.Handler(s.authenticate(mux))))))
 	return s, nil
+}
+
+// feedbackKey is the key that signs the public feedback forms.
+func feedbackKey(k []byte) []byte {
+	if len(k) > 0 {
+		return k
+	}
+	k = make([]byte, 32)
+	rand.Read(k)
+	return k
 }
 
 // ServeHTTP makes Server an http.Handler.
