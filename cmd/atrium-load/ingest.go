@@ -32,10 +32,12 @@ import (
 // check compares with the server afterwards.
 type ingestRun struct {
 	accepted, duplicates, refused atomic.Int64
-	// before is the use case's prediction count before the run, -1 when
-	// the tool cannot read it (no token).
+	// before is the model's prediction count in window before the run, -1
+	// when the tool cannot read it (no token).
 	before    int
-	listPath  string
+	aggPath   string
+	model     string
+	window    countWindow
 	firstSeen string
 }
 
@@ -105,8 +107,9 @@ func setUpIngest(ctx context.Context, c *client, cfg config, sc *scenario, log i
 			key = k.Secret
 			fmt.Fprintf(log, "created ingestion key %s\n", k.ID)
 		}
-		sc.ingest.listPath = c.path("api", "v1", "usecases", cfg.usecase, "predictions")
-		n, err := countPredictions(ctx, c, sc.ingest.listPath)
+		sc.ingest.aggPath = c.path("api", "v1", "usecases", cfg.usecase, "telemetry", "aggregates")
+		sc.ingest.model, sc.ingest.window = cfg.model, newCountWindow(cfg.duration)
+		n, err := countPredictions(ctx, c, sc.ingest.aggPath, cfg.model, sc.ingest.window)
 		if err != nil {
 			return err
 		}
@@ -162,22 +165,44 @@ func ensureUseCase(ctx context.Context, c *client, cfg config, log io.Writer) er
 	return nil
 }
 
-// countPredictions reads how many predictions the use case holds.
-func countPredictions(ctx context.Context, c *client, path string) (int, error) {
-	var page struct {
-		Total int `json:"total"`
+// countWindow is the time window the check counts predictions in: from an
+// hour before the run to two hours after its planned end, so that every
+// event of the run (timed when it is sent) falls inside it.
+type countWindow struct{ from, to time.Time }
+
+func newCountWindow(d time.Duration) countWindow {
+	now := time.Now().UTC()
+	return countWindow{from: now.Add(-time.Hour).Truncate(time.Hour), to: now.Add(d + 2*time.Hour)}
+}
+
+// countPredictions reads how many predictions of the model the use case's
+// hourly aggregates count in the window: the aggregates are written in the
+// same commit as the events, so once a run's answers are in they count
+// every event accepted. (The prediction list does not count; it pages.)
+func countPredictions(ctx context.Context, c *client, path, model string, w countWindow) (int, error) {
+	var rows struct {
+		Items []struct {
+			Aggregate struct {
+				Predictions int `json:"predictions"`
+			} `json:"aggregate"`
+		} `json:"items"`
 	}
-	res := c.do(ctx, request{method: http.MethodGet, path: path, query: url.Values{"page_size": {"1"}}})
+	q := url.Values{"model": {model}, "segment": {""}, "from": {w.from.Format(time.RFC3339)}, "to": {w.to.Format(time.RFC3339)}}
+	res := c.do(ctx, request{method: http.MethodGet, path: path, query: q})
 	if res.err != nil {
 		return 0, fmt.Errorf("count predictions: %w", res.err)
 	}
 	if res.status != http.StatusOK {
 		return 0, fmt.Errorf("count predictions: %d %s", res.status, message(res.body))
 	}
-	if err := json.Unmarshal(res.body, &page); err != nil {
+	if err := json.Unmarshal(res.body, &rows); err != nil {
 		return 0, fmt.Errorf("count predictions: %w", err)
 	}
-	return page.Total, nil
+	n := 0
+	for _, r := range rows.Items {
+		n += r.Aggregate.Predictions
+	}
+	return n, nil
 }
 
 // runTag is a random prefix that makes this run's event ids its own.
@@ -240,15 +265,15 @@ func (s *scenario) checkIngest(ctx context.Context, c *client, rep *report) erro
 	}
 	stored := ""
 	if in.before >= 0 {
-		n, err := countPredictions(ctx, c, in.listPath)
+		n, err := countPredictions(ctx, c, in.aggPath, in.model, in.window)
 		switch {
 		case err != nil:
 			problems = append(problems, "could not count the stored predictions: "+err.Error())
 		case n-in.before != rep.Accepted:
-			problems = append(problems, fmt.Sprintf("the use case went from %d to %d predictions, %d more, but %d were accepted",
-				in.before, n, n-in.before, rep.Accepted))
+			problems = append(problems, fmt.Sprintf("the aggregates count %d predictions of %s, %d more than before the run, but %d were accepted",
+				n, in.model, n-in.before, rep.Accepted))
 		default:
-			stored = fmt.Sprintf("; the use case now holds %d predictions (%d before)", n, in.before)
+			stored = fmt.Sprintf("; the aggregates count %d predictions of %s (%d before)", n, in.model, in.before)
 		}
 	}
 	if len(problems) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/ingest"
+	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
 
@@ -314,5 +317,86 @@ func TestGeneratedEventsPassTheServersChecks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIngestAgainstServer drives the real ingestion routes: the tool makes
+// the use case, the model with a version and an ingestion key through the
+// API, and what the server stored is what the answers said was accepted.
+func TestIngestAgainstServer(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := atrium.WithActor(context.Background(), e.member)
+	// What the store holds, counted from its rows.
+	stored := func() int {
+		t.Helper()
+		n := 0
+		for p := (atrium.PageRequest{Size: atrium.MaxPageSize}); ; p.Offset += p.Size {
+			page, err := e.db.ListPredictions(ctx, "atrium-load", store.PredictionFilter{}, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(page.Items)
+			if page.NextPageToken == "" {
+				return n
+			}
+		}
+	}
+	total := 0
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"batch, JSON", []string{"-scenario", "ingest-batch", "-batch", "200", "-clients", "4", "-duration", "300ms", "-team", "ml"}},
+		{"batch, NDJSON gzipped", []string{"-scenario", "ingest-batch", "-batch", "150", "-format", "ndjson", "-gzip", "-clients", "2", "-duration", "300ms"}},
+		{"single, open loop", []string{"-scenario", "ingest-single", "-rate", "300", "-clients", "8", "-duration", "300ms"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := e.load(t, tc.args...)
+			if err != nil {
+				t.Fatalf("%v (report %+v)", err, rep)
+			}
+			if rep.OK == 0 || rep.Failed != 0 || rep.Events == 0 || rep.Accepted != rep.Events || rep.Refused+rep.Duplicates != 0 {
+				t.Fatalf("report %+v, want every event of every request accepted", rep)
+			}
+			want := "200"
+			if rep.Scenario == scIngestSingle {
+				want = "201"
+			}
+			if rep.Statuses[want] != rep.OK {
+				t.Errorf("statuses %v, want %d answers %s", rep.Statuses, rep.OK, want)
+			}
+			total += rep.Accepted
+			if n := stored(); n != total {
+				t.Errorf("the store holds %d predictions, the runs were told %d were accepted", n, total)
+			}
+			if !strings.Contains(rep.Check, fmt.Sprintf("the aggregates count %d predictions of load-model", total)) {
+				t.Errorf("check = %q", rep.Check)
+			}
+		})
+	}
+	// With a key of its own and no token, the tool sends without set-up
+	// or the count check.
+	_, secret, err := e.db.CreateIngestKey(ctx, "atrium-load", "given", "load-model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errw bytes.Buffer
+	err = run(t.Context(), []string{"-url", e.url, "-json", "-scenario", "ingest-batch", "-batch", "10", "-clients", "1",
+		"-duration", "100ms", "-ingest-key", secret}, func(string) string { return "" }, &out, &errw)
+	if err != nil {
+		t.Fatalf("with -ingest-key only: %v\n%s", err, errw.String())
+	}
+	var rep report
+	json.Unmarshal(out.Bytes(), &rep)
+	if rep.Accepted == 0 || stored() != total+rep.Accepted || strings.Contains(rep.Check, "aggregates") {
+		t.Errorf("key-only run %+v; store holds %d, want %d", rep, stored(), total+rep.Accepted)
+	}
+	// A wrong key is refused at every request, and the run fails.
+	out.Reset()
+	err = run(t.Context(), []string{"-url", e.url, "-json", "-scenario", "ingest-single", "-clients", "1", "-duration", "50ms",
+		"-ingest-key", "atri_wrong"}, func(string) string { return "" }, &out, &errw)
+	json.Unmarshal(out.Bytes(), &rep)
+	if err == nil || rep.Statuses["401"] == 0 || rep.OK != 0 {
+		t.Errorf("wrong key: %v, statuses %v; want every request refused with 401", err, rep.Statuses)
 	}
 }
