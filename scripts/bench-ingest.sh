@@ -44,7 +44,7 @@ cleanup() {
 		wait "$server" 2>/dev/null || true
 	fi
 	if [ -n "$schema" ]; then
-		psql -q "$postgres" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null || echo "(could not drop schema $schema)"
+		psql -q "$postgres" -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null || echo "(could not drop schema $schema)"
 	fi
 	rm -rf "$data"
 }
@@ -102,7 +102,7 @@ load batch1000-c8 -scenario ingest-batch -batch 1000 -clients 8
 load batch1000-c8-ndjson-gzip -scenario ingest-batch -batch 1000 -clients 8 -format ndjson -gzip
 load single-2000rps -scenario ingest-single -rate 2000 -clients 64
 
-python3 - "$store" load-*.json <<'PY'
+python3 - "$store" load-batch1000-c4.json load-batch1000-c8.json load-batch1000-c8-ndjson-gzip.json load-single-2000rps.json <<'PY'
 import json, sys
 store, files = sys.argv[1], sys.argv[2:]
 print()
@@ -112,7 +112,7 @@ rows = []
 for f in files:
     try:
         r = json.load(open(f))
-    except ValueError:
+    except (OSError, ValueError):
         rows.append((f[5:-5], "-", "-", "-", "-", "-", "-", "-", "-", "no report"))
         continue
     rss = r.get("server_rss") or {}

@@ -23,13 +23,18 @@ import (
 // pythonDir is the client's folder, from this package's.
 const pythonDir = "../../clients/python"
 
-// python3 returns the interpreter, or skips the test when there is none (or
+// python3 returns the interpreter — $ATRIUM_TEST_PYTHON when set, to try
+// another version, else python3 — or skips the test when there is none (or
 // it is older than the client supports).
 func python3(t *testing.T) string {
 	t.Helper()
-	py, err := exec.LookPath("python3")
+	name := "python3"
+	if p := os.Getenv("ATRIUM_TEST_PYTHON"); p != "" {
+		name = p
+	}
+	py, err := exec.LookPath(name)
 	if err != nil {
-		t.Skip("python3 is not installed: the Python client's tests need it")
+		t.Skipf("%s is not installed: the Python client's tests need it", name)
 	}
 	out, err := exec.Command(py, "-c", "import sys; print(sys.version_info >= (3, 9))").Output()
 	if err != nil {
