@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import unittest
 import uuid
 
@@ -123,6 +124,28 @@ class IngestTests(unittest.TestCase):
         self.assertEqual(self.c.get_prediction(self.s.usecase, ids[-1])["id"], ids[-1])
         self.assertEqual(self.c.get_feedback(self.s.usecase, fid)["id"], fid)
         self.assertTrue(c.close())
+
+    def test_many_threads_log_through_one_client(self) -> None:
+        c = client(batch_size=64, flush_interval=0.02)
+        ids: list = []
+        lock = threading.Lock()
+
+        def work(n: int) -> None:
+            mine = [c.log_prediction(self.s.model, score=0.5, segments={"thread": str(n)}) for _ in range(100)]
+            with lock:
+                ids.extend(mine)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertTrue(c.close(30))
+        st = c.stats()
+        self.assertEqual((st.accepted, st.duplicates, st.refused, st.failed, st.dropped), (800, 0, 0, 0, 0), st)
+        self.assertEqual(len(set(ids)), 800)
+        for i in (ids[0], ids[399], ids[-1]):
+            self.assertEqual(self.c.get_prediction(self.s.usecase, i)["id"], i)
 
     def test_refused_events_reach_the_callback(self) -> None:
         seen = []
