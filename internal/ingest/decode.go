@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"strings"
@@ -384,7 +383,7 @@ func (d *decoder) item() error {
 	}
 	if err == nil && d.r.i-start > telemetry.MaxEventBytes {
 		d.drop()
-		err = fmt.Errorf("the event is larger than %d KB", telemetry.MaxEventBytes>>10)
+		err = atrium.Errorf(atrium.TooLarge, "the event is larger than %d KB", telemetry.MaxEventBytes>>10)
 	}
 	if err != nil {
 		d.r.i = start
@@ -490,5 +489,9 @@ func (d *decoder) refuse(idx int, err error) {
 			req.Index[i] = i
 		}
 	}
-	req.Refused = append(req.Refused, telemetry.ItemResult{Index: idx, Status: telemetry.Refused, Code: string(atrium.Invalid), Error: err.Error()})
+	code, msg := atrium.Invalid, err.Error()
+	if atrium.KindOf(err) == atrium.TooLarge {
+		code, msg = atrium.TooLarge, atrium.MessageOf(err)
+	}
+	req.Refused = append(req.Refused, telemetry.ItemResult{Index: idx, Status: telemetry.Refused, Code: string(code), Error: msg})
 }

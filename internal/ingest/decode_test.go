@@ -294,8 +294,8 @@ func TestDecodeManyFeatures(t *testing.T) {
 	// An event over 64 KB in one string is refused for its size.
 	big := `{"id":"big","features":{"s":"` + strings.Repeat("x", 70_000) + `"}}`
 	r = decode(t, Predictions, big+"\n", "application/x-ndjson", false)
-	if got := refusals(r); !strings.Contains(got[0], "larger than 64 KB") {
-		t.Fatalf("refused %v, want larger than 64 KB", got)
+	if got := refusals(r); !strings.Contains(got[0], "larger than 64 KB") || r.Refused[0].Code != string(atrium.TooLarge) {
+		t.Fatalf("refused %+v, want too_large: larger than 64 KB", r.Refused)
 	}
 }
 

@@ -42,7 +42,7 @@ func (r *reader) optText() (*string, error) {
 	if r.null() {
 		return nil, nil
 	}
-	s, err := r.text()
+	s, err := r.text(true)
 	if err != nil {
 		return nil, err
 	}
@@ -69,13 +69,25 @@ func (r *reader) optString() (string, error) {
 	return n.s, err
 }
 
+// optPlain reads a string or null, not shared (free text).
+func (r *reader) optPlain() (string, error) {
+	if r.null() {
+		return "", nil
+	}
+	return r.str()
+}
+
 // text reads a string, or a number or boolean as written (labels, ids and
-// values are often numbers on the client's side: 1, 0, true).
-func (r *reader) text() (string, error) {
+// values are often numbers on the client's side: 1, 0, true). With share,
+// a string is shared with equal ones read before (see intern): for values
+// that repeat (labels, segment values), not for ids.
+func (r *reader) text(share bool) (string, error) {
 	switch c := r.peek(); {
-	case c == '"':
+	case c == '"' && share:
 		n, err := r.internStr()
 		return n.s, err
+	case c == '"':
+		return r.str()
 	case c == 't' || c == 'f' || c == 'n':
 		start := r.i
 		v, ok := r.literal()
@@ -197,7 +209,7 @@ func (r *reader) segments() (map[string]string, error) {
 		if _, dup := m[k]; dup {
 			return fieldErr(k, errors.New("appears twice"))
 		}
-		v, err := r.text()
+		v, err := r.text(true)
 		if err != nil {
 			return fieldErr(k, err)
 		}
@@ -272,7 +284,7 @@ func decodePrediction(r *reader, p *telemetry.Prediction) (useCase string, err e
 		switch string(key) {
 		case "id":
 			if err = s.once(1<<0, key); err == nil {
-				p.ID, err = r.text()
+				p.ID, err = r.text(false)
 			}
 		case "model":
 			if err = s.once(1<<1, key); err == nil {
@@ -280,7 +292,7 @@ func decodePrediction(r *reader, p *telemetry.Prediction) (useCase string, err e
 			}
 		case "version":
 			if err = s.once(1<<2, key); err == nil {
-				p.Version, err = r.text()
+				p.Version, err = r.text(true)
 			}
 		case "time":
 			if err = s.once(1<<3, key); err == nil {
@@ -288,7 +300,7 @@ func decodePrediction(r *reader, p *telemetry.Prediction) (useCase string, err e
 			}
 		case "subject":
 			if err = s.once(1<<4, key); err == nil {
-				p.Subject, err = r.text()
+				p.Subject, err = r.text(false)
 			}
 		case "segments":
 			if err = s.once(1<<5, key); err == nil {
@@ -337,7 +349,7 @@ func decodeOutcome(r *reader, o *telemetry.Outcome) (useCase string, err error) 
 		switch string(key) {
 		case "prediction_id":
 			if err = s.once(1<<0, key); err == nil {
-				o.PredictionID, err = r.text()
+				o.PredictionID, err = r.text(false)
 			}
 		case "label":
 			if err = s.once(1<<1, key); err == nil {
@@ -375,11 +387,11 @@ func decodeFeedback(r *reader, f *telemetry.Feedback) (useCase string, err error
 		switch string(key) {
 		case "id":
 			if err = s.once(1<<0, key); err == nil {
-				f.ID, err = r.text()
+				f.ID, err = r.text(false)
 			}
 		case "prediction_id":
 			if err = s.once(1<<1, key); err == nil {
-				f.PredictionID, err = r.text()
+				f.PredictionID, err = r.text(false)
 			}
 		case "kind":
 			if err = s.once(1<<2, key); err == nil {
@@ -389,15 +401,15 @@ func decodeFeedback(r *reader, f *telemetry.Feedback) (useCase string, err error
 			}
 		case "value":
 			if err = s.once(1<<3, key); err == nil {
-				f.Value, err = r.text()
+				f.Value, err = r.text(true)
 			}
 		case "text":
 			if err = s.once(1<<4, key); err == nil {
-				f.Text, err = r.optString()
+				f.Text, err = r.optPlain()
 			}
 		case "contact":
 			if err = s.once(1<<5, key); err == nil {
-				f.Contact, err = r.optString()
+				f.Contact, err = r.optPlain()
 			}
 		case "time":
 			if err = s.once(1<<6, key); err == nil {
