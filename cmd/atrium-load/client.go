@@ -42,12 +42,18 @@ func (c *client) path(segments ...string) string {
 }
 
 // request is one call: method, path (already escaped), optional query and
-// JSON body.
+// body (JSON unless contentType says otherwise), and the credential to send
+// when it is not the client's token (an ingestion key). events is how many
+// events the body carries, for the ingest report.
 type request struct {
-	method string
-	path   string
-	query  url.Values
-	body   []byte
+	method          string
+	path            string
+	query           url.Values
+	body            []byte
+	contentType     string
+	contentEncoding string
+	credential      string
+	events          int
 }
 
 // result is what came back: the status (0 for a transport error) and the
@@ -70,10 +76,21 @@ func (c *client) do(ctx context.Context, r request) result {
 	if err != nil {
 		return result{err: err}
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	cred := c.token
+	if r.credential != "" {
+		cred = r.credential
+	}
+	req.Header.Set("Authorization", "Bearer "+cred)
 	req.Header.Set("Accept", "application/json")
 	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		ct := r.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+		if r.contentEncoding != "" {
+			req.Header.Set("Content-Encoding", r.contentEncoding)
+		}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
 	"strings"
@@ -20,9 +21,14 @@ const (
 	scGetVersion    = "get-version"
 	scListVersions  = "list-versions"
 	scLogBatch      = "mlflow-log-batch"
+	scIngestBatch   = "ingest-batch"
+	scIngestSingle  = "ingest-single"
 )
 
-var scenarios = []string{scCreateVersion, scGetVersion, scListVersions, scLogBatch}
+var scenarios = []string{scCreateVersion, scGetVersion, scListVersions, scLogBatch, scIngestBatch, scIngestSingle}
+
+// isIngest reports whether a scenario sends events with an ingestion key.
+func isIngest(scenario string) bool { return scenario == scIngestBatch || scenario == scIngestSingle }
 
 // Limits on the flags: enough to load a server hard, not enough to turn
 // the tool against the machine it runs on.
@@ -32,6 +38,9 @@ const (
 	maxSeed     = 100_000
 	// maxMetrics is MLflow's own limit on metrics in one log-batch.
 	maxMetrics = 1000
+	// maxEvents is the server's limit on events in one ingest request.
+	maxEvents = 10_000
+	maxRate   = 1_000_000
 )
 
 type config struct {
@@ -48,6 +57,13 @@ type config struct {
 	metrics  int
 	runID    string
 	json     bool
+	// The ingest scenarios.
+	ingestKey string
+	batch     int
+	ndjson    bool
+	gzip      bool
+	rate      float64
+	pid       int
 }
 
 func usageErr(format string, args ...any) error {
@@ -72,6 +88,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&cfg.seed, "seed", 100, "get-version, list-versions: versions the model must have before the run (created if fewer)")
 	fs.IntVar(&cfg.metrics, "metrics", 100, "mlflow-log-batch: metrics per request")
 	fs.StringVar(&cfg.runID, "run-id", "", "mlflow-log-batch: an existing run to log to (default: create an experiment and a run)")
+	fs.StringVar(&cfg.ingestKey, "ingest-key", "", "ingest-*: the ingestion key to send events with (default: $ATRIUM_INGEST_KEY, else one is created with the token)")
+	fs.IntVar(&cfg.batch, "batch", 1000, "ingest-batch: events per request")
+	format := fs.String("format", "json", "ingest-batch: body format, json (an array) or ndjson")
+	fs.BoolVar(&cfg.gzip, "gzip", false, "ingest-*: gzip request bodies")
+	fs.Float64Var(&cfg.rate, "rate", 0, "requests per second to aim at, spread over -clients senders (open loop; latency counts from each request's scheduled time); 0: each client sends as soon as its last request was answered")
+	fs.IntVar(&cfg.pid, "pid", 0, "process id of the server, to report its resident memory (Linux /proc)")
 	fs.BoolVar(&cfg.json, "json", false, "print the report as JSON")
 	fs.BoolVar(&remote, "remote", false, "allow a server that is not on loopback")
 	fs.Usage = func() {
@@ -90,8 +112,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if cfg.token == "" && cfg.scenario == scLogBatch {
 		cfg.token = getenv("MLFLOW_TRACKING_TOKEN")
 	}
-	if cfg.token == "" {
-		return cfg, usageErr("an API token is required: -token or ATRIUM_TOKEN (for mlflow-log-batch also MLFLOW_TRACKING_TOKEN)")
+	if cfg.ingestKey == "" && isIngest(cfg.scenario) {
+		cfg.ingestKey = getenv("ATRIUM_INGEST_KEY")
+	}
+	if cfg.token == "" && !(isIngest(cfg.scenario) && cfg.ingestKey != "") {
+		return cfg, usageErr("an API token is required: -token or ATRIUM_TOKEN (for mlflow-log-batch also MLFLOW_TRACKING_TOKEN; the ingest scenarios need one only without -ingest-key)")
+	}
+	switch *format {
+	case "json":
+	case "ndjson":
+		cfg.ndjson = true
+	default:
+		return cfg, usageErr("-format must be json or ndjson, not %q", *format)
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -120,6 +152,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, usageErr("-seed must be 1…%d", maxSeed)
 	case cfg.metrics < 1 || cfg.metrics > maxMetrics:
 		return cfg, usageErr("-metrics must be 1…%d (MLflow's limit per log-batch)", maxMetrics)
+	case cfg.batch < 1 || cfg.batch > maxEvents:
+		return cfg, usageErr("-batch must be 1…%d (the server's limit per request)", maxEvents)
+	case math.IsNaN(cfg.rate) || cfg.rate < 0 || cfg.rate > maxRate:
+		return cfg, usageErr("-rate must be 0…%d requests per second", maxRate)
+	case cfg.pid < 0:
+		return cfg, usageErr("-pid must be a process id")
 	case cfg.usecase == "" || strings.ContainsAny(cfg.usecase, "/?#"):
 		return cfg, usageErr("-usecase must be a use-case slug")
 	case cfg.model == "" || strings.ContainsAny(cfg.model, "/?#"):

@@ -6,6 +6,13 @@
 // out during create-version must be new, consecutive and gap-free.
 //
 //	atrium-load -scenario create-version -clients 16 -duration 10s -team ml
+//	atrium-load -scenario ingest-batch -batch 1000 -clients 8 -gzip -team ml
+//	atrium-load -scenario ingest-single -rate 2000 -clients 64 -pid $(pidof atrium)
+//
+// The ingest scenarios send predictions with an ingestion key (-ingest-key
+// or ATRIUM_INGEST_KEY; without one the tool creates one with the token)
+// and report events per second and the server's answers for them, and,
+// given -pid, the server's resident memory.
 //
 // The token comes from -token or ATRIUM_TOKEN. The server must be on
 // loopback unless -remote is given: a load test is not something to point
@@ -21,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -53,7 +61,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("set-up: %w", err)
 	}
+	var rss *rssSampler
+	if cfg.pid != 0 {
+		if rss, err = startRSS(cfg.pid, 250*time.Millisecond); err != nil {
+			return err
+		}
+	}
 	rep := drive(ctx, c, cfg, sc)
+	if rss != nil {
+		rep.RSS = rss.finish()
+	}
 	checkErr := sc.check(ctx, c, &rep)
 	if cfg.json {
 		if err := rep.writeJSON(stdout); err != nil {

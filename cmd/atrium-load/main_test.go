@@ -18,8 +18,10 @@ import (
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/audit"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/ingest"
 	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/telemetry"
 	"github.com/atrium-mlops/atrium/internal/web"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
@@ -63,7 +65,13 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Options{DB: db, Version: "test"})
+	ps, err := telemetry.NewPseudonymiser(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ingest.New(ingest.Options{DB: db, Pseudonymiser: ps})
+	t.Cleanup(in.Close) // before the store closes
+	srv, err := web.New(web.Options{DB: db, Version: "test", Ingester: in})
 	if err != nil {
 		t.Fatal(err)
 	}

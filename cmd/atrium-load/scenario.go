@@ -21,8 +21,9 @@ type scenario struct {
 	name string
 	// next builds request i of client c.
 	next func(c, i int) request
-	// want is the status of a success.
-	want int
+	// want is the status of a success; alsoOK, when set, another one
+	// (ingest-single: 201 stored, 200 stored before).
+	want, alsoOK int
 	// created collects the version numbers create-version was given.
 	mu      sync.Mutex
 	created []int
@@ -30,10 +31,22 @@ type scenario struct {
 	before int
 	// modelPath is the model's path, for the check.
 	modelPath string
+	// ingest is set for the ingest scenarios.
+	ingest *ingestRun
+}
+
+// success reports whether status answers a request of the scenario as
+// intended.
+func (s *scenario) success(status int) bool {
+	return status == s.want || (s.alsoOK != 0 && status == s.alsoOK)
 }
 
 // record notes what a successful answer says, for the check.
-func (s *scenario) record(body []byte) {
+func (s *scenario) record(status int, body []byte) {
+	if s.ingest != nil {
+		s.recordIngest(status, body)
+		return
+	}
 	if s.name != scCreateVersion {
 		return
 	}
@@ -51,6 +64,9 @@ func (s *scenario) record(body []byte) {
 // create got a version number of its own, the numbers follow the ones that
 // existed before without a gap, and the model now has exactly that many.
 func (s *scenario) check(ctx context.Context, c *client, rep *report) error {
+	if s.ingest != nil {
+		return s.checkIngest(ctx, c, rep)
+	}
 	if s.name != scCreateVersion {
 		return nil
 	}
@@ -122,27 +138,18 @@ type metricIn struct {
 // and returns the scenario.
 func setUp(ctx context.Context, c *client, cfg config, log io.Writer) (*scenario, error) {
 	sc := &scenario{name: cfg.scenario}
-	if cfg.scenario == scLogBatch {
+	switch {
+	case cfg.scenario == scLogBatch:
 		return sc, setUpLogBatch(ctx, c, cfg, sc, log)
+	case isIngest(cfg.scenario):
+		return sc, setUpIngest(ctx, c, cfg, sc, log)
 	}
-	ucPath := c.path("api", "v1", "usecases", cfg.usecase)
-	status, err := c.call(ctx, http.MethodGet, ucPath, nil, nil, http.StatusOK, http.StatusNotFound)
-	if err != nil {
+	if err := ensureUseCase(ctx, c, cfg, log); err != nil {
 		return nil, err
-	}
-	if status == http.StatusNotFound {
-		if cfg.team == "" {
-			return nil, fmt.Errorf("use case %q not found (or not visible to this token); pass -team to create it", cfg.usecase)
-		}
-		in := useCaseIn{Slug: cfg.usecase, Name: "Load test " + cfg.usecase, Team: cfg.team}
-		if _, err := c.call(ctx, http.MethodPost, c.path("api", "v1", "usecases"), in, nil, http.StatusCreated); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(log, "created use case %s\n", cfg.usecase)
 	}
 	sc.modelPath = c.path("api", "v1", "usecases", cfg.usecase, "assets", "model", cfg.model)
 	var a assetOut
-	status, err = c.call(ctx, http.MethodGet, sc.modelPath, nil, &a, http.StatusOK, http.StatusNotFound)
+	status, err := c.call(ctx, http.MethodGet, sc.modelPath, nil, &a, http.StatusOK, http.StatusNotFound)
 	if err != nil {
 		return nil, err
 	}
