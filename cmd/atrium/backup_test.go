@@ -124,14 +124,19 @@ func TestRestoreAfterServerKilled(t *testing.T) {
 	mustCLI(t, "restore", "--data", data, "--from", snap, "--force")
 }
 
-// TestServeHelperProcess is the server TestRestoreAfterServerKilled kills;
+// TestServeHelperProcess is the server process that TestRestoreAfterServerKilled,
+// TestIngestSurvivesKill and TestTwoReplicasIngestTheSameIDs start and kill;
 // it does nothing in a normal test run.
 func TestServeHelperProcess(t *testing.T) {
 	data := os.Getenv("ATRIUM_TEST_SERVE_DATA")
 	if data == "" {
 		t.Skip("runs only as TestRestoreAfterServerKilled's child process")
 	}
-	run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", data}, noEnv, os.Stdout, io.Discard)
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", data}
+	if db := os.Getenv("ATRIUM_TEST_SERVE_DB"); db != "" {
+		args = append(args, "--db", db)
+	}
+	run(context.Background(), args, noEnv, os.Stdout, io.Discard)
 	os.Exit(1) // only a kill should end it
 }
 

@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/identity"
+	"github.com/atrium-mlops/atrium/internal/ingest"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/usecase"
 )
@@ -46,7 +48,7 @@ type demoPerson struct {
 
 // seedDemo fills a fresh database with an example: a credit-risk scoring use
 // case for loan applications, owned by a small team and now being modelled.
-func seedDemo(ctx context.Context, db *store.DB, c *Config, templates *canvas.Library, stdout io.Writer) error {
+func seedDemo(ctx context.Context, db *store.DB, in *ingest.Ingester, c *Config, templates *canvas.Library, stdout io.Writer) error {
 	if n, err := db.CountUsers(ctx); err != nil || n > 0 {
 		if err == nil {
 			err = fmt.Errorf("the demo needs an empty database, but %s already has users", c.DB)
@@ -108,7 +110,11 @@ func seedDemo(ctx context.Context, db *store.DB, c *Config, templates *canvas.Li
 	if err := seedDemoCanvas(asMaria, db, templates, uc.Slug); err != nil {
 		return err
 	}
-	if _, err := seedRegistry(asMaria, db, uc.Slug); err != nil {
+	reg, err := seedRegistry(asMaria, db, uc.Slug)
+	if err != nil {
+		return err
+	}
+	if err := seedTelemetry(asMaria, db, in, uc.Slug, reg, time.Now().UTC()); err != nil {
 		return err
 	}
 	if _, err := db.CreateUseCase(asMaria, usecase.UseCase{

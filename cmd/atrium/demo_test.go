@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,11 +13,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
+	"github.com/atrium-mlops/atrium/internal/ingest"
 	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
 
 // TestDemoCanvasFromEmptyToAgreed walks the finish line on the real
@@ -139,7 +143,7 @@ func TestDemoRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seedDemo(ctx, db, &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, io.Discard); err != nil {
+	if err := seedDemo(ctx, db, demoIngester(t, db), &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	const slug = "credit-risk-scoring"
@@ -246,5 +250,90 @@ func TestDemoRegistry(t *testing.T) {
 	prompt, err := db.ListVersions(ctx, slug, registry.Ref{Kind: registry.Prompt, Name: "score-explanation"}, atrium.PageRequest{})
 	if err != nil || prompt.Total != 1 || prompt.Items[0].Prompt == nil || len(prompt.Items[0].Prompt.Variables) != 3 {
 		t.Errorf("prompt = %+v, %v, want one version with three variables", prompt, err)
+	}
+}
+
+// demoIngester is an ingester for seedDemo, with a fresh pseudonymisation key.
+func demoIngester(t *testing.T, db *store.DB) *ingest.Ingester {
+	t.Helper()
+	ps, err := telemetry.NewPseudonymiser(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ingest.New(ingest.Options{DB: db, Pseudonymiser: ps})
+	t.Cleanup(in.Close)
+	return in
+}
+
+// TestDemoTelemetry checks the demo's week in production: predictions over
+// seven days with the privacy policy applied (the e-mail dropped, the
+// postcode hashed, the subject pseudonymised), outcomes folded into the
+// aggregates, and feedback in the inbox, partly triaged.
+func TestDemoTelemetry(t *testing.T) {
+	ctx := atrium.WithActor(context.Background(), atrium.System)
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "atrium.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lib, err := canvas.LoadLibrary("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seedDemo(ctx, db, demoIngester(t, db), &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	const slug = "credit-risk-scoring"
+	page, err := db.ListPredictions(ctx, slug, store.PredictionFilter{}, atrium.PageRequest{Size: 500})
+	if err != nil || len(page.Items) < 500 {
+		t.Fatalf("predictions: %d, %v; want a week's worth", len(page.Items), err)
+	}
+	for _, p := range page.Items {
+		if _, ok := p.Features["applicant_email"]; ok {
+			t.Fatalf("prediction %s kept the applicant's e-mail, which the policy drops", p.ID)
+		}
+		if pc, _ := p.Features["postcode"].(string); !strings.HasPrefix(pc, "h_") {
+			t.Fatalf("prediction %s postcode = %v, want the keyed hash", p.ID, p.Features["postcode"])
+		}
+		if !strings.HasPrefix(p.Subject, "s_") || p.ModelVersion != 2 || p.Alias != "champion" {
+			t.Fatalf("prediction %s: subject %q, version %d, alias %q", p.ID, p.Subject, p.ModelVersion, p.Alias)
+		}
+	}
+	all := ""
+	rows, err := db.Aggregates(ctx, slug, store.AggFilter{Segment: &all})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var preds, labelled int64
+	hours := map[time.Time]bool{}
+	for _, r := range rows {
+		preds += r.Agg.Predictions
+		labelled += r.Agg.Outcomes.Labelled
+		hours[r.Key.Hour] = true
+	}
+	if preds < 2000 || labelled < preds/3 || len(hours) < 100 {
+		t.Errorf("aggregates: %d predictions, %d with outcomes, over %d hours; want a busy week with outcomes", preds, labelled, len(hours))
+	}
+	fresh, err := db.ListFeedback(ctx, slug, store.FeedbackFilter{Status: telemetry.New}, atrium.PageRequest{Size: 5})
+	if err != nil || len(fresh.Items) == 0 {
+		t.Fatalf("new feedback = %v, %v; the inbox should have items to triage", fresh.Items, err)
+	}
+	done, err := db.ListFeedback(ctx, slug, store.FeedbackFilter{Status: telemetry.Actioned}, atrium.PageRequest{})
+	if err != nil || len(done.Items) != 1 || done.Items[0].Note == "" {
+		t.Fatalf("actioned feedback = %+v, %v; want one with a note", done.Items, err)
+	}
+	comments, err := db.ListFeedback(ctx, slug, store.FeedbackFilter{Kind: telemetry.Comment}, atrium.PageRequest{Size: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range comments.Items {
+		if strings.Contains(f.Text, "5550123") {
+			t.Errorf("feedback %s kept a phone number: %q", f.ID, f.Text)
+		}
+	}
+	sum, err := db.FeedbackSummary(ctx, slug, time.Now().Add(-8*24*time.Hour))
+	if err != nil || sum.Total == 0 || sum.PositiveShare <= 0 || sum.OpenBugs == 0 {
+		t.Errorf("feedback summary = %+v, %v", sum, err)
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -93,7 +95,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer stopRetention()
 	ctx = atrium.WithActor(ctx, atrium.System)
 	if demo {
-		if err := seedDemo(ctx, db, c, templates, stdout); err != nil {
+		if err := seedDemo(ctx, db, in, c, templates, stdout); err != nil {
 			return err
 		}
 	} else if err := bootstrap(ctx, db, c, stdout); err != nil {
@@ -112,6 +114,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, MLflowArtifactRoot: c.MLflowArtifactRoot, SessionTTL: c.SessionTTL, Version: version,
 		Artifacts: bucket, ArtifactMaxBytes: c.ArtifactMaxBytes, Ingester: in,
+		// Derived from the pseudonymisation key, so that replicas sharing
+		// the key files accept each other's feedback forms, and a restart
+		// does not void the forms people have open.
+		FeedbackKey: derivedKey(pkey, "atrium feedback forms"),
 	})
 	if err != nil {
 		return err
@@ -202,4 +208,12 @@ func createAdmin(ctx context.Context, db *store.DB, email, name string) (string,
 		return "", u, fmt.Errorf("create administrator: %w", err)
 	}
 	return password, u, nil
+}
+
+// derivedKey is a key for one purpose, derived from a secret kept for
+// another: HMAC-SHA256 of the purpose under the secret.
+func derivedKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }

@@ -112,7 +112,7 @@ func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	if err := seedDemo(ctx, db, &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, &out); err != nil {
+	if err := seedDemo(ctx, db, demoIngester(t, db), &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, &out); err != nil {
 		t.Fatal(err)
 	}
 	const slug = "credit-risk-scoring"
