@@ -117,13 +117,19 @@ func seedDemo(ctx context.Context, db *store.DB, in *ingest.Ingester, c *Config,
 	if err := seedTelemetry(asMaria, db, in, uc.Slug, reg, time.Now().UTC()); err != nil {
 		return err
 	}
-	if _, err := db.CreateUseCase(asMaria, usecase.UseCase{
+	arrears, err := db.CreateUseCase(asMaria, usecase.UseCase{
 		Slug: "early-arrears-warning", Name: "Early warning for missed repayments", TeamSlug: team.Slug,
 		Summary: "Flag existing borrowers likely to fall behind so the collections team can offer help before a payment is missed.",
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nAtrium demo — data in %s (delete it when done)\n  log in as: %s\n  password:  %s\n\n",
-		filepath.Clean(c.Data), email, password)
+	exampleKey, err := seedExampleModel(asMaria, db, arrears.Slug)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nAtrium demo — data in %s (delete it when done)\n  log in as: %s\n  password:  %s\n"+
+		"  Python client example, reporting to %q:\n    ATRIUM_URL=<the address below> ATRIUM_INGEST_KEY=%s python3 clients/python/examples/log_predictions.py\n\n",
+		filepath.Clean(c.Data), email, password, arrears.Name, exampleKey)
 	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/ingest"
+	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
@@ -246,4 +249,24 @@ func triageDemo(ctx context.Context, db *store.DB, slug string) error {
 		}
 	}
 	return nil
+}
+
+// seedExampleModel registers the early-warning model of use case slug, still
+// without any production data, and returns an ingestion key for it: the one
+// the demo's banner offers to the Python client's example script.
+func seedExampleModel(ctx context.Context, db *store.DB, slug string) (string, error) {
+	ref := registry.Ref{Kind: registry.Model, Name: "arrears-warning"}
+	if _, err := db.CreateAsset(ctx, slug, registry.Asset{Kind: ref.Kind, Name: ref.Name,
+		Description: "Probability that a borrower misses a repayment in the next three months."}); err != nil {
+		return "", err
+	}
+	body := []byte(`{"kind":"gradient boosting","status":"candidate for the pilot"}`)
+	sum := sha256.Sum256(body)
+	if _, err := db.CreateVersion(ctx, slug, ref, registry.Version{URI: "s3://credit-risk-demo/models/arrears-warning/1/model.json",
+		Digest: hex.EncodeToString(sum[:]), Size: int64(len(body)), Metadata: body,
+		Model: &registry.ModelInfo{Framework: "gradient boosting", Task: "binary classification"}}); err != nil {
+		return "", err
+	}
+	_, secret, err := db.CreateIngestKey(ctx, slug, "python-example", ref.Name)
+	return secret, err
 }
