@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -134,6 +134,12 @@ type batchAnswer struct {
 	Items                         []telemetry.ItemResult
 }
 
+// itemRefused is an event the server refused: never expected here, unlike a
+// connection the kill cut.
+type itemRefused struct{ telemetry.ItemResult }
+
+func (e itemRefused) Error() string { return fmt.Sprintf("item %d refused: %s", e.Index, e.ItemResult.Error) }
+
 // postBatch sends predictions with the given ids and returns the ids the
 // server acknowledged (accepted now or already stored).
 func postBatch(client *http.Client, url, secret string, ids []string, rng *rand.Rand) ([]string, error) {
@@ -171,7 +177,7 @@ func postBatch(client *http.Client, url, secret string, ids []string, rng *rand.
 		if it.Status == telemetry.Accepted || it.Status == telemetry.Duplicate {
 			acked = append(acked, it.ID)
 		} else {
-			return acked, fmt.Errorf("item %d refused: %s", it.Index, it.Error)
+			return acked, itemRefused{it}
 		}
 	}
 	return acked, nil
@@ -234,7 +240,8 @@ func TestIngestSurvivesKill(t *testing.T) {
 					}
 					mu.Unlock()
 					if err != nil {
-						if strings.Contains(err.Error(), "refused") {
+						var refused itemRefused
+						if errors.As(err, &refused) {
 							t.Error(err)
 						}
 						return // the server is gone
