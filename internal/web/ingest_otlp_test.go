@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -62,16 +64,20 @@ func TestOTLPExportBecomesAPrediction(t *testing.T) {
 	exp2, _ := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(hs.URL+"/v1/traces"),
 		otlptracehttp.WithHeaders(map[string]string{"Authorization": "Bearer " + f.tokens["owner"]}),
 		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}))
-	tp2 := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp2))
+	// Exported directly: through a span processor the error would go to
+	// OpenTelemetry's global error handler, not back to the caller.
+	tp2 := sdktrace.NewTracerProvider()
 	_, s2 := tp2.Tracer("atrium-test").Start(ctx, "chat", trace.WithAttributes(attribute.String("gen_ai.operation.name", "chat")))
 	s2.End()
-	if err := tp2.Shutdown(ctx); err == nil || !strings.Contains(err.Error(), "401") {
+	if err := exp2.ExportSpans(ctx, []sdktrace.ReadOnlySpan{s2.(sdktrace.ReadOnlySpan)}); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("export with a user token: err = %v, want a 401", err)
 	}
+	exp2.Shutdown(ctx)
+	tp2.Shutdown(ctx)
 }
 
 // TestOTLPAnswersInTheRequestsEncoding: JSON in, JSON out; protobuf in,
-// protobuf out; partial success names the spans that were not kept; other
+// protobuf out; partial success counts the GenAI spans that were refused; other
 // media types are 415.
 func TestOTLPAnswersInTheRequestsEncoding(t *testing.T) {
 	f := newFixture(t)
@@ -83,7 +89,11 @@ func TestOTLPAnswersInTheRequestsEncoding(t *testing.T) {
 		                {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}}]},
 		{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b175", "name": "SELECT accounts", "kind": 3,
 		 "startTimeUnixNano": "%START%", "endTimeUnixNano": "%END%",
-		 "attributes": [{"key": "db.system", "value": {"stringValue": "postgresql"}}]}
+		 "attributes": [{"key": "db.system", "value": {"stringValue": "postgresql"}}]},
+		{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b176", "name": "chat", "kind": 3,
+		 "startTimeUnixNano": "%START%", "endTimeUnixNano": "%END%",
+		 "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+		                {"key": "atrium.model", "value": {"stringValue": "no-such-model"}}]}
 	]}]}]}`
 	body := strings.NewReplacer("%START%", nowNanos(-2), "%END%", nowNanos(-1)).Replace(genAI)
 	rec := f.ingest("alpha", "/v1/traces", "application/json", []byte(body))
@@ -95,15 +105,26 @@ func TestOTLPAnswersInTheRequestsEncoding(t *testing.T) {
 		t.Fatalf("the answer is not an ExportTraceServiceResponse in JSON: %v (%s)", err, rec.Body)
 	}
 	if ps := resp.GetPartialSuccess(); ps.GetRejectedSpans() != 1 || ps.GetErrorMessage() == "" {
-		t.Fatalf("partial_success = %v, want the database span rejected with a reason", ps)
+		t.Fatalf("partial_success = %v, want the span naming an unknown model rejected with a reason", ps)
+	}
+	// A span that is not about a model (the database call) is passed over,
+	// neither stored nor counted as rejected: an application exports all
+	// its spans to one endpoint.
+	if rec := f.do("viewer", "GET", "/api/v1/usecases/alpha/predictions/5b8efff798038103d269b633813fc60ceee19b7ec3c1b175", "", nil); rec.Code != http.StatusNotFound {
+		t.Fatalf("the database span = %d, want no prediction", rec.Code)
 	}
 	if rec := f.do("viewer", "GET", "/api/v1/usecases/alpha/predictions/5b8efff798038103d269b633813fc60ceee19b7ec3c1b174", "", nil); rec.Code != 200 {
 		t.Fatalf("the GenAI span is not stored: %d %s", rec.Code, rec.Body)
 	}
 
 	// The same export as protobuf answers protobuf, and it was all seen.
+	// OTLP/JSON writes ids in hex, protojson reads bytes as base64.
 	var req collectortrace.ExportTraceServiceRequest
-	if err := protojson.Unmarshal([]byte(body), &req); err != nil {
+	b64 := func(h string) string { b, _ := hex.DecodeString(h); return base64.StdEncoding.EncodeToString(b) }
+	asProto := strings.NewReplacer(`"5b8efff798038103d269b633813fc60c"`, `"`+b64("5b8efff798038103d269b633813fc60c")+`"`,
+		`"eee19b7ec3c1b174"`, `"`+b64("eee19b7ec3c1b174")+`"`, `"eee19b7ec3c1b175"`, `"`+b64("eee19b7ec3c1b175")+`"`,
+		`"eee19b7ec3c1b176"`, `"`+b64("eee19b7ec3c1b176")+`"`).Replace(body)
+	if err := protojson.Unmarshal([]byte(asProto), &req); err != nil {
 		t.Fatal(err)
 	}
 	pb, _ := proto.Marshal(&req)
