@@ -138,7 +138,9 @@ type batchAnswer struct {
 // connection the kill cut.
 type itemRefused struct{ telemetry.ItemResult }
 
-func (e itemRefused) Error() string { return fmt.Sprintf("item %d refused: %s", e.Index, e.ItemResult.Error) }
+func (e itemRefused) Error() string {
+	return fmt.Sprintf("item %d refused: %s", e.Index, e.ItemResult.Error)
+}
 
 // postBatch sends predictions with the given ids and returns the ids the
 // server acknowledged (accepted now or already stored).
