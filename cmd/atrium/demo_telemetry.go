@@ -113,7 +113,8 @@ func seedTelemetry(ctx context.Context, db *store.DB, in *ingest.Ingester, slug 
 			}
 			if r.Float64() < 0.04 {
 				up := "up"
-				if *p.Output.Score > 0.35 && r.Float64() < 0.5 {
+				// Officers disagree more often with high scores.
+				if r.Float64() < 0.12 || (*p.Output.Score > 0.3 && r.Float64() < 0.5) {
 					up = "down"
 				}
 				feedback = append(feedback, telemetry.Feedback{ID: "officer-" + p.ID, PredictionID: p.ID, Kind: telemetry.Thumbs,
