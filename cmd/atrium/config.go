@@ -43,6 +43,7 @@ type Config struct {
 	PseudonymKey     string
 	IngestMaxPending int
 	IngestMaxCommit  int
+	IngestDecoders   int
 	IngestLinger     time.Duration
 	RetentionEvery   time.Duration
 }

@@ -22,6 +22,7 @@ func (c *Config) ingestFlags(fs *flag.FlagSet, env func(name, def string) string
 	fs.IntVar(&c.IngestMaxPending, "ingest-max-pending", int(num("INGEST_MAX_PENDING", defaultIngestMaxPending)), "events waiting to be committed before ingestion answers 503 with Retry-After [ATRIUM_INGEST_MAX_PENDING]")
 	fs.IntVar(&c.IngestMaxCommit, "ingest-max-commit", int(num("INGEST_MAX_COMMIT", defaultIngestMaxCommit)), "most events written in one database commit [ATRIUM_INGEST_MAX_COMMIT]")
 	fs.DurationVar(&c.IngestLinger, "ingest-linger", dur("INGEST_LINGER", defaultIngestLinger), "how long a commit waits for more events to join it [ATRIUM_INGEST_LINGER]")
+	fs.IntVar(&c.IngestDecoders, "ingest-decoders", int(num("INGEST_DECODERS", 0)), "ingestion requests read and decoded at once; others wait up to 250 ms, then get 503 with Retry-After (0: four per CPU) [ATRIUM_INGEST_DECODERS]")
 	fs.DurationVar(&c.RetentionEvery, "retention-every", dur("RETENTION_EVERY", defaultRetentionEvery), "how often payloads past their use case's retention are deleted (also once at start) [ATRIUM_RETENTION_EVERY]")
 }
 
@@ -42,6 +43,9 @@ func (c *Config) validateIngest() error {
 	}
 	if c.IngestMaxCommit > c.IngestMaxPending {
 		return fmt.Errorf("--ingest-max-commit (%d) cannot be more than --ingest-max-pending (%d)", c.IngestMaxCommit, c.IngestMaxPending)
+	}
+	if c.IngestDecoders < 0 || c.IngestDecoders > 10_000 {
+		return fmt.Errorf("--ingest-decoders must be from 0 (four per CPU) to 10000 (got %d)", c.IngestDecoders)
 	}
 	if c.IngestLinger < 0 || c.IngestLinger > time.Second {
 		return fmt.Errorf("--ingest-linger must be from 0 to 1s (got %s)", c.IngestLinger)

@@ -113,7 +113,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 		DB: db, Log: log, AllowedHosts: list(c.AllowedHosts), TrustedOrigins: list(c.TrustedOrigins),
 		RateLimit: c.RateLimit, RateBurst: c.RateBurst, MLflowArtifactRoot: c.MLflowArtifactRoot, SessionTTL: c.SessionTTL, Version: version,
-		Artifacts: bucket, ArtifactMaxBytes: c.ArtifactMaxBytes, Ingester: in,
+		Artifacts: bucket, ArtifactMaxBytes: c.ArtifactMaxBytes, Ingester: in, IngestDecoders: c.IngestDecoders,
 		// Derived from the pseudonymisation key, so that replicas sharing
 		// the key files accept each other's feedback forms, and a restart
 		// does not void the forms people have open.

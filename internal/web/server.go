@@ -69,6 +69,10 @@ type Options struct {
 	// FeedbackLimits bound what one client address and one link may send
 	// through the public feedback pages; zero: feedback.DefaultLimits.
 	FeedbackLimits feedback.Limits
+	// IngestDecoders bounds the ingestion requests decoded at once (0:
+	// four per CPU); a request that finds none free within 250 ms is
+	// answered 503 with Retry-After.
+	IngestDecoders int
 	// Ingester takes the events of the ingestion routes to the store; nil
 	// answers them 503. The caller closes it, before the store.
 	Ingester *ingestion.Ingester
@@ -137,7 +141,7 @@ func New(opts Options) (*Server, error) {
 		SessionTTL: opts.SessionTTL, SetSessionCookie: s.setSessionCookie, Version: opts.Version}
 	s.search = &search.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Templates: s.templates}
 	s.registry = &webregistry.Handlers{Responder: s.resp, Views: views, DB: opts.DB}
-	s.telemetry = &webtelemetry.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Ingester: opts.Ingester}
+	s.telemetry = &webtelemetry.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Ingester: opts.Ingester, Gate: ingestion.NewGate(opts.IngestDecoders, 0)}
 	s.artifacts = &artifacts.Handlers{Responder: s.resp, Views: views, DB: opts.DB, Blobs: opts.Artifacts, MaxBytes: opts.ArtifactMaxBytes}
 	s.mlflow = &mlflow.Handlers{DB: opts.DB, Log: opts.Log, ArtifactRoot: opts.MLflowArtifactRoot}
 	var submitter feedback.Submitter

@@ -62,6 +62,11 @@ func (h *Handlers) submit(w http.ResponseWriter, r *http.Request, kind ingest.Ki
 	case !ok:
 		return nil, errNoScope
 	}
+	release, err := h.Gate.Enter(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	body := http.MaxBytesReader(w, r.Body, domain.MaxWireBytes+1)
 	req, err := ingest.Decode(kind, body, r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding"), single, h.now())
 	if err != nil {
@@ -167,6 +172,12 @@ func (h *Handlers) Traces(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, errNoScope)
 		return
 	}
+	release, err := h.Gate.Enter(r.Context())
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	defer release()
 	body := http.MaxBytesReader(w, r.Body, domain.MaxWireBytes+1)
 	req, rejected, why, err := ingest.DecodeOTLP(body, media, r.Header.Get("Content-Encoding"), scope.Model, h.now())
 	if err != nil {

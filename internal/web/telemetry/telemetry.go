@@ -32,6 +32,9 @@ type Handlers struct {
 	// Ingester takes accepted events to the store; nil answers every
 	// ingestion route 503.
 	Ingester *ingest.Ingester
+	// Gate bounds the ingestion requests decoded at once, so that memory
+	// stays flat when more clients send than the server can take.
+	Gate *ingest.Gate
 	// Now is the clock events are checked against; nil for time.Now.
 	Now func() time.Time
 }
