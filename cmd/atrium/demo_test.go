@@ -132,20 +132,7 @@ func TestDemoCanvasFromEmptyToAgreed(t *testing.T) {
 // meeting the canvas's evaluation objectives and one not; a champion alias
 // that moved once; and a prompt.
 func TestDemoRegistry(t *testing.T) {
-	ctx := atrium.WithActor(context.Background(), atrium.System)
-	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "atrium.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	lib, err := canvas.LoadLibrary("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := seedDemo(ctx, db, demoIngester(t, db), &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	ctx, db, _ := seededDemo(t)
 	const slug = "credit-risk-scoring"
 	data := registry.Ref{Kind: registry.Dataset, Name: "loan-applications"}
 	model := registry.Ref{Kind: registry.Model, Name: "credit-scorer"}
@@ -253,6 +240,28 @@ func TestDemoRegistry(t *testing.T) {
 	}
 }
 
+// seededDemo is a fresh database with the demo seeded in it, acting as
+// Atrium itself, and what the seed printed.
+func seededDemo(t *testing.T) (context.Context, *store.DB, string) {
+	t.Helper()
+	ctx := atrium.WithActor(context.Background(), atrium.System)
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "atrium.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	lib, err := canvas.LoadLibrary("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := seedDemo(ctx, db, demoIngester(t, db), &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, &out); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, db, out.String()
+}
+
 // demoIngester is an ingester for seedDemo, with a fresh pseudonymisation key.
 func demoIngester(t *testing.T, db *store.DB) *ingest.Ingester {
 	t.Helper()
@@ -270,20 +279,7 @@ func demoIngester(t *testing.T, db *store.DB) *ingest.Ingester {
 // postcode hashed, the subject pseudonymised), outcomes folded into the
 // aggregates, and feedback in the inbox, partly triaged.
 func TestDemoTelemetry(t *testing.T) {
-	ctx := atrium.WithActor(context.Background(), atrium.System)
-	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "atrium.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	lib, err := canvas.LoadLibrary("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := seedDemo(ctx, db, demoIngester(t, db), &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	ctx, db, _ := seededDemo(t)
 	const slug = "credit-risk-scoring"
 	page, err := db.ListPredictions(ctx, slug, store.PredictionFilter{}, atrium.PageRequest{Size: 500})
 	if err != nil || len(page.Items) < 500 {

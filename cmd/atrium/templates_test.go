@@ -10,11 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/decision"
 	"github.com/atrium-mlops/atrium/internal/people"
-	"github.com/atrium-mlops/atrium/internal/store"
 )
 
 // customTemplate is a small valid team template.
@@ -100,21 +98,7 @@ func TestCustomTemplateIsOffered(t *testing.T) {
 // human-centric canvas, the people around the use case, two decisions and
 // two measurable objectives (the registry's are in demo_test.go).
 func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
-	ctx := atrium.WithActor(context.Background(), atrium.System)
-	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "atrium.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	lib, err := canvas.LoadLibrary("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	if err := seedDemo(ctx, db, demoIngester(t, db), &Config{Data: dir, DB: filepath.Join(dir, "atrium.db")}, lib, &out); err != nil {
-		t.Fatal(err)
-	}
+	ctx, db, _ := seededDemo(t)
 	const slug = "credit-risk-scoring"
 	list, err := db.ListCanvases(ctx, slug)
 	if err != nil || len(list) != 1 {
@@ -124,7 +108,7 @@ func TestDemoSeedsAnEmptyCanvas(t *testing.T) {
 	if c.TemplateID != "human-centric-mlops" {
 		t.Errorf("template = %q, want human-centric-mlops", c.TemplateID)
 	}
-	tmpl, _ := lib.Get(c.TemplateID)
+	tmpl, _ := db.Templates().Get(c.TemplateID)
 	if done := canvas.CompletenessOf(tmpl, c).Overall; done.Total < 20 || done.Empty != done.Total {
 		t.Errorf("completeness %+v, want every one of the template's sections empty", done)
 	}
