@@ -4,7 +4,8 @@
 # use case, a model with a version and an ingestion key through the API, and
 # drives the ingestion endpoints with atrium-load:
 #   - the batch endpoint, 1,000 events a request, at 4 and 8 concurrent
-#     clients (JSON arrays), and at 8 with NDJSON and gzip;
+#     clients (JSON arrays), at 8 with NDJSON and gzip, and at 8 with random
+#     ids (as clients sending UUIDs make);
 #   - the single-event endpoint at 2,000 requests a second (open loop);
 #   - overload: batches from 256 clients, more than the server queues.
 # Each run's JSON report is kept in the output folder; a table of events/s,
@@ -101,13 +102,14 @@ load() { # name args...
 load batch1000-c4 -scenario ingest-batch -batch 1000 -clients 4
 load batch1000-c8 -scenario ingest-batch -batch 1000 -clients 8
 load batch1000-c8-ndjson-gzip -scenario ingest-batch -batch 1000 -clients 8 -format ndjson -gzip
+load batch1000-c8-random-ids -scenario ingest-batch -batch 1000 -clients 8 -random-ids
 load single-2000rps -scenario ingest-single -rate 2000 -clients 64
 # Overload: 256 clients with 1,000 events each in flight is more than the
 # ingester queues (--ingest-max-pending), so the server must answer 503 with
 # Retry-After and keep its memory flat instead of buffering.
 load overload-c256 -scenario ingest-batch -batch 1000 -clients 256
 
-python3 - "$store" load-batch1000-c4.json load-batch1000-c8.json load-batch1000-c8-ndjson-gzip.json load-single-2000rps.json load-overload-c256.json <<'PY'
+python3 - "$store" load-batch1000-c4.json load-batch1000-c8.json load-batch1000-c8-ndjson-gzip.json load-batch1000-c8-random-ids.json load-single-2000rps.json load-overload-c256.json <<'PY'
 import json, sys
 store, files = sys.argv[1], sys.argv[2:]
 print()

@@ -62,6 +62,7 @@ type config struct {
 	batch     int
 	ndjson    bool
 	gzip      bool
+	randomIDs bool
 	rate      float64
 	pid       int
 }
@@ -92,6 +93,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&cfg.batch, "batch", 1000, "ingest-batch: events per request")
 	format := fs.String("format", "json", "ingest-batch: body format, json (an array) or ndjson")
 	fs.BoolVar(&cfg.gzip, "gzip", false, "ingest-*: gzip request bodies")
+	fs.BoolVar(&cfg.randomIDs, "random-ids", false, "ingest-*: random hex event ids, as clients sending UUIDs make, instead of each client's sequence")
 	fs.Float64Var(&cfg.rate, "rate", 0, "requests per second to aim at, spread over -clients senders (open loop; latency counts from each request's scheduled time); 0: each client sends as soon as its last request was answered")
 	fs.IntVar(&cfg.pid, "pid", 0, "process id of the server, to report its resident memory (Linux /proc)")
 	fs.BoolVar(&cfg.json, "json", false, "print the report as JSON")

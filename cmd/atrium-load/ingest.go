@@ -121,7 +121,7 @@ func setUpIngest(ctx context.Context, c *client, cfg config, sc *scenario, log i
 	}
 	gens := make([]*eventGen, cfg.clients)
 	for i := range gens {
-		gens[i] = &eventGen{tag: tag, client: i, model: cfg.model, rng: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), uint64(i)))}
+		gens[i] = &eventGen{tag: tag, client: i, model: cfg.model, random: cfg.randomIDs, rng: mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), uint64(i)))}
 	}
 	single := cfg.scenario == scIngestSingle
 	path := c.path("api", "v1", "ingest", "predictions", "batch")
@@ -291,6 +291,9 @@ type eventGen struct {
 	client int
 	model  string
 	seq    int64
+	// random makes ids random hex, as clients that send UUIDs do, instead
+	// of the client's sequence (which the primary key takes in order).
+	random bool
 	rng    *mrand.Rand
 	size   int // the last body's size, to size the next one
 	zw     *gzip.Writer
@@ -369,9 +372,13 @@ func (g *eventGen) appendPrediction(b, now []byte) []byte {
 	b = append(b, `{"id":"`...)
 	b = append(b, g.tag...)
 	b = append(b, '-')
-	b = strconv.AppendInt(b, int64(g.client), 10)
-	b = append(b, '-')
-	b = strconv.AppendInt(b, g.seq, 10)
+	if g.random {
+		b = fmt.Appendf(b, "%016x%016x", r.Uint64(), r.Uint64())
+	} else {
+		b = strconv.AppendInt(b, int64(g.client), 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, g.seq, 10)
+	}
 	b = append(b, `","model":"`...)
 	b = append(b, g.model...)
 	b = append(b, `","time":"`...)
