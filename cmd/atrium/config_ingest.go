@@ -11,7 +11,7 @@ import (
 const (
 	defaultIngestMaxPending = 100_000
 	defaultIngestMaxCommit  = 5_000
-	defaultIngestLinger     = 5 * time.Millisecond
+	defaultIngestLinger     = 2 * time.Millisecond
 	defaultRetentionEvery   = time.Hour
 )
 
