@@ -46,8 +46,9 @@ func (db *DB) TelemetryPolicy(ctx context.Context, slug string) (telemetry.Polic
 // SetTelemetryPolicy replaces a use case's privacy policy (owner role).
 // p.Version must be the version being replaced (0 for the default), so that
 // two owners editing at once do not overwrite each other; a high-risk use
-// case cannot go below the retention floor. It applies to events accepted
-// from now on; what is stored already stays as it was stored.
+// case cannot go below the retention floor. Drop, hash and masking apply to
+// events accepted from now on; a new retention period to every payload
+// (the next sweep walks all of the use case's predictions once).
 func (db *DB) SetTelemetryPolicy(ctx context.Context, slug string, p telemetry.Policy) (telemetry.Policy, error) {
 	err := db.writeUseCase(ctx, slug, usecase.Owner, "changing the privacy policy", func(tx *Tx, u usecase.UseCase) error {
 		if err := lockUseCase(tx, u.ID); err != nil {
@@ -86,7 +87,8 @@ func (db *DB) SetTelemetryPolicy(ctx context.Context, slug string, p telemetry.P
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (usecase_id) DO UPDATE SET drop_fields = excluded.drop_fields, hash_fields = excluded.hash_fields,
 				mask_text = excluded.mask_text, retention_days = excluded.retention_days, version = excluded.version,
-				updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+				updated_by = excluded.updated_by, updated_at = excluded.updated_at,
+				payload_floor = CASE WHEN telemetry_policies.retention_days = excluded.retention_days THEN telemetry_policies.payload_floor END`,
 			u.ID, string(drop), string(hash), p.MaskText, p.RetentionDays, p.Version, p.UpdatedBy, formatTime(tx.now)); err != nil {
 			return err
 		}

@@ -58,37 +58,129 @@ func (db *DB) SweepPayloads(ctx context.Context, now time.Time) (SweepResult, er
 		}
 	}
 	for _, r := range rs {
-		for {
-			if err := ctx.Err(); err != nil {
-				return res, db.classify(err)
-			}
-			var n int64
-			err := db.update(ctx, func(tx *Tx) error {
-				q := `UPDATE predictions SET features = NULL, explanation = NULL WHERE rowid IN (SELECT rowid FROM predictions
-					WHERE usecase_id = $1 AND ts < $2 AND (features IS NOT NULL OR explanation IS NOT NULL) LIMIT $3)`
-				if tx.db.dialect.name == "postgres" {
-					q = `DELETE FROM prediction_payloads WHERE (usecase_id, ts, id) IN (SELECT usecase_id, ts, id FROM prediction_payloads
-						WHERE usecase_id = $1 AND ts < $2 LIMIT $3)`
-				}
-				out, err := tx.exec(q, r.useCaseID, formatTime(r.cutoff), sweepChunk)
-				if err != nil {
-					return err
-				}
-				if n, err = out.RowsAffected(); err != nil || n == 0 {
-					return err
-				}
-				return tx.markSwept(r.useCaseID, r.cutoff)
-			})
-			if err != nil {
-				return res, err
-			}
-			res.Payloads += n
-			if n < sweepChunk {
-				break
-			}
+		var n int64
+		var err error
+		if db.dialect.name == "postgres" {
+			n, err = db.deletePayloads(ctx, r)
+		} else {
+			n, err = db.clearPayloads(ctx, r)
+		}
+		res.Payloads += n
+		if err != nil {
+			return res, err
 		}
 	}
 	return res, nil
+}
+
+// deletePayloads deletes the payloads of r's use case older than its cutoff
+// (PostgreSQL), sweepChunk rows a write.
+func (db *DB) deletePayloads(ctx context.Context, r retention) (int64, error) {
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, db.classify(err)
+		}
+		var n int64
+		err := db.update(ctx, func(tx *Tx) error {
+			out, err := tx.exec(`DELETE FROM prediction_payloads WHERE (usecase_id, ts, id) IN (SELECT usecase_id, ts, id FROM prediction_payloads
+				WHERE usecase_id = $1 AND ts < $2 LIMIT $3)`, r.useCaseID, formatTime(r.cutoff), sweepChunk)
+			if err != nil {
+				return err
+			}
+			if n, err = out.RowsAffected(); err != nil || n == 0 {
+				return err
+			}
+			return tx.markSwept(r.useCaseID, r.cutoff)
+		})
+		total += n
+		if err != nil || n < sweepChunk {
+			return total, err
+		}
+	}
+}
+
+// clearPayloads sets the payload columns of r's use case's predictions
+// older than its cutoff to NULL (SQLite). It walks the predictions in time
+// order from the use case's payload_floor, sweepChunk rows a write, and
+// moves the floor along, so no sweep reads a cleared row twice.
+func (db *DB) clearPayloads(ctx context.Context, r retention) (int64, error) {
+	var floor *time.Time
+	err := db.reader(ctx).queryRow(`SELECT payload_floor FROM telemetry_policies WHERE usecase_id = $1`, r.useCaseID).Scan(nullTS{&floor})
+	if err != nil {
+		return 0, db.classify(err)
+	}
+	from := ""
+	if floor != nil {
+		from = formatTime(*floor)
+	}
+	// The walk's position: rows after (ts, rowid) are left.
+	at, after := from, int64(-1)
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, db.classify(err)
+		}
+		var seen, n int64
+		err := db.update(ctx, func(tx *Tx) error {
+			seen, n = 0, 0
+			var clear []int64
+			var last string
+			var lastID int64
+			err := each(tx, func(sc scanner) error {
+				var id int64
+				var payload bool
+				if err := sc.Scan(&id, &last, &payload); err != nil {
+					return err
+				}
+				seen, lastID = seen+1, id
+				if payload {
+					clear = append(clear, id)
+				}
+				return nil
+			}, `SELECT rowid, ts, features IS NOT NULL OR explanation IS NOT NULL FROM predictions
+				WHERE usecase_id = $1 AND ts >= $3 AND ts < $2 AND (ts > $3 OR rowid > $4) ORDER BY ts, rowid LIMIT $5`,
+				r.useCaseID, formatTime(r.cutoff), at, after, sweepChunk)
+			if err != nil {
+				return err
+			}
+			err = chunkUp(len(clear), 1024, func(lo, hi, size int) error {
+				args := make([]any, 0, size)
+				for _, id := range clear[lo:hi] {
+					args = append(args, id)
+				}
+				for range size - (hi - lo) {
+					args = append(args, clear[hi-1])
+				}
+				_, err := tx.exec(inQuery(`UPDATE predictions SET features = NULL, explanation = NULL WHERE rowid IN `, 0, size), args...)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			n = int64(len(clear))
+			if n > 0 {
+				if err := tx.markSwept(r.useCaseID, r.cutoff); err != nil {
+					return err
+				}
+			}
+			// Rows at the last time seen may be left (a chunk can end
+			// among rows of one time), so the floor stays at that time.
+			next := formatTime(r.cutoff)
+			if seen == sweepChunk {
+				next = last
+			}
+			_, err = tx.exec(`UPDATE telemetry_policies SET payload_floor = $1 WHERE usecase_id = $2`, next, r.useCaseID)
+			if err == nil && seen > 0 {
+				at, after = last, lastID
+			}
+			return err
+		})
+		total += n
+		if err != nil || seen < sweepChunk {
+			return total, err
+		}
+	}
 }
 
 // markSwept records that payloads of use case uc before cutoff are gone.

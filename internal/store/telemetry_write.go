@@ -3,9 +3,9 @@ package store
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -66,6 +66,7 @@ func (db *DB) WriteTelemetry(ctx context.Context, batches []TelemetryBatch) ([][
 	if err := w.resolveRefs(ctx); err != nil {
 		return nil, err
 	}
+	w.preparePredictions()
 	err := db.update(ctx, w.run)
 	if err != nil {
 		var pg *pgconn.PgError
@@ -96,8 +97,14 @@ type telemetryWrite struct {
 	results [][]telemetry.ItemResult
 	refs    map[refKey]refResult
 
+	preds   []*predRow
+	preAggs map[string]telemetry.Aggregates // of every prediction in preds, by use case
+
 	tx   *Tx
 	aggs map[string]telemetry.Aggregates // by use case
+	// cutoffs are the retention cutoffs of the use cases that have one: a
+	// prediction made before is stored without its payload.
+	cutoffs map[string]time.Time
 	// counts by use case, for the audit entries.
 	counts map[string]*telemetryCounts
 }
@@ -147,10 +154,24 @@ func refuse(r *telemetry.ItemResult, kind atrium.Kind, format string, args ...an
 	r.Status, r.Code, r.Error = telemetry.Refused, string(kind), fmt.Sprintf(format, args...)
 }
 
+// telemetryLockID names the PostgreSQL advisory lock that telemetry writes
+// hold until they commit. Replicas writing events take it in turn: two
+// writes holding some of the same ids or aggregate rows, each waiting for
+// the other, would otherwise deadlock as soon as a writer's transaction holds
+// more than one request (the rows of each are sorted, not those of all).
+// Every write updates the current hour's aggregate rows anyway, so they
+// could not have run side by side for long.
+const telemetryLockID = 0x74656c_6577 // "telew"
+
 func (w *telemetryWrite) run(tx *Tx) error {
 	w.tx = tx
 	w.aggs = map[string]telemetry.Aggregates{}
 	w.counts = map[string]*telemetryCounts{}
+	if tx.db.dialect.name == "postgres" {
+		if _, err := tx.exec(`SELECT pg_advisory_xact_lock($1)`, int64(telemetryLockID)); err != nil {
+			return err
+		}
+	}
 	live, err := w.checkUseCases()
 	if err != nil {
 		return err
@@ -211,16 +232,22 @@ func (w *telemetryWrite) checkUseCases() (map[string]bool, error) {
 	}
 	live := map[string]bool{}
 	archived := map[string]bool{}
+	w.cutoffs = map[string]time.Time{}
 	err := chunkUp(len(ids), 64, func(lo, hi, size int) error {
 		return each(w.tx, func(sc scanner) error {
 			var id string
 			var a bool
-			if err := sc.Scan(&id, &a); err != nil {
+			var days int
+			if err := sc.Scan(&id, &a, &days); err != nil {
 				return err
 			}
 			live[id], archived[id] = !a, a
+			if days > 0 {
+				w.cutoffs[id] = w.tx.now.Add(-time.Duration(days) * 24 * time.Hour)
+			}
 			return nil
-		}, inQuery(`SELECT id, archived FROM usecases WHERE id IN `, 0, size), padArgs(nil, ids[lo:hi], size)...)
+		}, inQuery(`SELECT u.id, u.archived, COALESCE(p.retention_days, 0) FROM usecases u LEFT JOIN telemetry_policies p ON p.usecase_id = u.id
+			WHERE u.id IN `, 0, size), padArgs(nil, ids[lo:hi], size)...)
 	})
 	if err != nil {
 		return nil, err
@@ -277,8 +304,8 @@ type predRow struct {
 	res *telemetry.ItemResult
 	ref telemetry.Reference
 	// stored is the prediction as stored: time in UTC at microseconds.
-	stored                telemetry.Prediction
-	features, explanation any // JSON text or nil
+	stored                          telemetry.Prediction
+	segments, features, explanation any // JSON text, or nil for no payload
 }
 
 // predKey is a prediction's, outcome's or feedback item's identity.
@@ -287,20 +314,21 @@ type predKey struct{ uc, id string }
 var (
 	predictionInsertSQLite = newBulk(`INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
 	out_label, out_score, out_value, latency, error, source, key_id, features, explanation) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING`)
 	predictionInsertPostgres = newBulk(`INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
 	out_label, out_score, out_value, latency, error, source, key_id) VALUES `,
 		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
 	payloadInsert = newBulk(`INSERT INTO prediction_payloads (usecase_id, ts, id, features, explanation) VALUES `, "(?, ?, ?, ?, ?)", ``)
 )
 
-func (w *telemetryWrite) writePredictions(live map[string]bool) error {
-	var rows []*predRow
+// preparePredictions does what the predictions need before the write, so
+// that the writer does not: it answers for ids given twice and for model
+// versions of other use cases, encodes the payloads, and counts every
+// prediction in the aggregates, expecting all of them to be new (the
+// writer counts again, from those stored, when some were not).
+func (w *telemetryWrite) preparePredictions() {
 	seen := map[predKey]bool{}
 	for i, b := range w.batches {
-		if !live[b.UseCaseID] {
-			continue
-		}
 		for j := range b.Predictions {
 			p, res := &b.Predictions[j], &w.results[i][j]
 			if p.ID == "" {
@@ -320,68 +348,143 @@ func (w *telemetryWrite) writePredictions(live map[string]bool) error {
 			seen[k] = true
 			r := &predRow{uc: b.UseCaseID, p: p, res: res, ref: ref.ref, stored: *p}
 			r.stored.Time = p.Time.UTC().Truncate(time.Microsecond)
-			var err error
-			if r.features, err = jsonOrNil(len(p.Features) > 0, p.Features); err != nil {
-				refuse(res, atrium.Invalid, "the prediction's features cannot be stored: %v", err)
+			w.preds = append(w.preds, r)
+		}
+	}
+	// Encoding and counting are most of a prediction's cost; the parts go
+	// to the cores at once (the aggregates merge in any order).
+	parts := 1
+	if len(w.preds) >= 2*minPreparePart {
+		parts = min(runtime.GOMAXPROCS(0), len(w.preds)/minPreparePart)
+	}
+	partAggs := make([]map[string]telemetry.Aggregates, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := i*len(w.preds)/parts, (i+1)*len(w.preds)/parts
+		wg.Go(func() { partAggs[i] = prepareRows(w.preds[lo:hi]) })
+	}
+	wg.Wait()
+	w.preAggs = partAggs[0]
+	for _, more := range partAggs[1:] {
+		for uc, as := range more {
+			if w.preAggs[uc] == nil {
+				w.preAggs[uc] = as
+			} else {
+				w.preAggs[uc].Merge(as)
+			}
+		}
+	}
+	kept := w.preds[:0]
+	for _, r := range w.preds {
+		if r.res.Status != telemetry.Refused {
+			kept = append(kept, r)
+		}
+	}
+	w.preds = kept
+	// Sorted by key, so that two replicas writing the same ids take their
+	// locks in the same order.
+	slices.SortFunc(w.preds, func(a, b *predRow) int { return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.p.ID, b.p.ID)) })
+}
+
+// minPreparePart is the fewest predictions worth a goroutine of their own.
+const minPreparePart = 256
+
+// prepareRows encodes the payloads of rows and counts them in aggregates by
+// use case; a row whose payload cannot be encoded is refused instead.
+func prepareRows(rows []*predRow) map[string]telemetry.Aggregates {
+	out := map[string]telemetry.Aggregates{}
+	for _, r := range rows {
+		p := r.p
+		r.segments = "{}"
+		if len(p.Segments) > 0 {
+			r.segments = stringsJSON(p.Segments)
+		}
+		var err error
+		if len(p.Features) > 0 {
+			if r.features, err = flatJSON(p.Features); err != nil {
+				refuse(r.res, atrium.Invalid, "the prediction's features cannot be stored: %v", err)
 				continue
 			}
-			if r.explanation, err = jsonOrNil(len(p.Explanation) > 0, p.Explanation); err != nil {
-				refuse(res, atrium.Invalid, "the prediction's explanation cannot be stored: %v", err)
+		}
+		if len(p.Explanation) > 0 {
+			if r.explanation, err = floatsJSON(p.Explanation); err != nil {
+				refuse(r.res, atrium.Invalid, "the prediction's explanation cannot be stored: %v", err)
 				continue
 			}
+		}
+		as := out[r.uc]
+		if as == nil {
+			as = telemetry.Aggregates{}
+			out[r.uc] = as
+		}
+		as.AddPrediction(&r.stored, r.ref)
+	}
+	return out
+}
+
+func (w *telemetryWrite) writePredictions(live map[string]bool) error {
+	rows := make([]*predRow, 0, len(w.preds))
+	for _, r := range w.preds {
+		if live[r.uc] {
 			rows = append(rows, r)
 		}
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	// Sorted by key, so that two replicas writing the same ids take their
-	// locks in the same order.
-	slices.SortFunc(rows, func(a, b *predRow) int { return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.p.ID, b.p.ID)) })
-	pg := w.db.dialect.name == "postgres"
-	stmt := predictionInsertSQLite
-	if pg {
-		stmt = predictionInsertPostgres
-	}
-	inserted := make(map[predKey]bool, len(rows))
-	args := make([]any, 0, stmt.cols()*maxTelemetryChunk)
-	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
-		args = args[:0]
-		for _, r := range rows[lo:hi] {
-			p := &r.stored
-			args = append(args, r.uc, p.ID, p.ModelAssetID, p.ModelVersion, p.Alias, formatTime(p.Time), p.Subject, segmentsJSON(p.Segments),
-				optString(p.Output.Label), optFloat(p.Output.Score), optFloat(p.Output.Value), optFloat(p.LatencyMS), p.Error, p.Source, w.keyOf(r.uc))
-			if !pg {
-				args = append(args, r.features, r.explanation)
-			}
+	swept := map[string]bool{}
+	for _, r := range rows {
+		if c, ok := w.cutoffs[r.uc]; ok && r.stored.Time.Before(c) && (r.features != nil || r.explanation != nil) {
+			r.features, r.explanation = nil, nil
+			swept[r.uc] = true
 		}
-		return each(w.tx, func(sc scanner) error {
-			var k predKey
-			if err := sc.Scan(&k.uc, &k.id); err != nil {
-				return err
-			}
-			inserted[k] = true
-			return nil
-		}, stmt.text(hi-lo), args...)
-	})
+	}
+	for uc := range swept {
+		if err := w.tx.markSwept(uc, w.cutoffs[uc]); err != nil {
+			return err
+		}
+	}
+	pg := w.db.dialect.name == "postgres"
+	var inserted map[predKey]bool
+	var err error
+	if pg {
+		inserted, err = w.insertPredictionsReturning(rows)
+	} else {
+		inserted, err = w.insertNewPredictions(rows)
+	}
 	if err != nil {
 		return err
 	}
 	var payloads []*predRow
+	fresh := map[string]bool{} // use cases all of whose predictions are new
 	for _, r := range rows {
+		if _, ok := fresh[r.uc]; !ok {
+			fresh[r.uc] = true
+		}
 		if !inserted[predKey{r.uc, r.p.ID}] {
 			r.res.Status = telemetry.Duplicate
+			fresh[r.uc] = false
 			continue
 		}
 		r.res.Status = telemetry.Accepted
-		w.aggsOf(r.uc).AddPrediction(&r.stored, r.ref)
 		if r.features != nil || r.explanation != nil {
 			payloads = append(payloads, r)
+		}
+	}
+	for uc, all := range fresh {
+		if all {
+			w.aggs[uc] = w.preAggs[uc]
+		}
+	}
+	for _, r := range rows {
+		if !fresh[r.uc] && r.res.Status == telemetry.Accepted {
+			w.aggsOf(r.uc).AddPrediction(&r.stored, r.ref)
 		}
 	}
 	if !pg || len(payloads) == 0 {
 		return nil
 	}
+	args := make([]any, 0, payloadInsert.cols()*maxTelemetryChunk)
 	return chunkDown(len(payloads), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range payloads[lo:hi] {
@@ -390,6 +493,113 @@ func (w *telemetryWrite) writePredictions(live map[string]bool) error {
 		_, err := w.tx.exec(payloadInsert.text(hi-lo), args...)
 		return err
 	})
+}
+
+func (w *telemetryWrite) predictionArgs(args []any, r *predRow, payload bool) []any {
+	p := &r.stored
+	args = append(args, r.uc, p.ID, p.ModelAssetID, p.ModelVersion, p.Alias, formatTime(p.Time), p.Subject, r.segments,
+		optString(p.Output.Label), optFloat(p.Output.Score), optFloat(p.Output.Value), optFloat(p.LatencyMS), p.Error, p.Source, w.keyOf(r.uc))
+	if payload {
+		args = append(args, r.features, r.explanation)
+	}
+	return args
+}
+
+// insertPredictionsReturning inserts rows on PostgreSQL and returns those
+// that were new: a replica writing the same ids at once waits for the other
+// to commit, and RETURNING then leaves them out.
+func (w *telemetryWrite) insertPredictionsReturning(rows []*predRow) (map[predKey]bool, error) {
+	inserted := make(map[predKey]bool, len(rows))
+	args := make([]any, 0, predictionInsertPostgres.cols()*maxTelemetryChunk)
+	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
+		args = args[:0]
+		for _, r := range rows[lo:hi] {
+			args = w.predictionArgs(args, r, false)
+		}
+		return each(w.tx, func(sc scanner) error {
+			var k predKey
+			if err := sc.Scan(&k.uc, &k.id); err != nil {
+				return err
+			}
+			inserted[k] = true
+			return nil
+		}, predictionInsertPostgres.text(hi-lo), args...)
+	})
+	return inserted, err
+}
+
+// insertNewPredictions inserts rows on SQLite, whose one writer lets it look
+// for the ids stored already first and insert the others: RETURNING cost
+// SQLite as much as the inserts themselves.
+func (w *telemetryWrite) insertNewPredictions(rows []*predRow) (map[predKey]bool, error) {
+	stored := map[predKey]bool{}
+	for lo := 0; lo < len(rows); {
+		hi := lo
+		for hi < len(rows) && rows[hi].uc == rows[lo].uc {
+			hi++
+		}
+		ids := make([]string, 0, hi-lo)
+		for _, r := range rows[lo:hi] {
+			ids = append(ids, r.p.ID)
+		}
+		have, err := w.tx.storedIDs(`SELECT id FROM predictions WHERE usecase_id = $1 AND id IN `, rows[lo].uc, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id := range have {
+			stored[predKey{rows[lo].uc, id}] = true
+		}
+		lo = hi
+	}
+	fresh := rows
+	if len(stored) > 0 {
+		fresh = make([]*predRow, 0, len(rows))
+		for _, r := range rows {
+			if !stored[predKey{r.uc, r.p.ID}] {
+				fresh = append(fresh, r)
+			}
+		}
+	}
+	inserted := make(map[predKey]bool, len(fresh))
+	args := make([]any, 0, predictionInsertSQLite.cols()*maxTelemetryChunk)
+	err := chunkDown(len(fresh), maxTelemetryChunk, func(lo, hi int) error {
+		args = args[:0]
+		for _, r := range fresh[lo:hi] {
+			args = w.predictionArgs(args, r, true)
+			inserted[predKey{r.uc, r.p.ID}] = true
+		}
+		return execAll(w.tx, predictionInsertSQLite.text(hi-lo), hi-lo, args)
+	})
+	return inserted, err
+}
+
+// execAll runs an insert of n rows that must all be new.
+func execAll(tx *Tx, q string, n int, args []any) error {
+	res, err := tx.exec(q, args...)
+	if err != nil {
+		return err
+	}
+	if got, err := res.RowsAffected(); err != nil || got != int64(n) {
+		return fmt.Errorf("telemetry: inserted %d of %d rows checked to be new (%v)", got, n, err)
+	}
+	return nil
+}
+
+// storedIDs returns which of ids the query (head, then an IN list; $1 is
+// the use case) finds.
+func (tx *Tx) storedIDs(head, uc string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := chunkUp(len(ids), 512, func(lo, hi, size int) error {
+		return each(tx, func(sc scanner) error {
+			var id string
+			if err := sc.Scan(&id); err != nil {
+				return err
+			}
+			out[id] = true
+			return nil
+		}, inQuery(head, 1, size), padArgs([]any{uc}, ids[lo:hi], size)...)
+	})
+	return out, err
 }
 
 // keyOf is the ingestion key of the batches of use case uc. Batches of one
@@ -411,28 +621,6 @@ func (w *telemetryWrite) aggsOf(uc string) telemetry.Aggregates {
 		w.aggs[uc] = as
 	}
 	return as
-}
-
-func jsonOrNil(set bool, v any) (any, error) {
-	if !set {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
-func segmentsJSON(m map[string]string) string {
-	if len(m) == 0 {
-		return "{}"
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "{}" // a map of strings always encodes
-	}
-	return string(b)
 }
 
 func optString(s *string) any {
@@ -477,8 +665,13 @@ type outRow struct {
 	followers []*outRow
 }
 
-var outcomeInsert = newBulk(`INSERT INTO outcomes (usecase_id, prediction_id, label, value, ts, key_id) VALUES `,
-	"(?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, prediction_id`)
+var (
+	outcomeInsert = newBulk(`INSERT INTO outcomes (usecase_id, prediction_id, label, value, ts, key_id) VALUES `,
+		"(?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, prediction_id`)
+	// SQLite's one writer has checked which are stored (see
+	// insertNewPredictions).
+	outcomeInsertSQLite = newBulk(outcomeInsert.head, "(?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING`)
+)
 
 func sameOutcome(a, b *telemetry.Outcome) bool {
 	eq := func(x, y *string) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
@@ -569,6 +762,12 @@ func (w *telemetryWrite) writeOutcomes(live map[string]bool) error {
 			o := &r.stored
 			args = append(args, r.uc, o.PredictionID, optString(o.Label), optFloat(o.Value), formatTime(o.Time), w.keyOf(r.uc))
 		}
+		if w.db.dialect.name != "postgres" {
+			for _, r := range rows[lo:hi] {
+				inserted[predKey{r.uc, r.o.PredictionID}] = true
+			}
+			return execAll(w.tx, outcomeInsertSQLite.text(hi-lo), hi-lo, args)
+		}
 		return each(w.tx, func(sc scanner) error {
 			var k predKey
 			if err := sc.Scan(&k.uc, &k.id); err != nil {
@@ -648,9 +847,12 @@ type fbRow struct {
 	followers []*telemetry.ItemResult
 }
 
-var feedbackInsert = newBulk(`INSERT INTO feedback (usecase_id, id, prediction_id, model_version, kind, value, text, contact, ts,
+var (
+	feedbackInsert = newBulk(`INSERT INTO feedback (usecase_id, id, prediction_id, model_version, kind, value, text, contact, ts,
 	author_id, link_id, key_id, status, assignee_id, note, receipt_hash, updated_at) VALUES `,
-	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
+	feedbackInsertSQLite = newBulk(feedbackInsert.head, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING`)
+)
 
 func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 	first := map[predKey]*fbRow{}
@@ -706,6 +908,36 @@ func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 	}
 	slices.SortFunc(rows, func(a, b *fbRow) int { return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.f.ID, b.f.ID)) })
 	inserted := map[predKey]bool{}
+	pg := w.db.dialect.name == "postgres"
+	if !pg && len(rows) > 0 {
+		// SQLite: the ids stored already are duplicates, the rest go in.
+		byUC := map[string][]string{}
+		for _, r := range rows {
+			byUC[r.uc] = append(byUC[r.uc], r.f.ID)
+		}
+		stored := map[predKey]bool{}
+		for uc, ids := range byUC {
+			have, err := w.tx.storedIDs(`SELECT id FROM feedback WHERE usecase_id = $1 AND id IN `, uc, ids)
+			if err != nil {
+				return err
+			}
+			for id := range have {
+				stored[predKey{uc, id}] = true
+			}
+		}
+		fresh := rows[:0:0]
+		for _, r := range rows {
+			if !stored[predKey{r.uc, r.f.ID}] {
+				fresh = append(fresh, r)
+			}
+		}
+		for _, r := range rows {
+			if stored[predKey{r.uc, r.f.ID}] {
+				r.res.Status = telemetry.Duplicate
+			}
+		}
+		rows = fresh
+	}
 	now := formatTime(w.tx.now)
 	args := make([]any, 0, feedbackInsert.cols()*maxTelemetryChunk)
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
@@ -722,6 +954,12 @@ func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 			}
 			args = append(args, r.uc, f.ID, f.PredictionID, f.ModelVersion, string(f.Kind), f.Value, f.Text, f.Contact, formatTime(f.Time),
 				f.AuthorID, f.LinkID, key, string(telemetry.New), "", "", receipt, now)
+		}
+		if !pg {
+			for _, r := range rows[lo:hi] {
+				inserted[predKey{r.uc, r.f.ID}] = true
+			}
+			return execAll(w.tx, feedbackInsertSQLite.text(hi-lo), hi-lo, args)
 		}
 		return each(w.tx, func(sc scanner) error {
 			var k predKey

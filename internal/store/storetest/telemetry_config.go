@@ -1,11 +1,13 @@
 package storetest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
+	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
 
@@ -13,6 +15,7 @@ func testTelemetry(t *testing.T, open Opener) {
 	t.Run("IngestKeys", func(t *testing.T) { testIngestKeys(t, open) })
 	t.Run("Policy", func(t *testing.T) { testTelemetryPolicy(t, open) })
 	t.Run("FeedbackLinks", func(t *testing.T) { testFeedbackLinks(t, open) })
+	t.Run("ResolveModel", func(t *testing.T) { testResolveModel(t, open) })
 	t.Run("Predictions", func(t *testing.T) { testPredictions(t, open) })
 	t.Run("Outcomes", func(t *testing.T) { testOutcomes(t, open) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open) })
@@ -233,5 +236,52 @@ func testFeedbackLinks(t *testing.T, open Opener) {
 	_, err = w.db.FeedbackLinkScope(ctx, secret2)
 	wantKind(t, err, atrium.Unauthenticated)
 	_, err = w.db.RevokeFeedbackLink(oc, "fraud", l2.ID)
+	wantKind(t, err, atrium.NotFound)
+}
+
+func testResolveModel(t *testing.T, open Opener) {
+	w := newTelemetryWorld(t, open)
+	ctx := t.Context()
+	ec := as(ctx, w.editor)
+	for _, c := range []struct {
+		version, alias string
+		number         int
+	}{{"", "champion", 1}, {"2", "", 2}, {"champion", "champion", 1}} {
+		id, n, alias, err := w.db.ResolveModel(ctx, w.churn.ID, "scorer", c.version)
+		if err != nil || id != w.scorer || n != c.number || alias != c.alias {
+			t.Errorf("ResolveModel(scorer, %q) = %s, %d, %q, %v, want %d through %q", c.version, id, n, alias, err, c.number, c.alias)
+		}
+	}
+	for _, c := range []struct{ uc, model, version string }{
+		{w.churn.ID, "detector", ""}, // fraud's model
+		{w.churn.ID, "scorer", "3"},
+		{w.churn.ID, "scorer", "canary"},
+		{w.churn.ID, "nosuch", ""},
+		{"no-such-usecase", "scorer", ""},
+	} {
+		_, _, _, err := w.db.ResolveModel(ctx, c.uc, c.model, c.version)
+		wantKind(t, err, atrium.NotFound)
+		if atrium.MessageOf(err) == "" {
+			t.Errorf("ResolveModel(%q, %q) says nothing", c.model, c.version)
+		}
+	}
+	_, _, _, err := w.db.ResolveModel(ctx, w.churn.ID, "", "")
+	wantKind(t, err, atrium.Invalid)
+	// Without a champion, the latest version.
+	if err := w.db.DeleteAlias(ec, "churn", registry.Ref{Kind: registry.Model, Name: "scorer"}, "champion", "retired"); err != nil {
+		t.Fatal(err)
+	}
+	if _, n, alias, err := w.db.ResolveModel(ctx, w.churn.ID, "scorer", ""); err != nil || n != 2 || alias != "" {
+		t.Errorf("ResolveModel without a champion = %d, %q, %v, want the latest version", n, alias, err)
+	}
+
+	ref, err := w.db.Reference(ctx, w.scorer, 1)
+	if err != nil || !slices.Equal(ref.Edges["income"], w.incomeEdges) {
+		t.Fatalf("Reference(scorer 1) = %+v, %v, want the training profile's quartiles", ref, err)
+	}
+	if ref, err := w.db.Reference(ctx, w.scorer, 2); err != nil || len(ref.Edges) != 0 {
+		t.Errorf("Reference(scorer 2, no training data) = %+v, %v, want none", ref, err)
+	}
+	_, err = w.db.Reference(ctx, w.scorer, 7)
 	wantKind(t, err, atrium.NotFound)
 }

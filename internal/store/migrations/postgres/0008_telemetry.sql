@@ -22,7 +22,8 @@ CREATE INDEX ingest_keys_usecase ON ingest_keys(usecase_id, created_at);
 -- A use case's privacy policy; a use case without a row has the default.
 -- swept_before is the latest retention cutoff before which payloads were
 -- removed (NULL: none ever was), after which raw rows no longer recount the
--- aggregates.
+-- aggregates; payload_floor is how far the sweep has cleared every payload
+-- (NULL: from the start).
 CREATE TABLE telemetry_policies (
     usecase_id     TEXT PRIMARY KEY REFERENCES usecases(id) ON DELETE CASCADE,
     drop_fields    TEXT NOT NULL, -- JSON array of names
@@ -32,16 +33,19 @@ CREATE TABLE telemetry_policies (
     version        BIGINT NOT NULL,
     updated_by     TEXT NOT NULL,
     updated_at     TEXT NOT NULL,
-    swept_before   TEXT
+    swept_before   TEXT,
+    payload_floor  TEXT
 );
 
 -- Predictions, as accepted: the slim columns, kept for good. Their payload
 -- (features, explanation) is in prediction_payloads, below. ts is compared
 -- byte-wise (COLLATE "C"), as the fixed-width text it is, like the payload's.
 -- The id is the client's, unique within the use case: a retry is a
--- duplicate, not a second prediction.
+-- duplicate, not a second prediction. Predictions and outcomes carry no
+-- foreign key: they are the hot path (a key check per row), use cases are
+-- never deleted, and WriteTelemetry checks each batch's use case once.
 CREATE TABLE predictions (
-    usecase_id  TEXT NOT NULL REFERENCES usecases(id) ON DELETE CASCADE,
+    usecase_id  TEXT NOT NULL,
     id          TEXT NOT NULL,
     asset_id    TEXT NOT NULL,
     version     INTEGER NOT NULL,
@@ -77,7 +81,7 @@ CREATE TABLE prediction_payloads_default PARTITION OF prediction_payloads DEFAUL
 
 -- The actual label or value of a prediction, one per prediction.
 CREATE TABLE outcomes (
-    usecase_id    TEXT NOT NULL REFERENCES usecases(id) ON DELETE CASCADE,
+    usecase_id    TEXT NOT NULL,
     prediction_id TEXT NOT NULL,
     label         TEXT,
     value         DOUBLE PRECISION,
