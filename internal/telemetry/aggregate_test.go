@@ -410,6 +410,12 @@ func TestAddPredictionKeys(t *testing.T) {
 	if a.DistinctSubjects() != 1 || as[want[1]].DistinctSubjects() != 0 {
 		t.Fatalf("subjects counted on segment keys")
 	}
+	for _, k := range want[1:] {
+		if s := as[k]; s.Features != nil || s.Count() != 1 || s.ScoreCount() != 1 || s.Latency.Count != 1 {
+			t.Fatalf("segment key %q: features %v, count %d, scores %d, latencies %d; want no features and the rest counted",
+				k.Segment, s.Features, s.Count(), s.ScoreCount(), s.Latency.Count)
+		}
+	}
 	// A reference with other edges for the same key mixes the bins.
 	as.AddPrediction(p, Reference{Edges: map[string][]float64{"age": {50}}})
 	if _, _, ok := as[want[0]].FeatureBins("age"); ok || !as[want[0]].Features["age"].BinsMixed {
