@@ -528,10 +528,75 @@ func (w *telemetryWrite) insertPredictionsReturning(rows []*predRow) (map[predKe
 	return inserted, err
 }
 
-// insertNewPredictions inserts rows on SQLite, whose one writer lets it look
-// for the ids stored already first and insert the others: RETURNING cost
-// SQLite as much as the inserts themselves.
+// insertNewPredictions inserts rows on SQLite, whose one writer lets it do
+// without RETURNING (which cost SQLite as much as the inserts themselves):
+// the rows go in with ON CONFLICT DO NOTHING inside a savepoint, and when
+// every row was inserted — the common case — every one is new. When some
+// were not, the savepoint is rolled back and the ids stored already are
+// looked up, the others inserted. (Rows hold no id twice: preparePredictions
+// answered for those.)
 func (w *telemetryWrite) insertNewPredictions(rows []*predRow) (map[predKey]bool, error) {
+	if _, err := w.tx.exec(`SAVEPOINT ` + predictionSavepoint); err != nil {
+		return nil, err
+	}
+	all, err := w.insertIfAllNew(rows)
+	if err != nil {
+		return nil, err
+	}
+	if all {
+		if _, err := w.tx.exec(`RELEASE SAVEPOINT ` + predictionSavepoint); err != nil {
+			return nil, err
+		}
+		inserted := make(map[predKey]bool, len(rows))
+		for _, r := range rows {
+			inserted[predKey{r.uc, r.p.ID}] = true
+		}
+		return inserted, nil
+	}
+	if _, err := w.tx.exec(`ROLLBACK TO SAVEPOINT ` + predictionSavepoint); err != nil {
+		return nil, err
+	}
+	if _, err := w.tx.exec(`RELEASE SAVEPOINT ` + predictionSavepoint); err != nil {
+		return nil, err
+	}
+	return w.insertUnstored(rows)
+}
+
+// predictionSavepoint names the savepoint insertNewPredictions runs in,
+// inside the writer's own per-request one.
+const predictionSavepoint = "atrium_predictions"
+
+// insertIfAllNew inserts rows, skipping ids stored already, and reports
+// whether none was: false as soon as a statement inserted fewer rows than
+// it carried (the rest are then not attempted).
+func (w *telemetryWrite) insertIfAllNew(rows []*predRow) (bool, error) {
+	all := true
+	args := make([]any, 0, predictionInsertSQLite.cols()*maxTelemetryChunk)
+	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
+		if !all {
+			return nil
+		}
+		args = args[:0]
+		for _, r := range rows[lo:hi] {
+			args = w.predictionArgs(args, r, true)
+		}
+		res, err := w.tx.exec(predictionInsertSQLite.text(hi-lo), args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		all = n == int64(hi-lo)
+		return nil
+	})
+	return all, err
+}
+
+// insertUnstored looks up which ids of rows are stored already and inserts
+// the others.
+func (w *telemetryWrite) insertUnstored(rows []*predRow) (map[predKey]bool, error) {
 	stored := map[predKey]bool{}
 	for lo := 0; lo < len(rows); {
 		hi := lo
@@ -551,13 +616,10 @@ func (w *telemetryWrite) insertNewPredictions(rows []*predRow) (map[predKey]bool
 		}
 		lo = hi
 	}
-	fresh := rows
-	if len(stored) > 0 {
-		fresh = make([]*predRow, 0, len(rows))
-		for _, r := range rows {
-			if !stored[predKey{r.uc, r.p.ID}] {
-				fresh = append(fresh, r)
-			}
+	fresh := make([]*predRow, 0, len(rows))
+	for _, r := range rows {
+		if !stored[predKey{r.uc, r.p.ID}] {
+			fresh = append(fresh, r)
 		}
 	}
 	inserted := make(map[predKey]bool, len(fresh))
