@@ -306,15 +306,23 @@ type predRow struct {
 	// stored is the prediction as stored: time in UTC at microseconds.
 	stored                          telemetry.Prediction
 	segments, features, explanation any // JSON text, or nil for no payload
+	// slim is the row's values from id to source, boxed before the write
+	// (on every core) so that the writer only binds them.
+	slim [slimCols]any
 }
+
+// slimCols is the number of predictions columns from id to source.
+const slimCols = 13
 
 // predKey is a prediction's, outcome's or feedback item's identity.
 type predKey struct{ uc, id string }
 
 var (
-	predictionInsertSQLite = newBulk(`INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
+	// On SQLite a statement's rows are of one use case and key, bound once
+	// as $1 and $2: every value bound costs the driver a call into SQLite.
+	predictionInsertSQLite = &bulkSQL{head: `INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
 	out_label, out_score, out_value, latency, error, source, key_id, features, explanation) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING`)
+		row: strings.Split("($1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $2, ?, ?)", "?"), tail: ` ON CONFLICT DO NOTHING`, offset: 2}
 	predictionInsertPostgres = newBulk(`INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
 	out_label, out_score, out_value, latency, error, source, key_id) VALUES `,
 		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
@@ -412,12 +420,15 @@ func prepareRows(rows []*predRow) map[string]telemetry.Aggregates {
 				continue
 			}
 		}
+		sp := &r.stored
+		r.slim = [slimCols]any{sp.ID, sp.ModelAssetID, sp.ModelVersion, sp.Alias, formatTime(sp.Time), sp.Subject, r.segments,
+			optString(sp.Output.Label), optFloat(sp.Output.Score), optFloat(sp.Output.Value), optFloat(sp.LatencyMS), sp.Error, sp.Source}
 		as := out[r.uc]
 		if as == nil {
 			as = telemetry.Aggregates{}
 			out[r.uc] = as
 		}
-		as.AddPrediction(&r.stored, r.ref)
+		as.AddPrediction(sp, r.ref)
 	}
 	return out
 }
@@ -495,14 +506,52 @@ func (w *telemetryWrite) writePredictions(live map[string]bool) error {
 	})
 }
 
-func (w *telemetryWrite) predictionArgs(args []any, r *predRow, payload bool) []any {
-	p := &r.stored
-	args = append(args, r.uc, p.ID, p.ModelAssetID, p.ModelVersion, p.Alias, formatTime(p.Time), p.Subject, r.segments,
-		optString(p.Output.Label), optFloat(p.Output.Score), optFloat(p.Output.Value), optFloat(p.LatencyMS), p.Error, p.Source, w.keyOf(r.uc))
-	if payload {
-		args = append(args, r.features, r.explanation)
+// predictionArgs appends the values of r for predictionInsertPostgres.
+func (w *telemetryWrite) predictionArgs(args []any, r *predRow) []any {
+	args = append(args, r.uc)
+	args = append(args, r.slim[:]...)
+	return append(args, w.keyOf(r.uc))
+}
+
+// insertSQLite inserts rows (sorted by use case) on SQLite, each statement
+// holding rows of one use case, and reports whether every row was new; with
+// stopShort it stops at the first statement that inserted fewer rows than
+// it carried.
+func (w *telemetryWrite) insertSQLite(rows []*predRow, stopShort bool) (bool, error) {
+	all := true
+	args := make([]any, 0, 2+predictionInsertSQLite.cols()*maxTelemetryChunk)
+	for lo := 0; lo < len(rows); {
+		hi := lo
+		for hi < len(rows) && rows[hi].uc == rows[lo].uc {
+			hi++
+		}
+		group := rows[lo:hi]
+		lo = hi
+		err := chunkDown(len(group), maxTelemetryChunk, func(lo, hi int) error {
+			if !all && stopShort {
+				return nil
+			}
+			args = append(args[:0], group[0].uc, w.keyOf(group[0].uc))
+			for _, r := range group[lo:hi] {
+				args = append(args, r.slim[:]...)
+				args = append(args, r.features, r.explanation)
+			}
+			res, err := w.tx.exec(predictionInsertSQLite.text(hi-lo), args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			all = all && n == int64(hi-lo)
+			return nil
+		})
+		if err != nil || (!all && stopShort) {
+			return all, err
+		}
 	}
-	return args
+	return all, nil
 }
 
 // insertPredictionsReturning inserts rows on PostgreSQL and returns those
@@ -514,7 +563,7 @@ func (w *telemetryWrite) insertPredictionsReturning(rows []*predRow) (map[predKe
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range rows[lo:hi] {
-			args = w.predictionArgs(args, r, false)
+			args = w.predictionArgs(args, r)
 		}
 		return each(w.tx, func(sc scanner) error {
 			var k predKey
@@ -539,7 +588,7 @@ func (w *telemetryWrite) insertNewPredictions(rows []*predRow) (map[predKey]bool
 	if _, err := w.tx.exec(`SAVEPOINT ` + predictionSavepoint); err != nil {
 		return nil, err
 	}
-	all, err := w.insertIfAllNew(rows)
+	all, err := w.insertSQLite(rows, true)
 	if err != nil {
 		return nil, err
 	}
@@ -565,34 +614,6 @@ func (w *telemetryWrite) insertNewPredictions(rows []*predRow) (map[predKey]bool
 // predictionSavepoint names the savepoint insertNewPredictions runs in,
 // inside the writer's own per-request one.
 const predictionSavepoint = "atrium_predictions"
-
-// insertIfAllNew inserts rows, skipping ids stored already, and reports
-// whether none was: false as soon as a statement inserted fewer rows than
-// it carried (the rest are then not attempted).
-func (w *telemetryWrite) insertIfAllNew(rows []*predRow) (bool, error) {
-	all := true
-	args := make([]any, 0, predictionInsertSQLite.cols()*maxTelemetryChunk)
-	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
-		if !all {
-			return nil
-		}
-		args = args[:0]
-		for _, r := range rows[lo:hi] {
-			args = w.predictionArgs(args, r, true)
-		}
-		res, err := w.tx.exec(predictionInsertSQLite.text(hi-lo), args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		all = n == int64(hi-lo)
-		return nil
-	})
-	return all, err
-}
 
 // insertUnstored looks up which ids of rows are stored already and inserts
 // the others.
@@ -622,17 +643,18 @@ func (w *telemetryWrite) insertUnstored(rows []*predRow) (map[predKey]bool, erro
 			fresh = append(fresh, r)
 		}
 	}
+	all, err := w.insertSQLite(fresh, false)
+	if err == nil && !all {
+		err = fmt.Errorf("telemetry: a prediction checked to be new was stored already")
+	}
+	if err != nil {
+		return nil, err
+	}
 	inserted := make(map[predKey]bool, len(fresh))
-	args := make([]any, 0, predictionInsertSQLite.cols()*maxTelemetryChunk)
-	err := chunkDown(len(fresh), maxTelemetryChunk, func(lo, hi int) error {
-		args = args[:0]
-		for _, r := range fresh[lo:hi] {
-			args = w.predictionArgs(args, r, true)
-			inserted[predKey{r.uc, r.p.ID}] = true
-		}
-		return execAll(w.tx, predictionInsertSQLite.text(hi-lo), hi-lo, args)
-	})
-	return inserted, err
+	for _, r := range fresh {
+		inserted[predKey{r.uc, r.p.ID}] = true
+	}
+	return inserted, nil
 }
 
 // execAll runs an insert of n rows that must all be new.
