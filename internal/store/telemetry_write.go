@@ -401,28 +401,33 @@ const minPreparePart = 256
 // use case; a row whose payload cannot be encoded is refused instead.
 func prepareRows(rows []*predRow) map[string]telemetry.Aggregates {
 	out := map[string]telemetry.Aggregates{}
+	var j jsonBuf
+	// Values that repeat from one event to the next (one model, alias and
+	// source per client) are boxed once.
+	var asset, alias, errs, source boxed[string]
+	var version boxed[int]
 	for _, r := range rows {
 		p := r.p
 		r.segments = "{}"
 		if len(p.Segments) > 0 {
-			r.segments = stringsJSON(p.Segments)
+			r.segments = j.internedStrings(p.Segments)
 		}
 		var err error
 		if len(p.Features) > 0 {
-			if r.features, err = flatJSON(p.Features); err != nil {
+			if r.features, err = j.flat(p.Features); err != nil {
 				refuse(r.res, atrium.Invalid, "the prediction's features cannot be stored: %v", err)
 				continue
 			}
 		}
 		if len(p.Explanation) > 0 {
-			if r.explanation, err = floatsJSON(p.Explanation); err != nil {
+			if r.explanation, err = j.floatMap(p.Explanation); err != nil {
 				refuse(r.res, atrium.Invalid, "the prediction's explanation cannot be stored: %v", err)
 				continue
 			}
 		}
 		sp := &r.stored
-		r.slim = [slimCols]any{sp.ID, sp.ModelAssetID, sp.ModelVersion, sp.Alias, formatTime(sp.Time), sp.Subject, r.segments,
-			optString(sp.Output.Label), optFloat(sp.Output.Score), optFloat(sp.Output.Value), optFloat(sp.LatencyMS), sp.Error, sp.Source}
+		r.slim = [slimCols]any{sp.ID, asset.of(sp.ModelAssetID), version.of(sp.ModelVersion), alias.of(sp.Alias), formatTime(sp.Time), sp.Subject, r.segments,
+			optString(sp.Output.Label), optFloat(sp.Output.Score), optFloat(sp.Output.Value), optFloat(sp.LatencyMS), errs.of(sp.Error), source.of(sp.Source)}
 		as := out[r.uc]
 		if as == nil {
 			as = telemetry.Aggregates{}
@@ -431,6 +436,20 @@ func prepareRows(rows []*predRow) map[string]telemetry.Aggregates {
 		as.AddPrediction(sp, r.ref)
 	}
 	return out
+}
+
+// boxed is the last value of a column boxed for binding, reused while the
+// next row has the same.
+type boxed[T comparable] struct {
+	v   T
+	box any
+}
+
+func (b *boxed[T]) of(v T) any {
+	if b.box == nil || b.v != v {
+		b.v, b.box = v, v
+	}
+	return b.box
 }
 
 func (w *telemetryWrite) writePredictions(live map[string]bool) error {
@@ -495,7 +514,7 @@ func (w *telemetryWrite) writePredictions(live map[string]bool) error {
 	if !pg || len(payloads) == 0 {
 		return nil
 	}
-	args := make([]any, 0, payloadInsert.cols()*maxTelemetryChunk)
+	args := make([]any, 0, payloadInsert.cols()*min(len(payloads), maxTelemetryChunk))
 	return chunkDown(len(payloads), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range payloads[lo:hi] {
@@ -519,7 +538,7 @@ func (w *telemetryWrite) predictionArgs(args []any, r *predRow) []any {
 // it carried.
 func (w *telemetryWrite) insertSQLite(rows []*predRow, stopShort bool) (bool, error) {
 	all := true
-	args := make([]any, 0, 2+predictionInsertSQLite.cols()*maxTelemetryChunk)
+	args := make([]any, 0, 2+predictionInsertSQLite.cols()*min(len(rows), maxTelemetryChunk))
 	for lo := 0; lo < len(rows); {
 		hi := lo
 		for hi < len(rows) && rows[hi].uc == rows[lo].uc {
@@ -559,7 +578,7 @@ func (w *telemetryWrite) insertSQLite(rows []*predRow, stopShort bool) (bool, er
 // to commit, and RETURNING then leaves them out.
 func (w *telemetryWrite) insertPredictionsReturning(rows []*predRow) (map[predKey]bool, error) {
 	inserted := make(map[predKey]bool, len(rows))
-	args := make([]any, 0, predictionInsertPostgres.cols()*maxTelemetryChunk)
+	args := make([]any, 0, predictionInsertPostgres.cols()*min(len(rows), maxTelemetryChunk))
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range rows[lo:hi] {
@@ -839,7 +858,7 @@ func (w *telemetryWrite) writeOutcomes(live map[string]bool) error {
 		return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.o.PredictionID, b.o.PredictionID))
 	})
 	inserted := map[predKey]bool{}
-	args := make([]any, 0, outcomeInsert.cols()*maxTelemetryChunk)
+	args := make([]any, 0, outcomeInsert.cols()*min(len(rows), maxTelemetryChunk))
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range rows[lo:hi] {
@@ -1023,7 +1042,7 @@ func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 		rows = fresh
 	}
 	now := formatTime(w.tx.now)
-	args := make([]any, 0, feedbackInsert.cols()*maxTelemetryChunk)
+	args := make([]any, 0, feedbackInsert.cols()*min(len(rows), maxTelemetryChunk))
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range rows[lo:hi] {
