@@ -17,8 +17,10 @@ import (
 // them over: one WriteTelemetry call per commit, 1,000 predictions a call,
 // each with ten features (seven numbers binned against the training data's
 // profile, three strings), two segment attributes, a label with a score, a
-// latency and a subject. The ingestion target is 100,000 events/s through
-// HTTP on SQLite with 2 cores, so the store alone must do well above it.
+// latency and a subject. Ids are sequential, except in ids=random, where
+// they are spread like clients' UUIDs. The ingestion target is 100,000
+// events/s through HTTP on SQLite with 2 cores, so the store alone must do
+// well above it.
 func BenchmarkWriteTelemetry(b *testing.B) {
 	for _, d := range benchDialects {
 		b.Run(d.name, func(b *testing.B) {
@@ -51,7 +53,7 @@ func BenchmarkWriteTelemetry(b *testing.B) {
 			}
 			const size = 1000
 			start := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
-			batch := func(i int) []TelemetryBatch {
+			batch := func(i int, random bool) []TelemetryBatch {
 				ps := make([]telemetry.Prediction, size)
 				for j := range ps {
 					n := i*size + j
@@ -60,7 +62,13 @@ func BenchmarkWriteTelemetry(b *testing.B) {
 					for x := range 7 {
 						f[fmt.Sprintf("x%d", x)] = float64((n*(x+3))%100) + 0.5
 					}
-					ps[j] = telemetry.Prediction{ID: fmt.Sprintf("p%09d", n), ModelAssetID: m.ID, ModelVersion: 1, Alias: "champion",
+					id := fmt.Sprintf("p%09d", n)
+					if random {
+						// Ids as clients make them (UUIDs, telemetry.NewID):
+						// each lands somewhere else in the primary key.
+						id = fmt.Sprintf("%016x%016x", uint64(n)*0x9e3779b97f4a7c15, uint64(n)*0xbf58476d1ce4e5b9)
+					}
+					ps[j] = telemetry.Prediction{ID: id, ModelAssetID: m.ID, ModelVersion: 1, Alias: "champion",
 						Time:     start.Add(time.Duration(n) * 10 * time.Millisecond),
 						Subject:  fmt.Sprintf("s_%032x", n%5000),
 						Segments: map[string]string{"region": []string{"north", "south", "east", "west"}[n%4], "channel": []string{"app", "web", "partner"}[n%3]},
@@ -69,11 +77,19 @@ func BenchmarkWriteTelemetry(b *testing.B) {
 				return []TelemetryBatch{{UseCaseID: u.ID, KeyID: "bench-key", Predictions: ps}}
 			}
 			seq := 0
-			for _, clients := range []int{1, 4} {
-				b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			for _, run := range []struct {
+				clients int
+				random  bool
+			}{{1, false}, {4, false}, {4, true}} {
+				clients := run.clients
+				name := fmt.Sprintf("clients=%d", clients)
+				if run.random {
+					name += "/ids=random"
+				}
+				b.Run(name, func(b *testing.B) {
 					batches := make([][]TelemetryBatch, b.N)
 					for i := range batches {
-						batches[i] = batch(seq) // ids new to every run
+						batches[i] = batch(seq, run.random) // ids new to every run
 						seq++
 					}
 					var next atomic.Int64

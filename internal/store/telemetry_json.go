@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -13,19 +14,46 @@ import (
 // of reflected keys per map). These encoders write the same JSON for the
 // flat values events hold, and hand anything else to encoding/json.
 
+// jsonBuf is an encoder's scratch space, reused from one event to the next
+// (one per goroutine): the entries of a map, collected in one pass and
+// sorted, and the bytes written.
+type jsonBuf struct {
+	anys    []entry[any]
+	floats  []entry[float64]
+	strs    []entry[string]
+	b       []byte
+	interns map[string]any
+}
+
+type entry[V any] struct {
+	k string
+	v V
+}
+
+// entries collects m's entries sorted by key into buf.
+func entries[V any](buf []entry[V], m map[string]V) []entry[V] {
+	buf = buf[:0]
+	for k, v := range m {
+		buf = append(buf, entry[V]{k, v})
+	}
+	slices.SortFunc(buf, func(a, b entry[V]) int { return strings.Compare(a.k, b.k) })
+	return buf
+}
+
 // flatJSON encodes a flat map of numbers, strings, booleans and nulls with
 // sorted keys.
-func flatJSON(m map[string]any) (string, error) {
-	keys := sortedKeys(m)
-	b := make([]byte, 0, 32*len(m))
-	b = append(b, '{')
-	for i, k := range keys {
+func flatJSON(m map[string]any) (string, error) { return new(jsonBuf).flat(m) }
+
+func (j *jsonBuf) flat(m map[string]any) (string, error) {
+	j.anys = entries(j.anys, m)
+	b := append(j.b[:0], '{')
+	for i, e := range j.anys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = appendJSONString(b, e.k)
 		b = append(b, ':')
-		switch v := m[k].(type) {
+		switch v := e.v.(type) {
 		case nil:
 			b = append(b, "null"...)
 		case bool:
@@ -42,52 +70,71 @@ func flatJSON(m map[string]any) (string, error) {
 			return string(out), err
 		}
 	}
-	return string(append(b, '}')), nil
+	j.b = append(b, '}')
+	return string(j.b), nil
 }
 
 // floatsJSON encodes a map of numbers with sorted keys.
-func floatsJSON(m map[string]float64) (string, error) {
-	keys := sortedKeys(m)
-	b := make([]byte, 0, 24*len(m))
-	b = append(b, '{')
-	for i, k := range keys {
+func floatsJSON(m map[string]float64) (string, error) { return new(jsonBuf).floatMap(m) }
+
+func (j *jsonBuf) floatMap(m map[string]float64) (string, error) {
+	j.floats = entries(j.floats, m)
+	b := append(j.b[:0], '{')
+	for i, e := range j.floats {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		v := m[k]
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return "", &json.UnsupportedValueError{Str: strconv.FormatFloat(v, 'g', -1, 64)}
+		if math.IsNaN(e.v) || math.IsInf(e.v, 0) {
+			return "", &json.UnsupportedValueError{Str: strconv.FormatFloat(e.v, 'g', -1, 64)}
 		}
-		b = appendJSONString(b, k)
+		b = appendJSONString(b, e.k)
 		b = append(b, ':')
-		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		b = strconv.AppendFloat(b, e.v, 'g', -1, 64)
 	}
-	return string(append(b, '}')), nil
+	j.b = append(b, '}')
+	return string(j.b), nil
 }
 
 // stringsJSON encodes a map of strings with sorted keys.
 func stringsJSON(m map[string]string) string {
-	keys := sortedKeys(m)
-	b := make([]byte, 0, 24*len(m))
-	b = append(b, '{')
-	for i, k := range keys {
+	j := new(jsonBuf)
+	j.stringMap(m)
+	return string(j.b)
+}
+
+// stringMap writes m with sorted keys into j.b.
+func (j *jsonBuf) stringMap(m map[string]string) {
+	j.strs = entries(j.strs, m)
+	b := append(j.b[:0], '{')
+	for i, e := range j.strs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = appendJSONString(b, e.k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = appendJSONString(b, e.v)
 	}
-	return string(append(b, '}'))
+	j.b = append(b, '}')
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// maxInterned bounds the distinct texts a jsonBuf shares.
+const maxInterned = 1024
+
+// internedStrings is m encoded like stringsJSON, as a value to bind: the
+// same text (events' segments repeat) is one string, encoded and boxed once.
+func (j *jsonBuf) internedStrings(m map[string]string) any {
+	j.stringMap(m)
+	if v, ok := j.interns[string(j.b)]; ok {
+		return v
 	}
-	slices.Sort(keys)
-	return keys
+	var v any = string(j.b)
+	if j.interns == nil {
+		j.interns = map[string]any{}
+	}
+	if len(j.interns) < maxInterned {
+		j.interns[v.(string)] = v
+	}
+	return v
 }
 
 const hexDigits = "0123456789abcdef"

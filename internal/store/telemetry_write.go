@@ -306,15 +306,23 @@ type predRow struct {
 	// stored is the prediction as stored: time in UTC at microseconds.
 	stored                          telemetry.Prediction
 	segments, features, explanation any // JSON text, or nil for no payload
+	// slim is the row's values from id to source, boxed before the write
+	// (on every core) so that the writer only binds them.
+	slim [slimCols]any
 }
+
+// slimCols is the number of predictions columns from id to source.
+const slimCols = 13
 
 // predKey is a prediction's, outcome's or feedback item's identity.
 type predKey struct{ uc, id string }
 
 var (
-	predictionInsertSQLite = newBulk(`INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
+	// On SQLite a statement's rows are of one use case and key, bound once
+	// as $1 and $2: every value bound costs the driver a call into SQLite.
+	predictionInsertSQLite = &bulkSQL{head: `INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
 	out_label, out_score, out_value, latency, error, source, key_id, features, explanation) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING`)
+		row: strings.Split("($1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $2, ?, ?)", "?"), tail: ` ON CONFLICT DO NOTHING`, offset: 2}
 	predictionInsertPostgres = newBulk(`INSERT INTO predictions (usecase_id, id, asset_id, version, alias, ts, subject, segments,
 	out_label, out_score, out_value, latency, error, source, key_id) VALUES `,
 		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ` ON CONFLICT DO NOTHING RETURNING usecase_id, id`)
@@ -393,33 +401,55 @@ const minPreparePart = 256
 // use case; a row whose payload cannot be encoded is refused instead.
 func prepareRows(rows []*predRow) map[string]telemetry.Aggregates {
 	out := map[string]telemetry.Aggregates{}
+	var j jsonBuf
+	// Values that repeat from one event to the next (one model, alias and
+	// source per client) are boxed once.
+	var asset, alias, errs, source boxed[string]
+	var version boxed[int]
 	for _, r := range rows {
 		p := r.p
 		r.segments = "{}"
 		if len(p.Segments) > 0 {
-			r.segments = stringsJSON(p.Segments)
+			r.segments = j.internedStrings(p.Segments)
 		}
 		var err error
 		if len(p.Features) > 0 {
-			if r.features, err = flatJSON(p.Features); err != nil {
+			if r.features, err = j.flat(p.Features); err != nil {
 				refuse(r.res, atrium.Invalid, "the prediction's features cannot be stored: %v", err)
 				continue
 			}
 		}
 		if len(p.Explanation) > 0 {
-			if r.explanation, err = floatsJSON(p.Explanation); err != nil {
+			if r.explanation, err = j.floatMap(p.Explanation); err != nil {
 				refuse(r.res, atrium.Invalid, "the prediction's explanation cannot be stored: %v", err)
 				continue
 			}
 		}
+		sp := &r.stored
+		r.slim = [slimCols]any{sp.ID, asset.of(sp.ModelAssetID), version.of(sp.ModelVersion), alias.of(sp.Alias), formatTime(sp.Time), sp.Subject, r.segments,
+			optString(sp.Output.Label), optFloat(sp.Output.Score), optFloat(sp.Output.Value), optFloat(sp.LatencyMS), errs.of(sp.Error), source.of(sp.Source)}
 		as := out[r.uc]
 		if as == nil {
 			as = telemetry.Aggregates{}
 			out[r.uc] = as
 		}
-		as.AddPrediction(&r.stored, r.ref)
+		as.AddPrediction(sp, r.ref)
 	}
 	return out
+}
+
+// boxed is the last value of a column boxed for binding, reused while the
+// next row has the same.
+type boxed[T comparable] struct {
+	v   T
+	box any
+}
+
+func (b *boxed[T]) of(v T) any {
+	if b.box == nil || b.v != v {
+		b.v, b.box = v, v
+	}
+	return b.box
 }
 
 func (w *telemetryWrite) writePredictions(live map[string]bool) error {
@@ -484,7 +514,7 @@ func (w *telemetryWrite) writePredictions(live map[string]bool) error {
 	if !pg || len(payloads) == 0 {
 		return nil
 	}
-	args := make([]any, 0, payloadInsert.cols()*maxTelemetryChunk)
+	args := make([]any, 0, payloadInsert.cols()*min(len(payloads), maxTelemetryChunk))
 	return chunkDown(len(payloads), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range payloads[lo:hi] {
@@ -495,14 +525,52 @@ func (w *telemetryWrite) writePredictions(live map[string]bool) error {
 	})
 }
 
-func (w *telemetryWrite) predictionArgs(args []any, r *predRow, payload bool) []any {
-	p := &r.stored
-	args = append(args, r.uc, p.ID, p.ModelAssetID, p.ModelVersion, p.Alias, formatTime(p.Time), p.Subject, r.segments,
-		optString(p.Output.Label), optFloat(p.Output.Score), optFloat(p.Output.Value), optFloat(p.LatencyMS), p.Error, p.Source, w.keyOf(r.uc))
-	if payload {
-		args = append(args, r.features, r.explanation)
+// predictionArgs appends the values of r for predictionInsertPostgres.
+func (w *telemetryWrite) predictionArgs(args []any, r *predRow) []any {
+	args = append(args, r.uc)
+	args = append(args, r.slim[:]...)
+	return append(args, w.keyOf(r.uc))
+}
+
+// insertSQLite inserts rows (sorted by use case) on SQLite, each statement
+// holding rows of one use case, and reports whether every row was new; with
+// stopShort it stops at the first statement that inserted fewer rows than
+// it carried.
+func (w *telemetryWrite) insertSQLite(rows []*predRow, stopShort bool) (bool, error) {
+	all := true
+	args := make([]any, 0, 2+predictionInsertSQLite.cols()*min(len(rows), maxTelemetryChunk))
+	for lo := 0; lo < len(rows); {
+		hi := lo
+		for hi < len(rows) && rows[hi].uc == rows[lo].uc {
+			hi++
+		}
+		group := rows[lo:hi]
+		lo = hi
+		err := chunkDown(len(group), maxTelemetryChunk, func(lo, hi int) error {
+			if !all && stopShort {
+				return nil
+			}
+			args = append(args[:0], group[0].uc, w.keyOf(group[0].uc))
+			for _, r := range group[lo:hi] {
+				args = append(args, r.slim[:]...)
+				args = append(args, r.features, r.explanation)
+			}
+			res, err := w.tx.exec(predictionInsertSQLite.text(hi-lo), args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			all = all && n == int64(hi-lo)
+			return nil
+		})
+		if err != nil || (!all && stopShort) {
+			return all, err
+		}
 	}
-	return args
+	return all, nil
 }
 
 // insertPredictionsReturning inserts rows on PostgreSQL and returns those
@@ -510,11 +578,11 @@ func (w *telemetryWrite) predictionArgs(args []any, r *predRow, payload bool) []
 // to commit, and RETURNING then leaves them out.
 func (w *telemetryWrite) insertPredictionsReturning(rows []*predRow) (map[predKey]bool, error) {
 	inserted := make(map[predKey]bool, len(rows))
-	args := make([]any, 0, predictionInsertPostgres.cols()*maxTelemetryChunk)
+	args := make([]any, 0, predictionInsertPostgres.cols()*min(len(rows), maxTelemetryChunk))
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range rows[lo:hi] {
-			args = w.predictionArgs(args, r, false)
+			args = w.predictionArgs(args, r)
 		}
 		return each(w.tx, func(sc scanner) error {
 			var k predKey
@@ -528,10 +596,47 @@ func (w *telemetryWrite) insertPredictionsReturning(rows []*predRow) (map[predKe
 	return inserted, err
 }
 
-// insertNewPredictions inserts rows on SQLite, whose one writer lets it look
-// for the ids stored already first and insert the others: RETURNING cost
-// SQLite as much as the inserts themselves.
+// insertNewPredictions inserts rows on SQLite, whose one writer lets it do
+// without RETURNING (which cost SQLite as much as the inserts themselves):
+// the rows go in with ON CONFLICT DO NOTHING inside a savepoint, and when
+// every row was inserted — the common case — every one is new. When some
+// were not, the savepoint is rolled back and the ids stored already are
+// looked up, the others inserted. (Rows hold no id twice: preparePredictions
+// answered for those.)
 func (w *telemetryWrite) insertNewPredictions(rows []*predRow) (map[predKey]bool, error) {
+	if _, err := w.tx.exec(`SAVEPOINT ` + predictionSavepoint); err != nil {
+		return nil, err
+	}
+	all, err := w.insertSQLite(rows, true)
+	if err != nil {
+		return nil, err
+	}
+	if all {
+		if _, err := w.tx.exec(`RELEASE SAVEPOINT ` + predictionSavepoint); err != nil {
+			return nil, err
+		}
+		inserted := make(map[predKey]bool, len(rows))
+		for _, r := range rows {
+			inserted[predKey{r.uc, r.p.ID}] = true
+		}
+		return inserted, nil
+	}
+	if _, err := w.tx.exec(`ROLLBACK TO SAVEPOINT ` + predictionSavepoint); err != nil {
+		return nil, err
+	}
+	if _, err := w.tx.exec(`RELEASE SAVEPOINT ` + predictionSavepoint); err != nil {
+		return nil, err
+	}
+	return w.insertUnstored(rows)
+}
+
+// predictionSavepoint names the savepoint insertNewPredictions runs in,
+// inside the writer's own per-request one.
+const predictionSavepoint = "atrium_predictions"
+
+// insertUnstored looks up which ids of rows are stored already and inserts
+// the others.
+func (w *telemetryWrite) insertUnstored(rows []*predRow) (map[predKey]bool, error) {
 	stored := map[predKey]bool{}
 	for lo := 0; lo < len(rows); {
 		hi := lo
@@ -551,26 +656,24 @@ func (w *telemetryWrite) insertNewPredictions(rows []*predRow) (map[predKey]bool
 		}
 		lo = hi
 	}
-	fresh := rows
-	if len(stored) > 0 {
-		fresh = make([]*predRow, 0, len(rows))
-		for _, r := range rows {
-			if !stored[predKey{r.uc, r.p.ID}] {
-				fresh = append(fresh, r)
-			}
+	fresh := make([]*predRow, 0, len(rows))
+	for _, r := range rows {
+		if !stored[predKey{r.uc, r.p.ID}] {
+			fresh = append(fresh, r)
 		}
 	}
+	all, err := w.insertSQLite(fresh, false)
+	if err == nil && !all {
+		err = fmt.Errorf("telemetry: a prediction checked to be new was stored already")
+	}
+	if err != nil {
+		return nil, err
+	}
 	inserted := make(map[predKey]bool, len(fresh))
-	args := make([]any, 0, predictionInsertSQLite.cols()*maxTelemetryChunk)
-	err := chunkDown(len(fresh), maxTelemetryChunk, func(lo, hi int) error {
-		args = args[:0]
-		for _, r := range fresh[lo:hi] {
-			args = w.predictionArgs(args, r, true)
-			inserted[predKey{r.uc, r.p.ID}] = true
-		}
-		return execAll(w.tx, predictionInsertSQLite.text(hi-lo), hi-lo, args)
-	})
-	return inserted, err
+	for _, r := range fresh {
+		inserted[predKey{r.uc, r.p.ID}] = true
+	}
+	return inserted, nil
 }
 
 // execAll runs an insert of n rows that must all be new.
@@ -755,7 +858,7 @@ func (w *telemetryWrite) writeOutcomes(live map[string]bool) error {
 		return cmp.Or(strings.Compare(a.uc, b.uc), strings.Compare(a.o.PredictionID, b.o.PredictionID))
 	})
 	inserted := map[predKey]bool{}
-	args := make([]any, 0, outcomeInsert.cols()*maxTelemetryChunk)
+	args := make([]any, 0, outcomeInsert.cols()*min(len(rows), maxTelemetryChunk))
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range rows[lo:hi] {
@@ -939,7 +1042,7 @@ func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 		rows = fresh
 	}
 	now := formatTime(w.tx.now)
-	args := make([]any, 0, feedbackInsert.cols()*maxTelemetryChunk)
+	args := make([]any, 0, feedbackInsert.cols()*min(len(rows), maxTelemetryChunk))
 	err := chunkDown(len(rows), maxTelemetryChunk, func(lo, hi int) error {
 		args = args[:0]
 		for _, r := range rows[lo:hi] {

@@ -50,7 +50,11 @@ type Aggregate struct {
 	Values     Sketch  `json:"values"`
 	ValueSumSq float64 `json:"value_sum_sq"`
 
-	// Features by name.
+	// Features by name; kept on the "" segment only, nil elsewhere: drift
+	// is measured on the whole population, while segment keys keep what
+	// fairness and cohort monitors compare (counts, errors, latency,
+	// outputs, outcomes and feedback). A feature's sketches cost as much as
+	// the rest of a prediction's counting, once per key.
 	Features map[string]*FeatureAgg `json:"features,omitempty"`
 
 	// Subjects counts distinct subjects (pseudonyms); kept on the ""
@@ -188,17 +192,25 @@ func keysOf(assetID string, version int, t time.Time, segments map[string]string
 }
 
 // AddPrediction counts p in the "" key of its version and hour and in one
-// key per segment attribute; numeric features are binned against ref.
+// key per segment attribute. Features (numeric ones binned against ref) and
+// subjects are counted in the "" key only.
 func (as Aggregates) AddPrediction(p *Prediction, ref Reference) {
-	for _, k := range keysOf(p.ModelAssetID, p.ModelVersion, p.Time, p.Segments) {
-		a := as.at(k)
-		a.addPrediction(p, ref)
-		if k.Segment == "" && p.Subject != "" {
-			if a.Subjects == nil {
-				a.Subjects = &HLL{}
-			}
-			a.Subjects.Add(p.Subject)
+	h := HourOf(p.Time)
+	k := AggKey{ModelAssetID: p.ModelAssetID, ModelVersion: p.ModelVersion, Hour: h}
+	a := as.at(k)
+	a.addPrediction(p)
+	for name, v := range p.Features {
+		a.feature(name).add(v, ref.Edges[name])
+	}
+	if p.Subject != "" {
+		if a.Subjects == nil {
+			a.Subjects = &HLL{}
 		}
+		a.Subjects.Add(p.Subject)
+	}
+	for name, v := range p.Segments {
+		k.Segment = SegmentKey(name, v)
+		as.at(k).addPrediction(p)
 	}
 }
 
@@ -263,7 +275,9 @@ func scoreBin(s float64) int {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-func (a *Aggregate) addPrediction(p *Prediction, ref Reference) {
+// addPrediction counts what every key holds of p: all but its features and
+// subject.
+func (a *Aggregate) addPrediction(p *Prediction) {
 	a.Predictions++
 	switch p.Error {
 	case "error":
@@ -287,9 +301,6 @@ func (a *Aggregate) addPrediction(p *Prediction, ref Reference) {
 	if v := p.Output.Value; v != nil && finite(*v) {
 		a.Values.Add(*v)
 		a.ValueSumSq += *v * *v
-	}
-	for name, v := range p.Features {
-		a.feature(name).add(v, ref.Edges[name])
 	}
 }
 

@@ -410,6 +410,12 @@ func TestAddPredictionKeys(t *testing.T) {
 	if a.DistinctSubjects() != 1 || as[want[1]].DistinctSubjects() != 0 {
 		t.Fatalf("subjects counted on segment keys")
 	}
+	for _, k := range want[1:] {
+		if s := as[k]; s.Features != nil || s.Count() != 1 || s.ScoreCount() != 1 || s.Latency.Count != 1 {
+			t.Fatalf("segment key %q: features %v, count %d, scores %d, latencies %d; want no features and the rest counted",
+				k.Segment, s.Features, s.Count(), s.ScoreCount(), s.Latency.Count)
+		}
+	}
 	// A reference with other edges for the same key mixes the bins.
 	as.AddPrediction(p, Reference{Edges: map[string][]float64{"age": {50}}})
 	if _, _, ok := as[want[0]].FeatureBins("age"); ok || !as[want[0]].Features["age"].BinsMixed {
@@ -563,4 +569,35 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		_, _ = m.LatencyQuantile(0.5)
 		_, _ = m.ScoreQuantile(0.9)
 	})
+}
+
+// BenchmarkAddPrediction counts predictions shaped like ingestion's
+// benchmark (internal/store): ten features, seven of them binned against a
+// reference, two segment attributes, a label with a score, a latency and a
+// subject.
+func BenchmarkAddPrediction(b *testing.B) {
+	ref := Reference{Edges: map[string][]float64{}}
+	ps := make([]Prediction, 1000)
+	for x := range 7 {
+		ref.Edges[fmt.Sprintf("x%d", x)] = []float64{10, 25, 50, 75, 90}
+	}
+	for n := range ps {
+		label, score, latency := []string{"yes", "no"}[n%2], float64(n%100)/100, float64(3+n%40)
+		f := map[string]any{"plan": []string{"basic", "pro", "team"}[n%3], "country": []string{"de", "fr", "nl", "es"}[n%4], "device": []string{"ios", "android", "web"}[n%3]}
+		for x := range 7 {
+			f[fmt.Sprintf("x%d", x)] = float64((n*(x+3))%100) + 0.5
+		}
+		ps[n] = Prediction{ID: fmt.Sprint(n), ModelAssetID: "m", ModelVersion: 1, Time: testHour.Add(time.Duration(n) * time.Second),
+			Subject:  fmt.Sprintf("s_%032x", n%500),
+			Segments: map[string]string{"region": []string{"north", "south", "east", "west"}[n%4], "channel": []string{"app", "web", "partner"}[n%3]},
+			Features: f, Output: Output{Label: &label, Score: &score}, LatencyMS: &latency}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		as := Aggregates{}
+		for i := range ps {
+			as.AddPrediction(&ps[i], ref)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ps)), "ns/event")
 }
