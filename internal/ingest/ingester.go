@@ -79,8 +79,35 @@ type Ingester struct {
 	// take); guarded by mu.
 	expect int
 
-	models modelCache
-	stats  counters
+	models   modelCache
+	policies policyCache
+	stats    counters
+}
+
+// policyCache keeps the compiled privacy policy of each use case, so that
+// its name sets are built once per policy version rather than per event.
+type policyCache struct {
+	mu sync.Mutex
+	m  map[string]*telemetry.CompiledPolicy
+}
+
+// compiled returns pol compiled, from the cache while the use case's
+// policy is unchanged.
+func (c *policyCache) compiled(useCaseID string, pol telemetry.Policy) *telemetry.CompiledPolicy {
+	c.mu.Lock()
+	cp := c.m[useCaseID]
+	c.mu.Unlock()
+	if cp != nil && cp.Compiles(pol) {
+		return cp
+	}
+	cp = pol.Compile()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxModels {
+		c.m = make(map[string]*telemetry.CompiledPolicy)
+	}
+	c.m[useCaseID] = cp
+	c.mu.Unlock()
+	return cp
 }
 
 // New starts an Ingester. Close it to stop it.
@@ -188,7 +215,7 @@ func (in *Ingester) Submit(ctx context.Context, scope telemetry.KeyScope, r *Req
 		return nil, err
 	}
 	now := in.now().UTC()
-	p := prep{in: in, ctx: ctx, scope: scope, r: r, pol: pol, now: now, results: results}
+	p := prep{in: in, ctx: ctx, scope: scope, r: r, pol: in.policies.compiled(scope.UseCaseID, pol), now: now, results: results}
 	batch := store.TelemetryBatch{UseCaseID: scope.UseCaseID, KeyID: scope.KeyID}
 	switch r.Kind {
 	case Predictions:
@@ -300,7 +327,7 @@ type prep struct {
 	ctx     context.Context
 	scope   telemetry.KeyScope
 	r       *Request
-	pol     telemetry.Policy
+	pol     *telemetry.CompiledPolicy
 	now     time.Time
 	results []telemetry.ItemResult
 	// pos is the request index of each event kept for the store.

@@ -186,10 +186,12 @@ func (r *reader) features() (map[string]any, error) {
 	}
 	m := make(map[string]any, len(pairs))
 	for _, p := range pairs {
-		if _, dup := m[p.k]; dup {
+		// One hash per member: a name given twice does not grow the map.
+		n := len(m)
+		m[p.k] = p.v
+		if len(m) == n {
 			return nil, fieldErr(p.k, errors.New("appears twice"))
 		}
-		m[p.k] = p.v
 	}
 	clear(pairs)
 	return m, nil

@@ -36,7 +36,7 @@ const (
 // side; a phone number also does not continue a run of digits
 // after a single separator (the tail of an account number is not a phone).
 func MaskText(s string) (string, bool) {
-	if s == "" {
+	if !mayHoldPersonal(s) {
 		return s, false
 	}
 	out := emailRE.ReplaceAllString(s, MaskEmail)
@@ -44,6 +44,28 @@ func MaskText(s string) (string, bool) {
 	out = scanReplace(out, cardAt, MaskCard)
 	out = scanReplace(out, phoneAt, MaskPhone)
 	return out, out != s
+}
+
+// mayHoldPersonal reports whether s could hold anything MaskText masks:
+// every e-mail address has an "@"; every IBAN starts with two letters and
+// two digits; every card and phone number has at least 7 digits. Most
+// values have none of these and are left without running the scanners.
+func mayHoldPersonal(s string) bool {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '@':
+			return true
+		case isDigit(c):
+			if digits++; digits >= 7 {
+				return true
+			}
+		case i+3 < len(s) && isLetter(c) && isLetter(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]):
+			return true
+		}
+	}
+	return false
 }
 
 var emailRE = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?)*\.\p{L}{2,}`)

@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
+	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 )
@@ -21,6 +24,16 @@ const MinPseudonymKey = 32
 // can test a guess. Use cases get different pseudonyms for the same input.
 type Pseudonymiser struct {
 	key []byte
+	// macs keeps keyed HMAC states (*macState) between uses: hmac.New
+	// costs allocations and two block hashes of the key pads each time.
+	macs sync.Pool
+}
+
+// macState is one keyed HMAC and the buffers a pseudonym is made in.
+type macState struct {
+	h   hash.Hash
+	msg []byte
+	sum [sha256.Size]byte
 }
 
 // NewPseudonymiser returns a Pseudonymiser keyed with a copy of key, which
@@ -29,30 +42,48 @@ func NewPseudonymiser(key []byte) (*Pseudonymiser, error) {
 	if len(key) < MinPseudonymKey {
 		return nil, atrium.Errorf(atrium.Invalid, "the pseudonymisation key must be at least %d bytes (got %d)", MinPseudonymKey, len(key))
 	}
-	return &Pseudonymiser{key: append([]byte(nil), key...)}, nil
+	ps := &Pseudonymiser{key: append([]byte(nil), key...)}
+	ps.macs.New = func() any { return &macState{h: hmac.New(sha256.New, ps.key)} }
+	return ps, nil
 }
 
-// mac hashes the parts length-prefixed, so no two different part lists
-// hash alike.
-func (p *Pseudonymiser) mac(parts ...string) []byte {
-	m := hmac.New(sha256.New, p.key)
-	var n [binary.MaxVarintLen64]byte
+// maxMACMessage is the largest message buffer kept in a pooled macState.
+const maxMACMessage = 4 << 10
+
+// pseudonym is prefix and the first n bytes of the HMAC of the parts, in
+// hex. The parts are hashed length-prefixed, so no two different part
+// lists hash alike.
+func (p *Pseudonymiser) pseudonym(prefix string, n int, parts ...string) string {
+	st := p.macs.Get().(*macState)
+	msg := st.msg[:0]
 	for _, s := range parts {
-		m.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-		m.Write([]byte(s))
+		msg = binary.AppendUvarint(msg, uint64(len(s)))
+		msg = append(msg, s...)
 	}
-	return m.Sum(nil)
+	st.h.Reset()
+	st.h.Write(msg)
+	sum := st.h.Sum(st.sum[:0])
+	var out [2 + 2*sha256.Size]byte
+	copy(out[:], prefix)
+	hex.Encode(out[len(prefix):], sum[:n])
+	if cap(msg) <= maxMACMessage {
+		st.msg = msg[:0]
+	} else {
+		st.msg = nil
+	}
+	p.macs.Put(st)
+	return string(out[:len(prefix)+2*n])
 }
 
 // Subject is the pseudonym of a subject key: "s_" and 32 hex digits.
 func (p *Pseudonymiser) Subject(useCaseID, raw string) string {
-	return "s_" + hex.EncodeToString(p.mac("subject", useCaseID, raw)[:16])
+	return p.pseudonym("s_", 16, "subject", useCaseID, raw)
 }
 
 // Value is the pseudonym of one value of a feature or segment: "h_" and 24
 // hex digits.
 func (p *Pseudonymiser) Value(useCaseID, field, raw string) string {
-	return "h_" + hex.EncodeToString(p.mac("value", useCaseID, field, raw)[:12])
+	return p.pseudonym("h_", 12, "value", useCaseID, field, raw)
 }
 
 // MaxPolicyNames bounds the names a policy lists (Drop and Hash together).
@@ -94,6 +125,37 @@ func (pol Policy) Validate(highRisk bool) error {
 	return nil
 }
 
+// CompiledPolicy is a Policy made ready to apply to many events: its name
+// lists are turned into sets once rather than for every event.
+type CompiledPolicy struct {
+	pol        Policy
+	drop, hash map[string]bool
+}
+
+// Compile prepares the policy for ApplyPrediction on many events. It keeps
+// its own copy of pol's lists.
+func (pol Policy) Compile() *CompiledPolicy {
+	pol.Drop, pol.Hash = slices.Clone(pol.Drop), slices.Clone(pol.Hash)
+	c := &CompiledPolicy{pol: pol}
+	if len(pol.Drop) > 0 {
+		c.drop = setOf(pol.Drop)
+	}
+	if len(pol.Hash) > 0 {
+		c.hash = setOf(pol.Hash)
+	}
+	return c
+}
+
+// Policy is the policy c was compiled from.
+func (c *CompiledPolicy) Policy() Policy { return c.pol }
+
+// Compiles reports whether c applies exactly what pol says (same version,
+// names and masking), so that a cached c may stand in for pol.
+func (c *CompiledPolicy) Compiles(pol Policy) bool {
+	return c.pol.Version == pol.Version && c.pol.MaskText == pol.MaskText &&
+		slices.Equal(c.pol.Drop, pol.Drop) && slices.Equal(c.pol.Hash, pol.Hash)
+}
+
 // ApplyPrediction applies the policy to p in place, before it is stored:
 // features and segments named in Drop are removed (and their explanation
 // entries); values of those named in Hash are replaced by their pseudonym;
@@ -101,8 +163,26 @@ func (pol Policy) Validate(highRisk bool) error {
 // subject key is replaced by its pseudonym. With a nil Pseudonymiser,
 // values that would be hashed are removed rather than kept readable.
 func (pol Policy) ApplyPrediction(p *Prediction, ps *Pseudonymiser, useCaseID string) {
-	drop := setOf(pol.Drop)
-	hash := setOf(pol.Hash)
+	pol.Compile().ApplyPrediction(p, ps, useCaseID)
+}
+
+// ApplyPrediction is Policy.ApplyPrediction with the compiled policy.
+func (c *CompiledPolicy) ApplyPrediction(p *Prediction, ps *Pseudonymiser, useCaseID string) {
+	if c.drop != nil || c.hash != nil || c.pol.MaskText {
+		c.applyValues(p, ps, useCaseID)
+	}
+	if p.Subject != "" {
+		if ps == nil {
+			p.Subject = ""
+		} else {
+			p.Subject = ps.Subject(useCaseID, p.Subject)
+		}
+	}
+}
+
+// applyValues drops, hashes and masks the features and segments of p.
+func (c *CompiledPolicy) applyValues(p *Prediction, ps *Pseudonymiser, useCaseID string) {
+	pol, drop, hash := &c.pol, c.drop, c.hash
 	for name, v := range p.Features {
 		switch {
 		case drop[name]:
@@ -133,13 +213,6 @@ func (pol Policy) ApplyPrediction(p *Prediction, ps *Pseudonymiser, useCaseID st
 			if m, changed := MaskText(v); changed {
 				p.Segments[name] = m
 			}
-		}
-	}
-	if p.Subject != "" {
-		if ps == nil {
-			p.Subject = ""
-		} else {
-			p.Subject = ps.Subject(useCaseID, p.Subject)
 		}
 	}
 }
@@ -180,6 +253,9 @@ func (pol Policy) ApplyFeedback(f *Feedback) {
 		}
 	}
 }
+
+// ApplyFeedback is Policy.ApplyFeedback with the compiled policy.
+func (c *CompiledPolicy) ApplyFeedback(f *Feedback) { c.pol.ApplyFeedback(f) }
 
 func setOf(names []string) map[string]bool {
 	m := make(map[string]bool, len(names))

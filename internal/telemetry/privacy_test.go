@@ -2,6 +2,10 @@ package telemetry
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -198,5 +202,75 @@ func TestApplyFeedback(t *testing.T) {
 	Policy{}.ApplyFeedback(g)
 	if g.Text != "a@b.io" {
 		t.Fatalf("Text = %q, want unmasked without MaskText", g.Text)
+	}
+}
+
+// Pseudonyms are stored and joined on, so they must never change: they
+// are the HMAC-SHA256 of the length-prefixed parts, whichever way the
+// hash state is kept between calls.
+func TestPseudonymsStable(t *testing.T) {
+	key := []byte(strings.Repeat("k", 32))
+	p, err := NewPseudonymiser(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(n int, parts ...string) string {
+		m := hmac.New(sha256.New, key)
+		for _, s := range parts {
+			m.Write(binary.AppendUvarint(nil, uint64(len(s))))
+			m.Write([]byte(s))
+		}
+		return hex.EncodeToString(m.Sum(nil)[:n])
+	}
+	long := strings.Repeat("x", 10_000) // past the kept message buffer
+	for range 3 {
+		for _, raw := range []string{"", "customer-42", long, "é"} {
+			if got, w := p.Subject("uc1", raw), "s_"+want(16, "subject", "uc1", raw); got != w {
+				t.Fatalf("Subject(%.20q) = %s, want %s", raw, got, w)
+			}
+			if got, w := p.Value("uc1", "city", raw), "h_"+want(12, "value", "uc1", "city", raw); got != w {
+				t.Fatalf("Value(%.20q) = %s, want %s", raw, got, w)
+			}
+		}
+	}
+}
+
+// MaskText's quick test must pass everything the scanners would change.
+func TestMaskQuickTest(t *testing.T) {
+	samples := []string{"", "Lyon", "FR-69", "web", "12345", "123456", "1234567", "+33 6 12 34 56 78", "06 12 34 56 78",
+		"a@b.co", "GB82WEST12345698765432", "gb82 west 1234 5698 7654 32", "4111 1111 1111 1111", "(555) 123-4567",
+		"année 2026, 12 mois", "DE89 3704 0044 0532 0130 00", "ab12", "a b 1 2 3 4 5 6", "order 12-34-56"}
+	for _, s := range samples {
+		if mayHoldPersonal(s) {
+			continue
+		}
+		out := emailRE.ReplaceAllString(s, MaskEmail)
+		out = scanReplace(out, ibanAt, MaskIBAN)
+		out = scanReplace(out, cardAt, MaskCard)
+		out = scanReplace(out, phoneAt, MaskPhone)
+		if out != s {
+			t.Errorf("the quick test passes over %q, which the scanners mask to %q", s, out)
+		}
+	}
+}
+
+func TestCompiledPolicy(t *testing.T) {
+	pol := Policy{Drop: []string{"a"}, Hash: []string{"b"}, MaskText: true, Version: 3}
+	c := pol.Compile()
+	if !c.Compiles(pol) {
+		t.Fatal("a compiled policy does not match its own policy")
+	}
+	pol.Drop[0] = "z" // the caller's list changing must not change c
+	if c.Compiles(pol) || !c.drop["a"] || c.drop["z"] {
+		t.Fatalf("the compiled policy followed a change to the caller's list: %v", c.drop)
+	}
+	for _, other := range []Policy{
+		{Drop: []string{"a"}, Hash: []string{"b"}, MaskText: false, Version: 3},
+		{Drop: []string{"a"}, Hash: []string{"b"}, MaskText: true, Version: 4},
+		{Drop: []string{"a"}, Hash: []string{"b", "c"}, MaskText: true, Version: 3},
+	} {
+		if c.Compiles(other) {
+			t.Errorf("compiled %+v stands in for %+v", c.pol, other)
+		}
 	}
 }

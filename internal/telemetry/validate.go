@@ -30,7 +30,7 @@ var EarliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // policy is applied. Model must be set (ingest fills in the ingestion key's
 // default first); Time may be zero (ingest fills in the time of arrival).
 func ValidatePrediction(p *Prediction, now time.Time) error {
-	if p.ID != "" {
+	if p.ID != "" && !plainID(p.ID) {
 		if err := CheckID(p.ID); err != nil {
 			return err
 		}
@@ -119,8 +119,10 @@ func checkSegments(segs map[string]string) error {
 		if v == "" {
 			return atrium.Errorf(atrium.Invalid, "segment %q has an empty value; leave the attribute out instead", atrium.Truncate(name, 40))
 		}
-		if err := checkLine(fmt.Sprintf("segment %q", atrium.Truncate(name, 40)), v, MaxSegmentText); err != nil {
-			return err
+		if !plainChars(v, MaxSegmentText, false) {
+			if err := checkLine(fmt.Sprintf("segment %q", atrium.Truncate(name, 40)), v, MaxSegmentText); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -134,27 +136,44 @@ func checkFeatures(fs map[string]any) error {
 		if err := checkName("feature name", name); err != nil {
 			return err
 		}
-		q := atrium.Truncate(name, 40)
 		switch x := v.(type) {
 		case nil, bool:
+		case float64:
+			if !finite(x) {
+				return atrium.Errorf(atrium.Invalid, "feature %q must be a finite number, not NaN or infinity", atrium.Truncate(name, 40))
+			}
 		case string:
-			if err := checkText(fmt.Sprintf("feature %q", q), x, MaxFeatureText); err != nil {
+			if !plainChars(x, MaxFeatureText, true) {
+				if err := checkText(fmt.Sprintf("feature %q", atrium.Truncate(name, 40)), x, MaxFeatureText); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := checkFeatureValue(atrium.Truncate(name, 40), v); err != nil {
 				return err
 			}
-		case json.Number:
-			f, err := strconv.ParseFloat(string(x), 64)
-			if err != nil || !finite(f) {
-				return atrium.Errorf(atrium.Invalid, "feature %q must be a finite number (got %s)", q, atrium.Truncate(string(x), 40))
-			}
-		case float64, float32, int, int32, int64:
-			if f, _ := NumberOf(x); !finite(f) {
-				return atrium.Errorf(atrium.Invalid, "feature %q must be a finite number, not NaN or infinity", q)
-			}
-		case map[string]any, []any:
-			return atrium.Errorf(atrium.Invalid, "feature %q is an object or a list; features must be flat: a number, a string, true/false or null (flatten it, e.g. %q)", q, q+".field")
-		default:
-			return atrium.Errorf(atrium.Invalid, "feature %q has an unsupported type %T; use a number, a string, true/false or null", q, v)
 		}
+	}
+	return nil
+}
+
+// checkFeatureValue checks a feature value of a type other than nil,
+// bool, float64 and string; q is the feature's name for the message.
+func checkFeatureValue(q string, v any) error {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil || !finite(f) {
+			return atrium.Errorf(atrium.Invalid, "feature %q must be a finite number (got %s)", q, atrium.Truncate(string(x), 40))
+		}
+	case float64, float32, int, int32, int64:
+		if f, _ := NumberOf(x); !finite(f) {
+			return atrium.Errorf(atrium.Invalid, "feature %q must be a finite number, not NaN or infinity", q)
+		}
+	case map[string]any, []any:
+		return atrium.Errorf(atrium.Invalid, "feature %q is an object or a list; features must be flat: a number, a string, true/false or null (flatten it, e.g. %q)", q, q+".field")
+	default:
+		return atrium.Errorf(atrium.Invalid, "feature %q has an unsupported type %T; use a number, a string, true/false or null", q, v)
 	}
 	return nil
 }
@@ -321,6 +340,9 @@ func checkContact(c string) error {
 // checkName accepts a name: 1..MaxName characters of valid UTF-8 with no
 // control characters and no space at either end.
 func checkName(what, s string) error {
+	if s != "" && s[0] != ' ' && s[len(s)-1] != ' ' && plainChars(s, MaxName, false) {
+		return nil // the common case: printable ASCII without space at the ends
+	}
 	if s == "" {
 		return atrium.Errorf(atrium.Invalid, "%s is empty", what)
 	}
@@ -337,6 +359,9 @@ func checkLine(what, s string, max int) error { return checkChars(what, s, max, 
 func checkText(what, s string, max int) error { return checkChars(what, s, max, true) }
 
 func checkChars(what, s string, max int, multiline bool) error {
+	if plainChars(s, max, multiline) {
+		return nil
+	}
 	if !utf8.ValidString(s) {
 		return atrium.Errorf(atrium.Invalid, "%s is not valid UTF-8", what)
 	}
@@ -352,4 +377,44 @@ func checkChars(what, s string, max int, multiline bool) error {
 		}
 	}
 	return nil
+}
+
+// plainChars reports whether s is at most max bytes of printable ASCII
+// (with multiline, also tab, line feed and carriage return): text that
+// checkChars accepts without looking at runes. It is false for anything
+// else, which checkChars then checks rune by rune.
+func plainChars(s string, max int, multiline bool) bool {
+	if len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f {
+			continue
+		}
+		if multiline && (c == '\n' || c == '\t' || c == '\r') {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// plainID reports whether id matches what CheckID accepts,
+// ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$, without the regular expression;
+// ValidatePrediction calls CheckID for the message when it does not.
+func plainID(id string) bool {
+	if len(id) == 0 || len(id) > MaxID || !isAlnumASCII(id[0]) {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; !isAlnumASCII(c) && c != '.' && c != '_' && c != ':' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnumASCII(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }

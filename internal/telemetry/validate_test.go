@@ -194,3 +194,23 @@ func TestValidateFeedback(t *testing.T) {
 		})
 	}
 }
+
+// The fast paths must accept only what the full checks accept.
+func TestFastPathsAgree(t *testing.T) {
+	samples := []string{"", "a", "A-1", "order-123:retry", "_x", "-x", ".x", "x y", " x", "x ", "x\ty", "x\ny", "x\r",
+		"x\x00", "x\x7f", "é", "x\u0085", "x\u2028", "x\u00a0", "\xff", "ab=c", "trace.span_1", strings.Repeat("a", 128),
+		strings.Repeat("a", 129), strings.Repeat("é", 64), strings.Repeat("b", MaxName+1), "\x1b[31m"}
+	for _, s := range samples {
+		if plainID(s) != idRE.MatchString(s) {
+			t.Errorf("plainID(%q) = %v, the regular expression says %v", s, plainID(s), !plainID(s))
+		}
+		for _, multi := range []bool{false, true} {
+			if plainChars(s, MaxName, multi) && checkChars("x", s, MaxName, multi) != nil {
+				t.Errorf("plainChars(%q, %v) accepts what checkChars refuses", s, multi)
+			}
+		}
+		if plainChars(s, MaxName, false) && s != "" && s[0] != ' ' && s[len(s)-1] != ' ' && strings.TrimSpace(s) != s {
+			t.Errorf("checkName's fast path accepts %q with space at an end", s)
+		}
+	}
+}
