@@ -163,7 +163,10 @@ func open(url string, create bool) (*DB, error) {
 	// audit trail promises. busy_timeout covers other processes (the CLI).
 	dsn := "file:" + url + "?mode=" + mode + "&_txlock=immediate&_timefmt=rfc3339" +
 		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(full)&_pragma=foreign_keys(on)"
-	w, err := driver.Open(dsn, sqliteExtensions)
+	// temp_store=memory on the writer: the journal of a savepoint (every
+	// request of a group commit runs in one) stays in memory instead of a
+	// temporary file; it was a quarter of ingestion's CPU in system calls.
+	w, err := driver.Open(dsn+"&_pragma=temp_store(memory)", sqliteExtensions)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
