@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
@@ -212,13 +211,6 @@ func optStr(p *string) any {
 		return nil
 	}
 	return *p
-}
-
-func timeText(t time.Time) any {
-	if t.Equal(decodeNow) {
-		return nil // absent or null, defaulted
-	}
-	return t
 }
 
 func predictionFields(p telemetry.Prediction) map[string]any {

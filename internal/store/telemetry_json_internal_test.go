@@ -10,7 +10,7 @@ import (
 // The hand-written encoders must produce JSON that decodes to what
 // encoding/json's would.
 func TestTelemetryJSON(t *testing.T) {
-	features := map[string]any{"a": 1.5, "b": "x\"y\\z\n\t\x01é\xff", "c": true, "d": nil, "e": -0.0, "f": 1e21, "g": 1e-7, "<": "</script>", "\u2028": "\u2029"}
+	features := map[string]any{"a": 1.5, "b": "x\"y\\z\n\t\x01é\xff", "c": true, "d": nil, "e": math.Copysign(0, -1), "f": 1e21, "g": 1e-7, "<": "</script>", "\u2028": "\u2029"}
 	got, err := flatJSON(features)
 	if err != nil {
 		t.Fatal(err)

@@ -46,14 +46,6 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-func countsLess(a, b string) bool {
-	ha, hb := hashString(a), hashString(b)
-	if ha != hb {
-		return ha < hb
-	}
-	return a < b
-}
-
 func (c *Counts) add(v string, n int64, limit int) {
 	if c.Values == nil {
 		c.Values = map[string]int64{}
@@ -124,17 +116,6 @@ func (c *Counts) equal(o *Counts) bool {
 		}
 	}
 	return true
-}
-
-func (c *Counts) clone() Counts {
-	d := Counts{Overflow: c.Overflow}
-	if len(c.Values) > 0 {
-		d.Values = make(map[string]int64, len(c.Values))
-		for k, v := range c.Values {
-			d.Values[k] = v
-		}
-	}
-	return d
 }
 
 // HLLPrecision is the precision of the distinct-subject counter: 2¹²

@@ -217,13 +217,6 @@ func (s *Sketch) equal(o *Sketch) bool {
 		s.Pos.equal(&o.Pos) && s.Neg.equal(&o.Neg)
 }
 
-func (s *Sketch) clone() Sketch {
-	c := *s
-	c.Pos.Counts = append([]int64(nil), s.Pos.Counts...)
-	c.Neg.Counts = append([]int64(nil), s.Neg.Counts...)
-	return c
-}
-
 // floatTolerance is the relative tolerance Equal allows between float sums,
 // which differ in their last bits with the order of addition.
 const floatTolerance = 1e-9

@@ -47,19 +47,6 @@ type filterForm struct {
 	Kind, Status, Version, Assignee string
 }
 
-func (f filterForm) any() bool { return f != filterForm{} }
-
-// query is the filters as an address query.
-func (f filterForm) query() url.Values {
-	q := url.Values{}
-	for k, v := range map[string]string{"kind": f.Kind, "status": f.Status, "version": f.Version, "assignee": f.Assignee} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	return q
-}
-
 // person is someone feedback can be assigned to.
 type person struct{ ID, Name string }
 
