@@ -32,7 +32,7 @@ import (
 )
 
 // crashCycles is how many times TestIngestSurvivesKill kills the server; the
-// long run (go test ./cmd/atrium -run IngestSurvivesKill -crash-cycles 500)
+// long run (go test ./cmd/atrium -run IngestSurvivesKill -args -crash-cycles=500)
 // is recorded in docs/benchmarks.md.
 var crashCycles = flag.Int("crash-cycles", 20, "kill -9 cycles of TestIngestSurvivesKill")
 

@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math"
 	"math/bits"
@@ -128,6 +129,13 @@ const hllRegisters = 1 << HLLPrecision
 // the first value, then has 2^HLLPrecision entries.
 type HLL struct {
 	Registers []byte `json:"registers,omitempty"`
+}
+
+// MarshalJSON writes the counter as what it estimates, {"distinct": n}:
+// the 4 KiB of registers mean nothing to a reader of the API, and the
+// store keeps them in the binary encoding.
+func (h *HLL) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, `{"distinct":%d}`, h.Estimate()), nil
 }
 
 // Add counts s.
