@@ -9,6 +9,7 @@ import (
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/registry"
+	"github.com/atrium-mlops/atrium/internal/telemetry"
 	webregistry "github.com/atrium-mlops/atrium/internal/web/registry"
 	"github.com/atrium-mlops/atrium/internal/web/respond"
 )
@@ -69,8 +70,14 @@ func (b *docBuilder) requestName(t reflect.Type) string {
 // mapRegistry maps what reflection gets wrong: json.RawMessage, which the
 // registry uses only for JSON objects (metadata, model configuration).
 func mapRegistry(t reflect.Type) *jsonschema.Schema {
-	if t == reflect.TypeFor[json.RawMessage]() {
+	switch t {
+	case reflect.TypeFor[json.RawMessage]():
 		return &jsonschema.Schema{Type: "object"}
+	case reflect.TypeFor[telemetry.HLL]():
+		// HLL writes itself as its estimate (telemetry.HLL.MarshalJSON).
+		props := jsonschema.NewProperties()
+		props.Set("distinct", &jsonschema.Schema{Type: "integer", Description: "Estimated number of distinct subjects (HyperLogLog, about 1.6% error)."})
+		return &jsonschema.Schema{Type: "object", Properties: props}
 	}
 	return nil
 }

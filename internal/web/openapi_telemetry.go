@@ -249,8 +249,6 @@ var telemetrySchemaDocs = map[reflect.Type]schemaDoc{
 			"bins_mixed": {desc: "Set when events were binned with different edges; the bins are then not comparable."},
 			"missing":    {desc: "Events with the feature null.", min: "0"},
 		}},
-	reflect.TypeFor[telemetry.HLL](): {desc: "A HyperLogLog sketch of distinct subjects.",
-		props: map[string]prop{"registers": {desc: "The registers, base64."}}},
 	reflect.TypeFor[telemetry.OutcomeAgg](): {desc: "Quality figures from the outcomes of the hour's predictions.",
 		props: map[string]prop{
 			"labelled":       {desc: "Outcomes that arrived.", min: "0"},
