@@ -46,6 +46,7 @@ type Config struct {
 	IngestDecoders   int
 	IngestLinger     time.Duration
 	RetentionEvery   time.Duration
+	GCPercent        int
 }
 
 // flags binds the storage flags every command shares, and the server flags
