@@ -47,6 +47,7 @@ type Config struct {
 	IngestLinger     time.Duration
 	RetentionEvery   time.Duration
 	GCPercent        int
+	MemoryLimit      int64
 }
 
 // flags binds the storage flags every command shares, and the server flags

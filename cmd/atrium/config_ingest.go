@@ -18,6 +18,9 @@ const (
 	// p99 from 10.6–14.7 ms to 8.6–9.8 ms (docs/benchmarks.md). Memory
 	// stays bounded by the ingestion gates and queue, not by the GC.
 	defaultGCPercent = 400
+	// defaultMemoryLimitMiB bounds what that growth may reach: with 256 and
+	// 512 clients overloading ingestion the server then stays near it.
+	defaultMemoryLimitMiB = 256
 )
 
 // ingestFlags binds the flags of ingestion: the pseudonymisation key, the
@@ -29,6 +32,7 @@ func (c *Config) ingestFlags(fs *flag.FlagSet, env func(name, def string) string
 	fs.DurationVar(&c.IngestLinger, "ingest-linger", dur("INGEST_LINGER", defaultIngestLinger), "how long a commit waits for more events to join it [ATRIUM_INGEST_LINGER]")
 	fs.IntVar(&c.IngestDecoders, "ingest-decoders", int(num("INGEST_DECODERS", 0)), "ingestion requests read and decoded at once; others wait up to 250 ms, then get 503 with Retry-After (0: four per CPU) [ATRIUM_INGEST_DECODERS]")
 	fs.IntVar(&c.GCPercent, "gc-percent", int(num("GC_PERCENT", defaultGCPercent)), "heap growth that starts a garbage collection, as GOGC (Go's own default is 100; -1 leaves GOGC in charge) [ATRIUM_GC_PERCENT]")
+	fs.Int64Var(&c.MemoryLimit, "memory-limit-mib", int64(num("MEMORY_LIMIT_MIB", defaultMemoryLimitMiB)), "soft limit on the Go heap, in MiB: near it the garbage collector runs more often whatever --gc-percent says (0: none) [ATRIUM_MEMORY_LIMIT_MIB]")
 	fs.DurationVar(&c.RetentionEvery, "retention-every", dur("RETENTION_EVERY", defaultRetentionEvery), "how often payloads past their use case's retention are deleted (also once at start) [ATRIUM_RETENTION_EVERY]")
 }
 
@@ -55,6 +59,9 @@ func (c *Config) validateIngest() error {
 	}
 	if c.GCPercent < -1 || c.GCPercent == 0 || c.GCPercent > 10_000 {
 		return fmt.Errorf("--gc-percent must be -1 (GOGC decides) or from 1 to 10000 (got %d)", c.GCPercent)
+	}
+	if c.MemoryLimit < 0 || c.MemoryLimit > 1<<20 {
+		return fmt.Errorf("--memory-limit-mib must be from 0 (none) to 1048576 (got %d)", c.MemoryLimit)
 	}
 	if c.IngestLinger < 0 || c.IngestLinger > time.Second {
 		return fmt.Errorf("--ingest-linger must be from 0 to 1s (got %s)", c.IngestLinger)

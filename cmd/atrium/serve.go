@@ -56,6 +56,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if c.GCPercent > 0 {
 		debug.SetGCPercent(c.GCPercent)
 	}
+	if c.MemoryLimit > 0 {
+		debug.SetMemoryLimit(c.MemoryLimit << 20)
+	}
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
