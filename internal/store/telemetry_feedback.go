@@ -22,6 +22,11 @@ type FeedbackFilter struct {
 	Status   telemetry.FeedbackStatus
 	Version  int    // model version of the prediction it is about
 	Assignee string // user id
+	// Said keeps only feedback with words in it: corrections, bug
+	// reports, comments, and thumbs or ratings that came with a text —
+	// what a person has to read, as against plain thumbs and ratings,
+	// which count in the figures but ask nothing of the team.
+	Said bool
 }
 
 // FeedbackChange is a triage step on one feedback item; nil fields stay.
@@ -34,12 +39,21 @@ type FeedbackChange struct {
 	LinkDecision, UnlinkDecision string
 }
 
+// saidSQL is FeedbackFilter.Said as a condition on the feedback table's
+// columns, named with prefix.
+func saidSQL(prefix string) string {
+	return "(" + prefix + "kind NOT IN ('thumbs', 'rating') OR " + prefix + "text <> '')"
+}
+
 // FeedbackSummary counts a use case's feedback since a time.
 type FeedbackSummary struct {
 	Since    time.Time                          `json:"since"`
 	Total    int64                              `json:"total"`
 	ByKind   map[telemetry.FeedbackKind]int64   `json:"by_kind"`
 	ByStatus map[telemetry.FeedbackStatus]int64 `json:"by_status"`
+	// ToTriage counts new feedback with words in it (FeedbackFilter.Said):
+	// what waits for someone to read it.
+	ToTriage int64 `json:"to_triage"`
 	// OpenBugs counts bug reports still new or triaged.
 	OpenBugs int64 `json:"open_bugs"`
 	// Rated counts thumbs and ratings; PositiveShare is the share of them
@@ -113,6 +127,9 @@ func (db *DB) ListFeedback(ctx context.Context, slug string, f FeedbackFilter, p
 	}
 	if f.Assignee != "" {
 		add("f.assignee_id = $%d", f.Assignee)
+	}
+	if f.Said {
+		where = append(where, saidSQL("f."))
 	}
 	args = append(args, p.Size, p.Offset)
 	items, err := collect(r, func(sc scanner) (telemetry.Feedback, error) { return scanFeedback(sc, &out.Total) },
@@ -276,9 +293,13 @@ func (db *DB) FeedbackSummary(ctx context.Context, slug string, since time.Time)
 		var kind telemetry.FeedbackKind
 		var status telemetry.FeedbackStatus
 		var value string
+		var said bool
 		var n int64
-		if err := sc.Scan(&kind, &status, &value, &n); err != nil {
+		if err := sc.Scan(&kind, &status, &value, &said, &n); err != nil {
 			return err
+		}
+		if said && status == telemetry.New {
+			s.ToTriage += n
 		}
 		s.Total += n
 		s.ByKind[kind] += n
@@ -293,8 +314,8 @@ func (db *DB) FeedbackSummary(ctx context.Context, slug string, since time.Time)
 			}
 		}
 		return nil
-	}, `SELECT kind, status, CASE WHEN kind IN ('thumbs', 'rating') THEN value ELSE '' END, COUNT(*) FROM feedback
-		WHERE usecase_id = $1 AND ts >= $2 GROUP BY kind, status, CASE WHEN kind IN ('thumbs', 'rating') THEN value ELSE '' END`,
+	}, `SELECT kind, status, CASE WHEN kind IN ('thumbs', 'rating') THEN value ELSE '' END, `+saidSQL("")+`, COUNT(*) FROM feedback
+		WHERE usecase_id = $1 AND ts >= $2 GROUP BY kind, status, CASE WHEN kind IN ('thumbs', 'rating') THEN value ELSE '' END, `+saidSQL(""),
 		u.ID, formatTime(since))
 	if err != nil {
 		return s, db.classify(err)

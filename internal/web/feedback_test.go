@@ -369,6 +369,7 @@ func TestFeedbackEvidence(t *testing.T) {
 		{"prediction": {pred}, "kind": {"thumbs"}, "value": {"up"}},
 		{"prediction": {pred}, "kind": {"thumbs"}, "value": {"down"}},
 		{"prediction": {pred}, "kind": {"rating"}, "value": {"5"}},
+		{"prediction": {pred}, "kind": {"rating"}, "value": {"2"}, "text": {"Too slow to be of use."}},
 		{"kind": {"bug"}, "text": {"The page hangs."}},
 	} {
 		if rec := f.give(secret, "", form); rec.Code != http.StatusSeeOther {
@@ -376,13 +377,21 @@ func TestFeedbackEvidence(t *testing.T) {
 		}
 	}
 	rec := f.do("viewer", http.MethodGet, path, "", nil)
-	for _, want := range []string{`"kind":"feedback"`, `"label":"New, to triage","value":"4"`, `"label":"Open problem reports","value":"1"`,
-		`"label":"Positive","value":"67%"`, `"label":"Thumbs","value":"2"`, `/usecases/alpha/feedback`} {
+	// Plain thumbs and ratings count in the figures but are not waiting
+	// for anyone to read them: the rating with a text and the bug are.
+	for _, want := range []string{`"kind":"feedback"`, `"label":"New, to read","value":"2"`, `"label":"Open problem reports","value":"1"`,
+		`"label":"Positive","value":"50%"`, `"label":"Thumbs","value":"2"`, `/usecases/alpha/feedback?status=new\u0026said=1`} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("evidence lacks %s:\n%s", want, rec.Body)
 		}
 	}
 	expect(t, f.do("owner", http.MethodGet, "/usecases/alpha/canvases/"+f.canvas.ID, "", nil), http.StatusOK, "Open problem reports")
+	said := f.do("viewer", http.MethodGet, "/api/v1/usecases/alpha/feedback?said=true", "", nil)
+	if !strings.Contains(said.Body.String(), `"total":2`) || strings.Contains(said.Body.String(), `"kind":"thumbs"`) {
+		t.Errorf("feedback with words = %s, want the rating with a text and the bug only", said.Body)
+	}
+	expect(t, f.do("viewer", http.MethodGet, "/api/v1/usecases/alpha/feedback?said=maybe", "", nil), http.StatusBadRequest, "said must be true or false")
+	expect(t, f.do("viewer", http.MethodGet, "/usecases/alpha/feedback?said=1", "", nil), http.StatusOK, "Too slow to be of use.")
 }
 
 // TestFeedbackPageAuthz: the inbox's pages follow the route table's roles,

@@ -30,6 +30,9 @@ var (
 	qFeedbackAssignee = &param{name: "assignee", in: "query",
 		desc:   "Only feedback assigned to the user with this id.",
 		schema: str()}
+	qFeedbackSaid = &param{name: "said", in: "query",
+		desc:   "`true`: only feedback with words in it — corrections, bug reports, comments, and thumbs or ratings that came with a text.",
+		schema: &jsonschema.Schema{Type: "boolean"}}
 )
 
 func init() {

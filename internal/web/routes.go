@@ -1080,7 +1080,7 @@ func (s *Server) routes() []route {
 			desc: "Lists the feedback given on the use case, newest first, filtered by kind, status, model version and " +
 				"assignee. Free text arrives already masked by the use case's privacy policy. `contact` is included " +
 				"for editors only.",
-			query: []*param{qFeedbackKind, qFeedbackStatus, qFeedbackVersion, qFeedbackAssignee}, paged: true,
+			query: []*param{qFeedbackKind, qFeedbackStatus, qFeedbackVersion, qFeedbackAssignee, qFeedbackSaid}, paged: true,
 			resp:     atrium.Page[telemetry.Feedback]{},
 			respDesc: "One page of feedback.",
 			errs:     errs{400: "A filter is not valid: an unknown kind or status, a version that is not a number."}}},

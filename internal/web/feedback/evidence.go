@@ -24,8 +24,8 @@ func (h *Handlers) panel(ctx context.Context, req canvas.EvidenceRequest) (evide
 		return p, err
 	}
 	p.Data = s
-	if n := s.ByStatus[telemetry.New]; n > 0 {
-		p.Items = append(p.Items, evidence.Item{Label: "New, to triage", Value: strconv.FormatInt(n, 10), Href: inbox + "?status=new", Tone: "warn"})
+	if n := s.ToTriage; n > 0 {
+		p.Items = append(p.Items, evidence.Item{Label: "New, to read", Value: strconv.FormatInt(n, 10), Href: inbox + "?status=new&said=1", Tone: "warn"})
 	}
 	if s.OpenBugs > 0 {
 		p.Items = append(p.Items, evidence.Item{Label: "Open problem reports", Value: strconv.FormatInt(s.OpenBugs, 10), Href: inbox + "?kind=bug", Tone: "bad"})

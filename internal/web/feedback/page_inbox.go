@@ -45,6 +45,8 @@ type inboxData struct {
 // filterForm is the inbox's filters as typed.
 type filterForm struct {
 	Kind, Status, Version, Assignee string
+	// Said hides plain thumbs and ratings (store.FeedbackFilter.Said).
+	Said bool
 }
 
 // person is someone feedback can be assigned to.
@@ -60,6 +62,13 @@ type linkForm struct {
 func parseFilter(q url.Values) (filterForm, store.FeedbackFilter, error) {
 	ff := filterForm{Kind: q.Get("kind"), Status: q.Get("status"), Version: strings.TrimSpace(q.Get("version")), Assignee: q.Get("assignee")}
 	f := store.FeedbackFilter{Kind: telemetry.FeedbackKind(ff.Kind), Status: telemetry.FeedbackStatus(ff.Status), Assignee: ff.Assignee}
+	switch q.Get("said") {
+	case "", "0", "false":
+	case "1", "true", "on":
+		ff.Said, f.Said = true, true
+	default:
+		return ff, f, atrium.Errorf(atrium.Invalid, "said must be true or false")
+	}
 	if ff.Kind != "" && !slices.Contains(telemetry.FeedbackKinds, f.Kind) {
 		return ff, f, atrium.Errorf(atrium.Invalid, "kind must be one of thumbs, rating, correction, bug, comment")
 	}
