@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,9 +11,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/atrium-mlops/atrium/internal/atrium"
 	"github.com/atrium-mlops/atrium/internal/canvas"
 	"github.com/atrium-mlops/atrium/internal/decision"
+	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
+	"github.com/atrium-mlops/atrium/internal/telemetry"
 	"github.com/atrium-mlops/atrium/internal/web/render"
 )
 
@@ -42,6 +46,7 @@ func TestAccessibility(t *testing.T) {
 	seedCreditRisk(t, db)
 	seedPeople(t, db)
 	poster := seedCanvasForA11y(t, db)
+	seedTelemetryForA11y(t, db)
 	b := startBrowser(t, 120*time.Second)
 	b.login(base, poster)
 
@@ -74,6 +79,13 @@ func TestAccessibility(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b.t = t
 			b.open(base + tc.path)
+			if tc.name == "telemetry" {
+				// The page in use: keys and predictions, not an empty state.
+				text, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.innerText`))
+				if err != nil || !strings.Contains(text, "loan service") || !strings.Contains(text, "scorer v1") {
+					t.Fatalf("the telemetry page shows no keys or predictions (%v):\n%s", err, text)
+				}
+			}
 			if got := runAxe(t, b, axe); len(got) > 0 {
 				t.Fatalf("axe found %d violation(s) on %s:\n%s", len(got), tc.path, describeViolations(got))
 			}
@@ -184,4 +196,51 @@ func seedCanvasForA11y(t *testing.T, db *store.DB) string {
 		t.Fatal(err)
 	}
 	return poster
+}
+
+// seedTelemetryForA11y gives the credit-risk use case what its Telemetry
+// page shows when in use: a model version, an ingestion key, a revoked one,
+// and a day of predictions with features, so the accessibility check sees
+// the keys table, the predictions table and the hourly counts.
+func seedTelemetryForA11y(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := atrium.WithActor(context.Background(), atrium.System)
+	ref := registry.Ref{Kind: registry.Model, Name: "scorer"}
+	if _, err := db.CreateAsset(ctx, "credit-risk", registry.Asset{Kind: ref.Kind, Name: ref.Name}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.CreateVersion(ctx, "credit-risk", ref, registry.Version{URI: "s3://models/scorer/1", Digest: strings.Repeat("ab", 32), Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateIngestKey(ctx, "credit-risk", "loan service", "scorer"); err != nil {
+		t.Fatal(err)
+	}
+	old, _, err := db.CreateIngestKey(ctx, "credit-risk", "old pipeline", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RevokeIngestKey(ctx, "credit-risk", old.ID); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.GetUseCase(ctx, "credit-risk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	var preds []telemetry.Prediction
+	for i := range 48 {
+		score, latency := float64(i%10)/10, float64(10+i%7)
+		label := "approve"
+		if score >= 0.5 {
+			label = "refer"
+		}
+		preds = append(preds, telemetry.Prediction{ID: fmt.Sprintf("a11y-%02d", i), Model: "scorer", Version: "1",
+			ModelAssetID: v.AssetID, ModelVersion: v.Number, Time: now.Add(-time.Duration(i) * 30 * time.Minute),
+			Segments: map[string]string{"region": "north"}, Features: map[string]any{"income": 40000.0 + float64(i)*500, "sector": "retail"},
+			Output: telemetry.Output{Label: &label, Score: &score}, LatencyMS: &latency, Source: "api"})
+	}
+	if _, err := db.WriteTelemetry(ctx, []store.TelemetryBatch{{UseCaseID: u.ID, Predictions: preds}}); err != nil {
+		t.Fatal(err)
+	}
 }
