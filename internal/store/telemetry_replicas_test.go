@@ -8,12 +8,9 @@ import (
 	"time"
 
 	"github.com/atrium-mlops/atrium/internal/atrium"
-	"github.com/atrium-mlops/atrium/internal/identity"
-	"github.com/atrium-mlops/atrium/internal/registry"
 	"github.com/atrium-mlops/atrium/internal/store"
 	"github.com/atrium-mlops/atrium/internal/store/pgtest"
 	"github.com/atrium-mlops/atrium/internal/telemetry"
-	"github.com/atrium-mlops/atrium/internal/usecase"
 )
 
 // TestTelemetryReplicas has two replicas (two store handles on one
@@ -26,25 +23,7 @@ func TestTelemetryReplicas(t *testing.T) {
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	a, b := open(t, url), open(t, url)
-	admin, err := a.CreateUser(ctx, identity.User{Email: "admin@example.org", Name: "Admin", Admin: true}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ac := atrium.WithActor(ctx, atrium.Actor{UserID: admin.ID, Admin: true})
-	if _, err := a.CreateTeam(ac, identity.Team{Slug: "alpha", Name: "Alpha"}); err != nil {
-		t.Fatal(err)
-	}
-	u, err := a.CreateUseCase(ac, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := a.CreateAsset(ac, "churn", registry.Asset{Kind: registry.Model, Name: "scorer"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.CreateVersion(ac, "churn", m.Ref(), registry.Version{URI: "s3://m/1", Digest: fmt.Sprintf("%064x", 1), Model: &registry.ModelInfo{}}); err != nil {
-		t.Fatal(err)
-	}
+	ac, u, m := churnScorer(t, a)
 	at := time.Date(2031, 3, 14, 10, 0, 0, 0, time.UTC)
 	// 300 predictions over 3 hours and 4 segments; writer i sends a
 	// window of 200 of them, starting at 50*(i%3), in an order of its own.

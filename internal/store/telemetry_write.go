@@ -677,6 +677,27 @@ func (w *telemetryWrite) insertUnstored(rows []*predRow) (map[predKey]bool, erro
 }
 
 // execAll runs an insert of n rows that must all be new.
+// insertChunk runs the multi-row insert of n rows and records in inserted
+// the keys it stored: on SQLite, where the writer has already left out what
+// was stored before, every key of the chunk (keyOf gives the i-th); on
+// PostgreSQL, the keys its RETURNING clause names.
+func (w *telemetryWrite) insertChunk(sqlite, pg *bulkSQL, n int, args []any, inserted map[predKey]bool, keyOf func(i int) predKey) error {
+	if w.db.dialect.name != "postgres" {
+		for i := range n {
+			inserted[keyOf(i)] = true
+		}
+		return execAll(w.tx, sqlite.text(n), n, args)
+	}
+	return each(w.tx, func(sc scanner) error {
+		var k predKey
+		if err := sc.Scan(&k.uc, &k.id); err != nil {
+			return err
+		}
+		inserted[k] = true
+		return nil
+	}, pg.text(n), args...)
+}
+
 func execAll(tx *Tx, q string, n int, args []any) error {
 	res, err := tx.exec(q, args...)
 	if err != nil {
@@ -865,20 +886,8 @@ func (w *telemetryWrite) writeOutcomes(live map[string]bool) error {
 			o := &r.stored
 			args = append(args, r.uc, o.PredictionID, optString(o.Label), optFloat(o.Value), formatTime(o.Time), w.keyOf(r.uc))
 		}
-		if w.db.dialect.name != "postgres" {
-			for _, r := range rows[lo:hi] {
-				inserted[predKey{r.uc, r.o.PredictionID}] = true
-			}
-			return execAll(w.tx, outcomeInsertSQLite.text(hi-lo), hi-lo, args)
-		}
-		return each(w.tx, func(sc scanner) error {
-			var k predKey
-			if err := sc.Scan(&k.uc, &k.id); err != nil {
-				return err
-			}
-			inserted[k] = true
-			return nil
-		}, outcomeInsert.text(hi-lo), args...)
+		return w.insertChunk(outcomeInsertSQLite, outcomeInsert, hi-lo, args, inserted,
+			func(i int) predKey { return predKey{rows[lo+i].uc, rows[lo+i].o.PredictionID} })
 	})
 	if err != nil {
 		return err
@@ -1058,20 +1067,8 @@ func (w *telemetryWrite) writeFeedback(live map[string]bool) error {
 			args = append(args, r.uc, f.ID, f.PredictionID, f.ModelVersion, string(f.Kind), f.Value, f.Text, f.Contact, formatTime(f.Time),
 				f.AuthorID, f.LinkID, key, string(telemetry.New), "", "", receipt, now)
 		}
-		if !pg {
-			for _, r := range rows[lo:hi] {
-				inserted[predKey{r.uc, r.f.ID}] = true
-			}
-			return execAll(w.tx, feedbackInsertSQLite.text(hi-lo), hi-lo, args)
-		}
-		return each(w.tx, func(sc scanner) error {
-			var k predKey
-			if err := sc.Scan(&k.uc, &k.id); err != nil {
-				return err
-			}
-			inserted[k] = true
-			return nil
-		}, feedbackInsert.text(hi-lo), args...)
+		return w.insertChunk(feedbackInsertSQLite, feedbackInsert, hi-lo, args, inserted,
+			func(i int) predKey { return predKey{rows[lo+i].uc, rows[lo+i].f.ID} })
 	})
 	if err != nil {
 		return err

@@ -23,25 +23,7 @@ func TestTelemetryPartlyStored(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			db := open(t, d.url(t))
 			ctx := context.Background()
-			admin, err := db.CreateUser(ctx, identity.User{Email: "admin@example.org", Name: "Admin", Admin: true}, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ac := atrium.WithActor(ctx, atrium.Actor{UserID: admin.ID, Admin: true})
-			if _, err := db.CreateTeam(ac, identity.Team{Slug: "alpha", Name: "Alpha"}); err != nil {
-				t.Fatal(err)
-			}
-			u, err := db.CreateUseCase(ac, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := db.CreateAsset(ac, "churn", registry.Asset{Kind: registry.Model, Name: "scorer"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.CreateVersion(ac, "churn", m.Ref(), registry.Version{URI: "s3://m/1", Digest: fmt.Sprintf("%064x", 1), Model: &registry.ModelInfo{}}); err != nil {
-				t.Fatal(err)
-			}
+			ac, u, m := churnScorer(t, db)
 			at := time.Date(2031, 3, 14, 10, 0, 0, 0, time.UTC)
 			all := make([]telemetry.Prediction, 3000)
 			for i := range all {
@@ -126,4 +108,32 @@ func TestTelemetryPartlyStored(t *testing.T) {
 			}
 		})
 	}
+}
+
+// churnScorer gives db an administrator, team alpha, use case churn and its
+// model scorer with one version, and returns the administrator's context,
+// the use case and the model.
+func churnScorer(t *testing.T, db *store.DB) (context.Context, usecase.UseCase, registry.Asset) {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := db.CreateUser(ctx, identity.User{Email: "admin@example.org", Name: "Admin", Admin: true}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac := atrium.WithActor(ctx, atrium.Actor{UserID: admin.ID, Admin: true})
+	if _, err := db.CreateTeam(ac, identity.Team{Slug: "alpha", Name: "Alpha"}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUseCase(ac, usecase.UseCase{Slug: "churn", Name: "Churn", TeamSlug: "alpha"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.CreateAsset(ac, "churn", registry.Asset{Kind: registry.Model, Name: "scorer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateVersion(ac, "churn", m.Ref(), registry.Version{URI: "s3://m/1", Digest: fmt.Sprintf("%064x", 1), Model: &registry.ModelInfo{}}); err != nil {
+		t.Fatal(err)
+	}
+	return ac, u, m
 }
