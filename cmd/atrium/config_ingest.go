@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"github.com/atrium-mlops/atrium/internal/ingest"
 )
 
 // Defaults of the ingestion flags.
 const (
-	defaultIngestMaxPending = 100_000
-	defaultIngestMaxCommit  = 5_000
-	defaultIngestLinger     = 2 * time.Millisecond
+	defaultIngestMaxPending = ingest.DefaultMaxPending
+	defaultIngestMaxCommit  = ingest.DefaultMaxCommit
+	defaultIngestLinger     = ingest.DefaultLinger
 	defaultRetentionEvery   = time.Hour
 	// defaultGCPercent lets the heap grow four times its live size before
 	// a collection: measured at 2,000 single events a second it took the

@@ -16,10 +16,11 @@ import (
 	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
 
-// Defaults of Options.
+// Defaults of Options, which are also atrium serve's (docs/benchmarks.md,
+// "Ingestion", measured with them).
 const (
-	DefaultMaxPending = 200_000
-	DefaultMaxCommit  = 20_000
+	DefaultMaxPending = 100_000
+	DefaultMaxCommit  = 5_000
 	DefaultLinger     = 2 * time.Millisecond
 )
 
