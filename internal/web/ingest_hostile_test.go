@@ -3,11 +3,14 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	ingestion "github.com/atrium-mlops/atrium/internal/ingest"
 	"github.com/atrium-mlops/atrium/internal/telemetry"
 )
 
@@ -171,5 +174,32 @@ func TestIngestBatchAnswersEveryEvent(t *testing.T) {
 	many := strings.Repeat(`{"model": "scorer", "output": {"score": 0.1}}`+"\n", telemetry.MaxBatch+1)
 	if rec := f.ingest("alpha", ingestPredictions+"/batch", "application/x-ndjson", []byte(many)); rec.Code != 413 {
 		t.Fatalf("%d events = %d, want 413", telemetry.MaxBatch+1, rec.Code)
+	}
+}
+
+// TestIngestOverloadAnswers503: when every decoding slot is taken, an
+// ingestion request is refused 503 with Retry-After, its body unread and
+// nothing stored; once a slot is free the same request is accepted.
+func TestIngestOverloadAnswers503(t *testing.T) {
+	f := newFixture(t)
+	f.seedTelemetry()
+	f.srv.telemetry.Gate = ingestion.NewGate(1, 10*time.Millisecond)
+	release, err := f.srv.telemetry.Gate.Enter(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"id": "busy-1", "model": "scorer", "output": {"score": 0.4}}`)
+	n := f.predictionCount("alpha")
+	rec := f.ingest("alpha", ingestPredictions, "application/json", body)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("with every slot taken = %d, Retry-After %q: %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	problem(t, rec)
+	if got := f.predictionCount("alpha"); got != n {
+		t.Fatalf("a refused request stored %d predictions", got-n)
+	}
+	release()
+	if rec := f.ingest("alpha", ingestPredictions, "application/json", body); rec.Code != http.StatusCreated {
+		t.Fatalf("with a slot free = %d: %s", rec.Code, rec.Body)
 	}
 }
